@@ -1,0 +1,108 @@
+//! One function per subcommand, called from `main`.
+
+use anyhow::Result;
+
+use crate::cache::Cache;
+use crate::cli::{BuildArgs, Cli, Command, ImagesCommand};
+use crate::engine::Engine;
+use crate::error::invalid_input;
+use crate::images::{self, Origin};
+use crate::progress::Verbosity;
+
+pub async fn dispatch(cli: Cli) -> Result<()> {
+    let verbosity = cli.verbosity();
+    match cli.command {
+        Command::Build(args) => build(args, verbosity).await,
+        Command::Images(args) => {
+            images_command(
+                args.command.unwrap_or(ImagesCommand::List { all: false }),
+                verbosity,
+            )
+            .await
+        }
+        Command::Doctor(args) => crate::doctor::run(&args).await,
+    }
+}
+
+async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
+    let specs = args.all_specs();
+    if specs.is_empty() {
+        return Err(invalid_input(
+            "name at least one build, e.g. `gilbench build 3.13t`",
+        ));
+    }
+    let options = args.options.into_options()?;
+    let engine = Engine::connect().await?;
+    let cache = Cache::open()?;
+    for spec in specs {
+        let image = images::ensure(&engine, &cache, &spec, &options, verbosity).await?;
+        let how = match image.origin {
+            Origin::Local => "cached",
+            Origin::Pulled => "pulled",
+            Origin::Built => "built",
+        };
+        println!("{spec}\t{}\t{how}", image.name);
+    }
+    Ok(())
+}
+
+async fn images_command(command: ImagesCommand, verbosity: Verbosity) -> Result<()> {
+    let engine = Engine::connect().await?;
+    match command {
+        ImagesCommand::List { all } => {
+            let rows: Vec<Vec<String>> = images::list(&engine, all)
+                .await?
+                .iter()
+                .map(images::describe)
+                .collect();
+            print_table(
+                &[
+                    "IMAGE", "VERSION", "VARIANT", "PROFILE", "SOURCE", "SIZE", "AGE",
+                ],
+                &rows,
+            );
+        }
+        ImagesCommand::Prune { include_base } => {
+            let removed = images::prune(&engine, include_base).await?;
+            for name in &removed {
+                println!("removed {name}");
+            }
+            if removed.is_empty() {
+                println!("nothing to remove");
+            }
+        }
+        ImagesCommand::Push { registry } => {
+            let pushed = images::push(&engine, &registry, verbosity).await?;
+            if pushed.is_empty() {
+                println!("no interpreter images to push; build some with `gilbench build`");
+            }
+        }
+        ImagesCommand::BootstrapBase { mirror } => {
+            let base = images::base::bootstrap(&engine, mirror.as_deref(), verbosity).await?;
+            println!("{}\t{}", base.name, base.id);
+        }
+    }
+    Ok(())
+}
+
+/// Left-aligned columns separated by two spaces.
+pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}

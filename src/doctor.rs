@@ -1,0 +1,249 @@
+//! `gilbench doctor`: what works, what does not, and what to do about it.
+
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::cache::Cache;
+use crate::engine::Engine;
+use crate::error::Error;
+use crate::images::{self, base};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Status {
+    Ok,
+    Warn,
+    Fail,
+}
+
+struct Check {
+    status: Status,
+    topic: &'static str,
+    finding: String,
+    advice: Option<String>,
+}
+
+impl Check {
+    fn ok(topic: &'static str, finding: String) -> Check {
+        Check {
+            status: Status::Ok,
+            topic,
+            finding,
+            advice: None,
+        }
+    }
+    fn warn(topic: &'static str, finding: String, advice: String) -> Check {
+        Check {
+            status: Status::Warn,
+            topic,
+            finding,
+            advice: Some(advice),
+        }
+    }
+    fn fail(topic: &'static str, finding: String, advice: String) -> Check {
+        Check {
+            status: Status::Fail,
+            topic,
+            finding,
+            advice: Some(advice),
+        }
+    }
+}
+
+pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
+    let mut checks = Vec::new();
+    let engine = match Engine::connect().await {
+        Ok(engine) => {
+            let version = engine.docker.version().await?;
+            checks.push(Check::ok(
+                "engine",
+                format!(
+                    "Docker {} at {}, API {} (engine supports up to {})",
+                    version.version.unwrap_or_default(),
+                    engine.host,
+                    engine.api_version(),
+                    version.api_version.unwrap_or_default()
+                ),
+            ));
+            Some(engine)
+        }
+        Err(e) => {
+            checks.push(Check::fail(
+                "engine",
+                format!("{e:#}").lines().next().unwrap_or_default().to_string(),
+                "on Debian: `apt-get install docker.io`, then `dockerd &` (or `systemctl start docker`); \
+                 elsewhere set DOCKER_HOST to a reachable engine"
+                    .to_string(),
+            ));
+            None
+        }
+    };
+
+    let host_cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    if let Some(engine) = &engine {
+        let info = engine.docker.info().await?;
+        let engine_cpus = info.ncpu.unwrap_or_default();
+        let memory = info.mem_total.unwrap_or_default() as f64 / (1u64 << 30) as f64;
+        let finding =
+            format!("{engine_cpus} on the engine ({memory:.1} GiB), {host_cpus} on this host");
+        checks.push(if engine_cpus < 2 {
+            Check::warn(
+                "cpus",
+                finding,
+                "with one CPU nothing can scale; use a machine with at least 2".into(),
+            )
+        } else {
+            Check::ok("cpus", finding)
+        });
+
+        checks.push(match images::current_base(engine, &args.base).await {
+            Some(found) if found.name == args.base => Check::ok(
+                "base image",
+                format!("{} ({})", found.name, base::short_id(&found.id)),
+            ),
+            Some(found) => Check::ok(
+                "base image",
+                format!(
+                    "{} ({}), bootstrapped stand-in for {}",
+                    found.name,
+                    base::short_id(&found.id),
+                    args.base
+                ),
+            ),
+            None => Check::fail(
+                "base image",
+                format!(
+                    "{} is not on the engine (builds will try to pull it)",
+                    args.base
+                ),
+                format!("where no registry is reachable, {}", base::bootstrap_hint()),
+            ),
+        });
+
+        let built = images::list(engine, false).await?;
+        checks.push(Check::ok(
+            "images",
+            format!(
+                "{} interpreter image(s) built or pulled by gilbench",
+                built.len()
+            ),
+        ));
+    }
+
+    checks.push(match &args.registry {
+        None => Check::ok(
+            "registry",
+            "none configured (set --registry or GILBENCH_REGISTRY to share prebuilt images)"
+                .to_string(),
+        ),
+        Some(registry) => match http_probe(&format!("http://{registry}/v2/")) {
+            Ok(_) => Check::ok("registry", format!("{registry} answers")),
+            Err(e) => Check::fail(
+                "registry",
+                format!("{registry} does not answer: {e}"),
+                "start it or fix GILBENCH_REGISTRY; a local one: `apt-get install docker-registry`"
+                    .to_string(),
+            ),
+        },
+    });
+
+    checks.push(match http_probe(&args.python_org_mirror) {
+        Ok(_) => Check::ok(
+            "python.org",
+            format!(
+                "{} reachable: release tarballs can be downloaded",
+                args.python_org_mirror
+            ),
+        ),
+        Err(e) => Check::warn(
+            "python.org",
+            format!("{} unreachable ({e})", args.python_org_mirror),
+            "builds use Debian's source package instead (--source auto or --source debian), \
+             or a local tarball, tree or git repository"
+                .to_string(),
+        ),
+    });
+    checks.push(match http_probe("http://deb.debian.org/debian/dists/trixie/InRelease") {
+        Ok(_) => Check::ok(
+            "debian",
+            "deb.debian.org reachable: Debian source packages (3.13) and prebuilt interpreters (3.14, 3.15) can be used".to_string(),
+        ),
+        Err(e) => Check::warn(
+            "debian",
+            format!("deb.debian.org unreachable from this host ({e})"),
+            "builds fetch from the mirror configured in the base image; check containers can reach it".to_string(),
+        ),
+    });
+    checks.push(tool_check(
+        "mmdebstrap",
+        "mmdebstrap",
+        "needed only for `gilbench images bootstrap-base`: `apt-get install mmdebstrap`",
+    ));
+    checks.push(tool_check(
+        "git",
+        "git",
+        "needed only for git sources: `apt-get install git`",
+    ));
+    match Cache::open() {
+        Ok(cache) => checks.push(Check::ok("cache", cache.root().display().to_string())),
+        Err(e) => checks.push(Check::fail(
+            "cache",
+            format!("{e:#}"),
+            "set GILBENCH_CACHE to a writable folder".into(),
+        )),
+    }
+
+    for check in &checks {
+        let mark = match check.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+        };
+        println!("{mark}  {:<11} {}", check.topic, check.finding);
+        if let Some(advice) = &check.advice {
+            println!("      {:<11} -> {advice}", "");
+        }
+    }
+    let failed = |topic: &str| {
+        checks
+            .iter()
+            .any(|c| c.topic == topic && c.status == Status::Fail)
+    };
+    if failed("engine") {
+        return Err(Error::EngineUnavailable("no Docker engine: see above".into()).into());
+    }
+    if failed("base image") || failed("registry") || failed("cache") {
+        return Err(Error::ImageUnavailable(
+            "images cannot be had as configured: see above".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn http_probe(url: &str) -> Result<(), String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(4)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    agent
+        .head(url)
+        .call()
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn tool_check(topic: &'static str, program: &str, advice: &str) -> Check {
+    match std::process::Command::new(program)
+        .arg("--version")
+        .output()
+    {
+        Ok(_) => Check::ok(topic, format!("{program} is installed")),
+        Err(_) => Check::warn(
+            topic,
+            format!("{program} is not installed"),
+            advice.to_string(),
+        ),
+    }
+}

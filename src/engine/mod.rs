@@ -1,0 +1,256 @@
+//! The one place that talks to the Docker Engine.
+//!
+//! Connects through `DOCKER_HOST` or the local socket, negotiates the API
+//! version (the client's default is newer than many engines accept), and
+//! labels everything gilbench creates so that it can be listed and removed.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use bollard::Docker;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, DownloadFromContainerOptionsBuilder,
+    ListContainersOptionsBuilder, LogsOptionsBuilder, RemoveContainerOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+use crate::error::Error;
+
+/// Every object gilbench creates carries this label set to "true".
+pub const LABEL_MANAGED: &str = "org.gilbench.managed";
+/// What the object is: "base", "cpython", "helper", "bench".
+pub const LABEL_ROLE: &str = "org.gilbench.role";
+
+/// A connected engine with a negotiated API version.
+#[derive(Clone)]
+pub struct Engine {
+    pub docker: Docker,
+    /// Where the engine was reached, for messages.
+    pub host: String,
+}
+
+impl Engine {
+    /// Connects and negotiates; fails with advice when no engine answers.
+    pub async fn connect() -> Result<Engine> {
+        let host = std::env::var("DOCKER_HOST")
+            .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
+        let unavailable = |cause: String| {
+            Error::EngineUnavailable(format!(
+                "cannot reach a Docker engine at {host}: {cause}\n\
+                 hint: start one (Debian: `apt-get install docker.io && dockerd &`, or \
+                 `systemctl start docker`), or point DOCKER_HOST at one; `gilbench doctor` checks the setup"
+            ))
+        };
+        let docker = Docker::connect_with_defaults()
+            .map_err(|e| unavailable(e.to_string()))?
+            .with_timeout(Duration::from_secs(600));
+        docker
+            .ping()
+            .await
+            .map_err(|e| unavailable(e.to_string()))?;
+        let docker = docker
+            .negotiate_version()
+            .await
+            .map_err(|e| unavailable(format!("API version negotiation failed: {e}")))?;
+        Ok(Engine { docker, host })
+    }
+
+    /// "major.minor" of the API version in use.
+    pub fn api_version(&self) -> String {
+        let v = self.docker.client_version();
+        format!("{}.{}", v.major_version, v.minor_version)
+    }
+
+    /// Runs a command to completion in a throwaway container and returns its
+    /// output; the container is kept (stopped) so files can be copied out, and
+    /// must be removed with [`Engine::remove_container`].
+    pub async fn run_helper(
+        &self,
+        image: &str,
+        command: Vec<String>,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<HelperRun> {
+        let body = ContainerCreateBody {
+            image: Some(image.to_string()),
+            cmd: Some(command),
+            user: Some("0".to_string()),
+            labels: Some(managed_labels("helper")),
+            host_config: Some(HostConfig {
+                log_config: Some(capped_log()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let id = self
+            .docker
+            .create_container(Some(CreateContainerOptionsBuilder::default().build()), body)
+            .await
+            .context("creating a helper container")?
+            .id;
+        let result = async {
+            self.docker.start_container(&id, None).await?;
+            let logs_options = LogsOptionsBuilder::default()
+                .follow(true)
+                .stdout(true)
+                .stderr(true)
+                .build();
+            let mut logs = self.docker.logs(&id, Some(logs_options));
+            let mut splitter = LineSplitter::default();
+            let mut output = String::new();
+            while let Some(chunk) = logs.next().await {
+                for line in splitter.push(&chunk?.into_bytes()) {
+                    on_line(&line);
+                    output.push_str(&line);
+                    output.push('\n');
+                }
+            }
+            if let Some(line) = splitter.finish() {
+                on_line(&line);
+                output.push_str(&line);
+            }
+            let exit_code = self.wait_exit_code(&id).await?;
+            anyhow::Ok(HelperRun {
+                container_id: id.clone(),
+                exit_code,
+                output,
+            })
+        }
+        .await;
+        if result.is_err() {
+            self.remove_container(&id).await;
+        }
+        result
+    }
+
+    /// The exit code of a container that has stopped or is about to.
+    pub async fn wait_exit_code(&self, id: &str) -> Result<i64> {
+        let mut wait = self.docker.wait_container(id, None);
+        match wait.next().await {
+            Some(Ok(response)) => Ok(response.status_code),
+            // bollard reports a non-zero exit as an error carrying the code.
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(e.into()),
+            None => anyhow::bail!("the engine ended the wait for container {id} without a status"),
+        }
+    }
+
+    /// Copies a path out of a container as a tar archive.
+    pub async fn download(&self, id: &str, path: &str) -> Result<Vec<u8>> {
+        let options = DownloadFromContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        let mut stream = self.docker.download_from_container(id, Some(options));
+        let mut archive = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            archive.extend_from_slice(&chunk.with_context(|| format!("copying {path} out"))?);
+        }
+        Ok(archive)
+    }
+
+    /// Removes a container, forcefully; a container already gone is fine.
+    pub async fn remove_container(&self, id: &str) {
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        let _ = self.docker.remove_container(id, Some(options)).await;
+    }
+
+    /// Containers gilbench created that still exist (running or not).
+    pub async fn leftover_containers(&self) -> Result<Vec<String>> {
+        let filters = HashMap::from([("label".to_string(), vec![format!("{LABEL_MANAGED}=true")])]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        Ok(self
+            .docker
+            .list_containers(Some(options))
+            .await?
+            .into_iter()
+            .filter_map(|c| c.id)
+            .collect())
+    }
+}
+
+/// The outcome of [`Engine::run_helper`].
+pub struct HelperRun {
+    pub container_id: String,
+    pub exit_code: i64,
+    pub output: String,
+}
+
+/// The labels every gilbench object carries.
+pub fn managed_labels(role: &str) -> HashMap<String, String> {
+    HashMap::from([
+        (LABEL_MANAGED.to_string(), "true".to_string()),
+        (LABEL_ROLE.to_string(), role.to_string()),
+    ])
+}
+
+/// A json-file log capped so that a chatty process cannot fill the disk.
+pub fn capped_log() -> bollard::models::HostConfigLogConfig {
+    bollard::models::HostConfigLogConfig {
+        typ: Some("json-file".to_string()),
+        config: Some(HashMap::from([
+            ("max-size".to_string(), "1m".to_string()),
+            ("max-file".to_string(), "1".to_string()),
+        ])),
+    }
+}
+
+/// Reassembles lines from stream frames, which are not line-aligned.
+#[derive(Default)]
+pub struct LineSplitter {
+    pending: Vec<u8>,
+}
+
+impl LineSplitter {
+    /// Feeds bytes; returns the lines they complete, decoded lossily.
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<String> {
+        self.pending.extend_from_slice(bytes);
+        let mut lines = Vec::new();
+        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.pending.drain(..=end).collect();
+            lines.push(decode_line(&line[..end]));
+        }
+        lines
+    }
+
+    /// The last, unterminated line, if any.
+    pub fn finish(&mut self) -> Option<String> {
+        if self.pending.is_empty() {
+            None
+        } else {
+            let line = decode_line(&self.pending);
+            self.pending.clear();
+            Some(line)
+        }
+    }
+}
+
+fn decode_line(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    text.strip_suffix('\r').unwrap_or(&text).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_lines_across_frames_and_survives_invalid_utf8() {
+        let mut splitter = LineSplitter::default();
+        assert!(splitter.push(b"hel").is_empty());
+        assert_eq!(splitter.push(b"lo\nwor"), vec!["hello"]);
+        assert_eq!(
+            splitter.push(b"ld\r\n\xff\xfe\n"),
+            vec!["world", "\u{fffd}\u{fffd}"]
+        );
+        assert_eq!(splitter.push(b"tail"), Vec::<String>::new());
+        assert_eq!(splitter.finish().as_deref(), Some("tail"));
+        assert_eq!(splitter.finish(), None);
+    }
+}

@@ -1,0 +1,54 @@
+//! Expected failures and the exit codes they map to.
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0    | success |
+//! | 1    | unexpected error (a bug, or an engine error gilbench does not recognise) |
+//! | 2    | invalid input: command line, build spec, source path, workload |
+//! | 3    | the Docker engine cannot be reached or is too old |
+//! | 4    | an image could not be had: base missing, source unavailable, build or pull failed |
+//! | 130  | interrupted (Ctrl-C) |
+
+use std::process::ExitCode;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Spec(#[from] crate::spec::SpecError),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0}")]
+    EngineUnavailable(String),
+    #[error("{0}")]
+    ImageUnavailable(String),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Spec(_) | Error::InvalidInput(_) => 2,
+            Error::EngineUnavailable(_) => 3,
+            Error::ImageUnavailable(_) => 4,
+            Error::Interrupted => 130,
+        }
+    }
+}
+
+/// The exit code for an error chain: the first gilbench `Error` in it decides.
+pub fn exit_code_of(error: &anyhow::Error) -> ExitCode {
+    let code = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<Error>())
+        .map_or(1, Error::exit_code);
+    ExitCode::from(code)
+}
+
+pub fn invalid_input(message: impl Into<String>) -> anyhow::Error {
+    Error::InvalidInput(message.into()).into()
+}
+
+pub fn image_unavailable(message: impl Into<String>) -> anyhow::Error {
+    Error::ImageUnavailable(message.into()).into()
+}

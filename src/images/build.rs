@@ -1,0 +1,262 @@
+//! Running a build through the engine, with progress and a saved log.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use bollard::query_parameters::BuildImageOptionsBuilder;
+use futures_util::StreamExt;
+
+use super::recipe::Recipe;
+use crate::cache::Cache;
+use crate::engine::Engine;
+use crate::error::image_unavailable;
+use crate::progress::Task;
+
+const FAILURE_TAIL_LINES: usize = 40;
+
+/// Builds the recipe and tags it; returns the image id.
+pub async fn build(
+    engine: &Engine,
+    cache: &Cache,
+    recipe: &Recipe,
+    task: &mut Task,
+) -> Result<String> {
+    task.stage("packing the build context");
+    let context = build_context(recipe)?;
+    let log_path = cache.logs().join(format!("build-{}.log", recipe.tag()));
+    let mut log = File::create(&log_path)
+        .with_context(|| format!("creating build log {}", log_path.display()))?;
+
+    let build_args: HashMap<String, String> = recipe.build_args.clone().into_iter().collect();
+    let labels: HashMap<String, String> = recipe.labels.clone().into_iter().collect();
+    let options = BuildImageOptionsBuilder::default()
+        .dockerfile("Dockerfile")
+        .t(&recipe.image_name())
+        .rm(true)
+        .forcerm(true)
+        .buildargs(&build_args)
+        .labels(&labels)
+        .build();
+    let mut stream =
+        engine
+            .docker
+            .build_image(options, None, Some(bollard::body_full(context.into())));
+
+    let mut tail: VecDeque<String> = VecDeque::new();
+    let mut pending = String::new();
+    let mut stage = StageTracker::default();
+    let mut failure = None;
+    while let Some(item) = stream.next().await {
+        let text = match item {
+            Ok(info) => {
+                if let Some(detail) = info.error_detail.and_then(|d| d.message) {
+                    failure = Some(detail);
+                    break;
+                }
+                info.stream.unwrap_or_default()
+            }
+            Err(bollard::errors::Error::DockerStreamError { error }) => {
+                failure = Some(error);
+                break;
+            }
+            Err(e) => {
+                failure = Some(format!("the engine connection failed: {e}"));
+                break;
+            }
+        };
+        pending.push_str(&text);
+        while let Some(end) = pending.find('\n') {
+            let line: String = pending.drain(..=end).collect();
+            let line = strip_ansi(line.trim_end());
+            writeln!(log, "{line}")?;
+            task.log_line(&line);
+            if let Some(name) = stage.observe(&line) {
+                task.stage(&name);
+            }
+            tail.push_back(line);
+            if tail.len() > FAILURE_TAIL_LINES {
+                tail.pop_front();
+            }
+        }
+    }
+    if !pending.is_empty() {
+        writeln!(log, "{pending}")?;
+        tail.push_back(pending);
+    }
+    if let Some(error) = failure {
+        writeln!(log, "error: {error}")?;
+        return Err(build_failed(recipe, &error, &tail, log_path));
+    }
+    let image = engine
+        .docker
+        .inspect_image(&recipe.image_name())
+        .await
+        .context("the built image is missing")?;
+    image.id.context("the built image has no id")
+}
+
+fn build_failed(
+    recipe: &Recipe,
+    error: &str,
+    tail: &VecDeque<String>,
+    log_path: PathBuf,
+) -> anyhow::Error {
+    let lines: Vec<&str> = tail.iter().map(String::as_str).collect();
+    image_unavailable(format!(
+        "building {} failed: {error}\n--- last {} lines of the build log ---\n{}\n--- the whole log is in {} ---",
+        recipe.image_name(),
+        lines.len(),
+        lines.join("\n"),
+        log_path.display()
+    ))
+}
+
+/// Removes terminal colour codes (the classic builder colours stderr).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // ESC [ parameters final-byte
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The context: the Dockerfile and the source tarball, with fixed metadata so
+/// that equal inputs give the engine's layer cache equal files.
+fn build_context(recipe: &Recipe) -> Result<Vec<u8>> {
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut add = |name: &str, size: u64, data: &mut dyn std::io::Read| -> Result<()> {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(size);
+        header.set_mode(0o644);
+        header.set_mtime(0);
+        header.set_uid(0);
+        header.set_gid(0);
+        builder.append_data(&mut header, name, data)?;
+        Ok(())
+    };
+    add(
+        "Dockerfile",
+        recipe.dockerfile.len() as u64,
+        &mut recipe.dockerfile.as_bytes(),
+    )?;
+    if let Some(path) = &recipe.source_tarball {
+        let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
+        let size = file.metadata()?.len();
+        add(
+            "cpython-source.tar",
+            size,
+            &mut std::io::BufReader::new(file),
+        )?;
+    }
+    Ok(builder.into_inner()?)
+}
+
+/// Turns the classic builder's output into a few stages people understand.
+#[derive(Default)]
+struct StageTracker {
+    step: String,
+    detail: &'static str,
+}
+
+impl StageTracker {
+    /// Returns the new stage's name when the line changes it.
+    fn observe(&mut self, line: &str) -> Option<String> {
+        if let Some(rest) = line.strip_prefix("Step ") {
+            let (counter, instruction) = rest.split_once(" : ").unwrap_or((rest, ""));
+            self.step = format!("step {counter}");
+            let detail = if instruction.contains("apt-get") && instruction.contains("install") {
+                "installing packages"
+            } else if instruction.contains("./configure") {
+                "configure"
+            } else if instruction.starts_with("COPY cpython-source") {
+                "copying the source"
+            } else if instruction.contains("tar -xf") {
+                "unpacking the source"
+            } else {
+                ""
+            };
+            return self.enter(detail);
+        }
+        let detail = if line.starts_with("checking ") || line.starts_with("configure:") {
+            "configure"
+        } else if line.starts_with("gcc ") || line.starts_with("clang") || line.contains(" -c ") {
+            "compiling"
+        } else if line.contains("Rebuilding with profile guided optimizations") {
+            "compiling with the PGO profile"
+        } else if line.contains("./python -m test --pgo")
+            || line.contains("Running code to generate profile data")
+        {
+            "running the PGO training"
+        } else if line.contains("Generating JIT") || line.contains("jit_stencils") {
+            "generating JIT stencils"
+        } else if line.starts_with("Creating directory")
+            || line.starts_with("if test ") && line.contains("install")
+        {
+            "installing"
+        } else {
+            return None;
+        };
+        self.enter(detail)
+    }
+
+    /// Steps without a named stage (ARG, ENV, LABEL…) are too quick to report.
+    fn enter(&mut self, detail: &'static str) -> Option<String> {
+        if detail.is_empty() || detail == self.detail {
+            return None;
+        }
+        self.detail = detail;
+        Some(format!("{}: {}", self.step, self.detail))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_colour_codes() {
+        assert_eq!(
+            strip_ansi("\u{1b}[91m+ mkdir /src\u{1b}[0m"),
+            "+ mkdir /src"
+        );
+    }
+
+    #[test]
+    fn stages_follow_steps_and_compiler_output() {
+        let mut stages = StageTracker::default();
+        assert_eq!(
+            stages
+                .observe("Step 11/19 : RUN set -eux; ./configure --prefix=/opt/python")
+                .as_deref(),
+            Some("step 11/19: configure")
+        );
+        assert_eq!(stages.observe("checking for gcc... gcc"), None);
+        assert_eq!(
+            stages
+                .observe("gcc -c -O3 -o Parser/token.o Parser/token.c")
+                .as_deref(),
+            Some("step 11/19: compiling")
+        );
+        assert_eq!(stages.observe("gcc -c -O3 -o a.o a.c"), None);
+        assert_eq!(stages.observe("random noise"), None);
+        assert_eq!(
+            stages.observe("Step 12/19 : ENV PATH=/opt/python/bin"),
+            None
+        );
+    }
+}

@@ -1,0 +1,291 @@
+//! Interpreter images on demand: resolve a build spec to an image that is
+//! local, pulled from a registry, or built — in that order.
+
+pub mod base;
+mod build;
+pub mod recipe;
+pub mod source;
+
+use std::collections::HashMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result};
+use bollard::models::ImageSummary;
+use bollard::query_parameters::{
+    CreateImageOptionsBuilder, ListImagesOptionsBuilder, PushImageOptionsBuilder,
+    RemoveImageOptionsBuilder, TagImageOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+use crate::cache::Cache;
+use crate::engine::{Engine, LABEL_MANAGED, LABEL_ROLE};
+use crate::error::image_unavailable;
+use crate::progress::{Task, Verbosity};
+use crate::spec::{self, BuildSpec, SourceSpec};
+use base::BaseImage;
+use recipe::{IMAGE_REPO, Recipe, label};
+
+/// How CPython is compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Profile {
+    /// PGO + LTO (`--enable-optimizations --with-lto`), as official releases are built.
+    Optimized,
+    /// A plain build: several times faster to build, a little slower to run.
+    Quick,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Optimized => "optimized",
+            Profile::Quick => "quick",
+        }
+    }
+}
+
+/// Everything besides the spec that decides how an image is had.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub profile: Profile,
+    pub source: SourceSpec,
+    pub configure_args: Vec<String>,
+    pub base: String,
+    pub registry: Option<String>,
+    pub pull: bool,
+    pub sha256: Option<String>,
+    pub apt_options: Vec<String>,
+    pub python_org_mirror: String,
+}
+
+/// How an image was had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Pulled,
+    Built,
+}
+
+/// An interpreter image ready to run.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub name: String,
+    pub id: String,
+    pub origin: Origin,
+    pub labels: HashMap<String, String>,
+}
+
+/// Resolves `spec` to an image: local if its content hash exists, else
+/// pulled from the registry, else built. Concurrent requests for the same
+/// image (in this or other processes) wait for one build.
+pub async fn ensure(
+    engine: &Engine,
+    cache: &Cache,
+    spec: &BuildSpec,
+    options: &BuildOptions,
+    verbosity: Verbosity,
+) -> Result<Image> {
+    let source = spec
+        .source
+        .clone()
+        .unwrap_or_else(|| options.source.clone());
+    spec.check_source(&source)?;
+    spec::check_configure_args(spec, &options.configure_args)?;
+    let mut task = Task::start(spec.image_spec(), verbosity);
+    task.stage("resolving the base image");
+    let base = base::resolve(engine, &options.base, options.pull, &mut task).await?;
+
+    let prepared;
+    let recipe = if source == SourceSpec::DebianBinary {
+        Recipe::debian_binary(spec, options, &base)
+    } else {
+        task.stage("preparing the source");
+        prepared = source::prepare(engine, cache, &base, spec, &source, options, &mut task).await?;
+        Recipe::compiled(spec, options, &base, &prepared)
+    };
+    let name = recipe.image_name();
+    if let Some(image) = local(engine, &name, Origin::Local).await {
+        task.finish(&format!("{name} is up to date"));
+        return Ok(image);
+    }
+
+    task.stage("waiting for another build of this image");
+    let _lock = cache.lock(&recipe.inputs_hash[..16]).await?;
+    if let Some(image) = local(engine, &name, Origin::Built).await {
+        task.finish(&format!("{name} was built meanwhile"));
+        return Ok(image);
+    }
+    if let Some(registry) = &options.registry {
+        task.stage(&format!("looking in {registry}"));
+        match pull_from_registry(engine, registry, &recipe.tag()).await {
+            Ok(()) => {
+                if let Some(image) = local(engine, &name, Origin::Pulled).await {
+                    task.finish(&format!("pulled {name} from {registry}"));
+                    return Ok(image);
+                }
+            }
+            Err(e) => task.note(&format!("not pulled from {registry}: {e:#}; building")),
+        }
+    }
+    build::build(engine, cache, &recipe, &mut task).await?;
+    let image = local(engine, &name, Origin::Built)
+        .await
+        .context("the built image is missing")?;
+    task.finish(&format!("built {name}"));
+    Ok(image)
+}
+
+async fn local(engine: &Engine, name: &str, origin: Origin) -> Option<Image> {
+    let image = engine.docker.inspect_image(name).await.ok()?;
+    Some(Image {
+        name: name.to_string(),
+        id: image.id?,
+        origin,
+        labels: image.config.and_then(|c| c.labels).unwrap_or_default(),
+    })
+}
+
+fn registry_repo(registry: &str) -> String {
+    format!("{}/{IMAGE_REPO}", registry.trim_end_matches('/'))
+}
+
+/// Pulls `registry/gilbench/cpython:tag` and tags it as the local name.
+async fn pull_from_registry(engine: &Engine, registry: &str, tag: &str) -> Result<()> {
+    let repo = registry_repo(registry);
+    let options = CreateImageOptionsBuilder::default()
+        .from_image(&repo)
+        .tag(tag)
+        .build();
+    let mut stream = engine.docker.create_image(Some(options), None, None);
+    while let Some(item) = stream.next().await {
+        item?;
+    }
+    let options = TagImageOptionsBuilder::default()
+        .repo(IMAGE_REPO)
+        .tag(tag)
+        .build();
+    engine
+        .docker
+        .tag_image(&format!("{repo}:{tag}"), Some(options))
+        .await?;
+    Ok(())
+}
+
+/// Interpreter images (and, with `include_base`, bootstrapped bases) gilbench made.
+pub async fn list(engine: &Engine, include_base: bool) -> Result<Vec<ImageSummary>> {
+    let filters = HashMap::from([("label".to_string(), vec![format!("{LABEL_MANAGED}=true")])]);
+    let options = ListImagesOptionsBuilder::default()
+        .filters(&filters)
+        .build();
+    let mut images: Vec<ImageSummary> = engine
+        .docker
+        .list_images(Some(options))
+        .await?
+        .into_iter()
+        .filter(|image| {
+            let role = image.labels.get(LABEL_ROLE).map(String::as_str);
+            role == Some("cpython") || (include_base && role == Some("base"))
+        })
+        .collect();
+    images.sort_by_key(|image| std::cmp::Reverse(image.created));
+    Ok(images)
+}
+
+/// One row of `gilbench images`.
+pub fn describe(image: &ImageSummary) -> Vec<String> {
+    let label = |key: &str| {
+        image
+            .labels
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| "-".to_string())
+    };
+    let name = image
+        .repo_tags
+        .iter()
+        .find(|t| t.starts_with(IMAGE_REPO) || t.starts_with(base::BOOTSTRAP_REPO))
+        .or(image.repo_tags.first())
+        .cloned()
+        .unwrap_or_else(|| base::short_id(&image.id).to_string());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs() as i64;
+    let age = Duration::from_secs((now - image.created).max(0) as u64);
+    vec![
+        name,
+        label(label::RELEASE),
+        label(label::VARIANT),
+        label(label::PROFILE),
+        label(label::SOURCE),
+        format!("{:.0} MB", image.size as f64 / 1e6),
+        format_age(age),
+    ]
+}
+
+/// "just now", "5 min ago", "3 h ago", "2 days ago".
+fn format_age(age: Duration) -> String {
+    let minutes = age.as_secs() / 60;
+    match minutes {
+        0 => "just now".to_string(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=2879 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
+    }
+}
+
+/// Removes interpreter images gilbench built (and bases with `include_base`).
+pub async fn prune(engine: &Engine, include_base: bool) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    for image in list(engine, include_base).await? {
+        let options = RemoveImageOptionsBuilder::default().force(true).build();
+        engine
+            .docker
+            .remove_image(&image.id, Some(options), None)
+            .await
+            .with_context(|| format!("removing {}", image.id))?;
+        removed.extend(image.repo_tags.clone());
+    }
+    Ok(removed)
+}
+
+/// Pushes every local interpreter image to `registry`.
+pub async fn push(engine: &Engine, registry: &str, verbosity: Verbosity) -> Result<Vec<String>> {
+    let repo = registry_repo(registry);
+    let mut pushed = Vec::new();
+    for image in list(engine, false).await? {
+        for name in image
+            .repo_tags
+            .iter()
+            .filter(|t| t.starts_with(&format!("{IMAGE_REPO}:")))
+        {
+            let tag = name.rsplit_once(':').map_or("latest", |(_, t)| t);
+            let task = Task::start(format!("push {tag}"), verbosity);
+            let options = TagImageOptionsBuilder::default()
+                .repo(&repo)
+                .tag(tag)
+                .build();
+            engine.docker.tag_image(name, Some(options)).await?;
+            let options = PushImageOptionsBuilder::default().tag(tag).build();
+            let mut stream = engine.docker.push_image(&repo, Some(options), None);
+            while let Some(item) = stream.next().await {
+                item.map_err(|e| {
+                    image_unavailable(format!("pushing {name} to {registry} failed: {e}"))
+                })?;
+            }
+            task.finish(&format!("pushed {repo}:{tag}"));
+            pushed.push(format!("{repo}:{tag}"));
+        }
+    }
+    Ok(pushed)
+}
+
+/// The base image that builds would use now, if any.
+pub async fn current_base(engine: &Engine, requested: &str) -> Option<BaseImage> {
+    match base::inspect(engine, requested).await {
+        Some(found) => Some(found),
+        None if requested == base::DEFAULT_BASE => {
+            base::inspect(engine, &base::bootstrap_tag()).await
+        }
+        None => None,
+    }
+}

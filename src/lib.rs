@@ -1,0 +1,16 @@
+//! gilbench: measure what the GIL, the free-threaded build and the JIT do to
+//! Python code, in real CPython builds run through the Docker Engine API.
+//!
+//! The data's path: `spec` (which interpreter) → `images` (get it: local,
+//! pulled or built through `engine`) → measurement → reports.
+
+pub mod cache;
+pub mod cli;
+pub mod commands;
+pub mod doctor;
+pub mod engine;
+pub mod error;
+pub mod images;
+pub mod progress;
+pub mod spec;
+pub mod versions;
