@@ -114,7 +114,13 @@ pub struct BuildOptionArgs {
 
 impl BuildOptionArgs {
     pub fn into_options(self) -> Result<BuildOptions, crate::error::Error> {
-        let mut apt_options = self.apt_options;
+        // "-o Name=value" arrives as one value; apt wants separate words.
+        let mut apt_options: Vec<String> = self
+            .apt_options
+            .iter()
+            .flat_map(|o| o.split_whitespace())
+            .map(str::to_string)
+            .collect();
         if let Ok(from_env) = std::env::var("GILBENCH_APT_OPTIONS") {
             apt_options.extend(from_env.split_whitespace().map(str::to_string));
         }
@@ -153,14 +159,20 @@ pub enum ImagesCommand {
         #[arg(long)]
         all: bool,
     },
-    /// Remove the interpreter images gilbench built.
+    /// Remove the interpreter images gilbench built (all, or those of the builds named).
     Prune {
+        /// Only images of these builds, e.g. 3.13t (version and variant as given when built).
+        #[arg(value_name = "SPEC")]
+        specs: Vec<BuildSpec>,
         /// Remove bootstrapped base images too.
         #[arg(long)]
         include_base: bool,
     },
-    /// Publish local interpreter images to a registry for other machines to pull.
+    /// Publish local interpreter images (all, or those of the builds named) to a registry.
     Push {
+        /// Only images of these builds, e.g. 3.13t.
+        #[arg(value_name = "SPEC")]
+        specs: Vec<BuildSpec>,
         /// Registry, e.g. 127.0.0.1:5000.
         #[arg(long, env = "GILBENCH_REGISTRY")]
         registry: String,
@@ -170,6 +182,12 @@ pub enum ImagesCommand {
         /// Debian mirror for mmdebstrap (default: its own choice).
         #[arg(long)]
         mirror: Option<String>,
+        /// Image name to create; the default stands in for debian:trixie-slim.
+        #[arg(long, default_value = crate::images::base::BOOTSTRAP_TAG)]
+        tag: String,
+        /// Recreate it even if it exists (every interpreter image built on the old one will rebuild).
+        #[arg(long)]
+        force: bool,
     },
 }
 

@@ -32,6 +32,9 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
         ));
     }
     let options = args.options.into_options()?;
+    for spec in &specs {
+        images::validate(spec, &options)?;
+    }
     let engine = Engine::connect().await?;
     let cache = Cache::open()?;
     for spec in specs {
@@ -62,8 +65,12 @@ async fn images_command(command: ImagesCommand, verbosity: Verbosity) -> Result<
                 &rows,
             );
         }
-        ImagesCommand::Prune { include_base } => {
-            let removed = images::prune(&engine, include_base).await?;
+        ImagesCommand::Prune {
+            specs,
+            include_base,
+        } => {
+            let only: Vec<String> = specs.iter().map(|s| s.image_spec()).collect();
+            let removed = images::prune(&engine, &only, include_base).await?;
             for name in &removed {
                 println!("removed {name}");
             }
@@ -71,14 +78,21 @@ async fn images_command(command: ImagesCommand, verbosity: Verbosity) -> Result<
                 println!("nothing to remove");
             }
         }
-        ImagesCommand::Push { registry } => {
-            let pushed = images::push(&engine, &registry, verbosity).await?;
+        ImagesCommand::Push { specs, registry } => {
+            let only: Vec<String> = specs.iter().map(|s| s.image_spec()).collect();
+            let pushed = images::push(&engine, &registry, &only, verbosity).await?;
             if pushed.is_empty() {
                 println!("no interpreter images to push; build some with `gilbench build`");
             }
         }
-        ImagesCommand::BootstrapBase { mirror } => {
-            let base = images::base::bootstrap(&engine, mirror.as_deref(), verbosity).await?;
+        ImagesCommand::BootstrapBase { mirror, tag, force } => {
+            let base = match images::base::inspect(&engine, &tag).await {
+                Some(existing) if !force => {
+                    eprintln!("{tag} exists already; --force recreates it");
+                    existing
+                }
+                _ => images::base::bootstrap(&engine, &tag, mirror.as_deref(), verbosity).await?,
+            };
             println!("{}\t{}", base.name, base.id);
         }
     }

@@ -17,12 +17,9 @@ use crate::error::image_unavailable;
 use crate::progress::{Task, Verbosity};
 
 pub const DEFAULT_BASE: &str = "debian:trixie-slim";
-pub const BOOTSTRAP_REPO: &str = "gilbench/debian";
+/// The bootstrapped stand-in for `DEFAULT_BASE`.
+pub const BOOTSTRAP_TAG: &str = "gilbench/debian:trixie";
 pub const BOOTSTRAP_SUITE: &str = "trixie";
-
-pub fn bootstrap_tag() -> String {
-    format!("{BOOTSTRAP_REPO}:{BOOTSTRAP_SUITE}")
-}
 
 /// A base image present on the engine.
 #[derive(Debug, Clone)]
@@ -51,7 +48,7 @@ pub async fn resolve(
         return Ok(found);
     }
     if requested == DEFAULT_BASE
-        && let Some(found) = inspect(engine, &bootstrap_tag()).await
+        && let Some(found) = inspect(engine, BOOTSTRAP_TAG).await
     {
         return Ok(found);
     }
@@ -91,12 +88,14 @@ pub async fn pull(engine: &Engine, reference: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds a minimal Debian root filesystem with mmdebstrap and imports it.
+/// Builds a minimal Debian root filesystem with mmdebstrap and imports it as `tag`.
 pub async fn bootstrap(
     engine: &Engine,
+    tag: &str,
     mirror: Option<&str>,
     verbosity: Verbosity,
 ) -> Result<BaseImage> {
+    let (repo, image_tag) = tag.rsplit_once(':').unwrap_or((tag, "latest"));
     let mut task = Task::start("base", verbosity);
     task.stage(&format!("mmdebstrap {BOOTSTRAP_SUITE}"));
     let dir = tempfile::tempdir().context("creating a scratch folder")?;
@@ -147,8 +146,8 @@ pub async fn bootstrap(
     ];
     let options = CreateImageOptionsBuilder::default()
         .from_src("-")
-        .repo(BOOTSTRAP_REPO)
-        .tag(BOOTSTRAP_SUITE)
+        .repo(repo)
+        .tag(image_tag)
         .changes(changes)
         .build();
     let file = tokio::fs::File::open(&rootfs).await?;
@@ -160,7 +159,7 @@ pub async fn bootstrap(
     while let Some(item) = stream.next().await {
         item.context("importing the root filesystem")?;
     }
-    let base = inspect(engine, &bootstrap_tag())
+    let base = inspect(engine, tag)
         .await
         .context("the imported base image is missing")?;
     task.finish(&format!("imported {} ({})", base.name, short_id(&base.id)));

@@ -194,7 +194,7 @@ impl StageTracker {
         }
         let detail = if line.starts_with("checking ") || line.starts_with("configure:") {
             "configure"
-        } else if line.starts_with("gcc ") || line.starts_with("clang") || line.contains(" -c ") {
+        } else if line.starts_with("gcc ") || line.starts_with("clang") {
             "compiling"
         } else if line.contains("Rebuilding with profile guided optimizations") {
             "compiling with the PGO profile"

@@ -74,6 +74,19 @@ pub struct Image {
     pub labels: HashMap<String, String>,
 }
 
+/// Checks a spec against the options before any work starts.
+pub fn validate(spec: &BuildSpec, options: &BuildOptions) -> Result<(), crate::error::Error> {
+    spec.check_source(&source_of(spec, options))?;
+    spec::check_configure_args(spec, &options.configure_args)?;
+    Ok(())
+}
+
+fn source_of(spec: &BuildSpec, options: &BuildOptions) -> SourceSpec {
+    spec.source
+        .clone()
+        .unwrap_or_else(|| options.source.clone())
+}
+
 /// Resolves `spec` to an image: local if its content hash exists, else
 /// pulled from the registry, else built. Concurrent requests for the same
 /// image (in this or other processes) wait for one build.
@@ -84,12 +97,8 @@ pub async fn ensure(
     options: &BuildOptions,
     verbosity: Verbosity,
 ) -> Result<Image> {
-    let source = spec
-        .source
-        .clone()
-        .unwrap_or_else(|| options.source.clone());
-    spec.check_source(&source)?;
-    spec::check_configure_args(spec, &options.configure_args)?;
+    validate(spec, options)?;
+    let source = source_of(spec, options);
     let mut task = Task::start(spec.image_spec(), verbosity);
     task.stage("resolving the base image");
     let base = base::resolve(engine, &options.base, options.pull, &mut task).await?;
@@ -110,8 +119,8 @@ pub async fn ensure(
 
     task.stage("waiting for another build of this image");
     let _lock = cache.lock(&recipe.inputs_hash[..16]).await?;
-    if let Some(image) = local(engine, &name, Origin::Built).await {
-        task.finish(&format!("{name} was built meanwhile"));
+    if let Some(image) = local(engine, &name, Origin::Local).await {
+        task.finish(&format!("{name} was built meanwhile by another request"));
         return Ok(image);
     }
     if let Some(registry) = &options.registry {
@@ -202,7 +211,7 @@ pub fn describe(image: &ImageSummary) -> Vec<String> {
     let name = image
         .repo_tags
         .iter()
-        .find(|t| t.starts_with(IMAGE_REPO) || t.starts_with(base::BOOTSTRAP_REPO))
+        .find(|t| t.starts_with(IMAGE_REPO) || t.as_str() == base::BOOTSTRAP_TAG)
         .or(image.repo_tags.first())
         .cloned()
         .unwrap_or_else(|| base::short_id(&image.id).to_string());
@@ -233,10 +242,15 @@ fn format_age(age: Duration) -> String {
     }
 }
 
-/// Removes interpreter images gilbench built (and bases with `include_base`).
-pub async fn prune(engine: &Engine, include_base: bool) -> Result<Vec<String>> {
+/// Removes interpreter images gilbench built: those whose spec label is in
+/// `only`, or all when it is empty (and bases with `include_base`).
+pub async fn prune(engine: &Engine, only: &[String], include_base: bool) -> Result<Vec<String>> {
     let mut removed = Vec::new();
     for image in list(engine, include_base).await? {
+        let is_base = image.labels.get(LABEL_ROLE).map(String::as_str) == Some("base");
+        if !is_base && !selected(&image, only) {
+            continue;
+        }
         let options = RemoveImageOptionsBuilder::default().force(true).build();
         engine
             .docker
@@ -248,11 +262,29 @@ pub async fn prune(engine: &Engine, include_base: bool) -> Result<Vec<String>> {
     Ok(removed)
 }
 
-/// Pushes every local interpreter image to `registry`.
-pub async fn push(engine: &Engine, registry: &str, verbosity: Verbosity) -> Result<Vec<String>> {
+/// Whether an image's spec label is among `only` (or `only` is empty).
+fn selected(image: &ImageSummary, only: &[String]) -> bool {
+    only.is_empty()
+        || image
+            .labels
+            .get(label::SPEC)
+            .is_some_and(|s| only.contains(s))
+}
+
+/// Pushes local interpreter images (those in `only`, or all) to `registry`.
+pub async fn push(
+    engine: &Engine,
+    registry: &str,
+    only: &[String],
+    verbosity: Verbosity,
+) -> Result<Vec<String>> {
     let repo = registry_repo(registry);
     let mut pushed = Vec::new();
-    for image in list(engine, false).await? {
+    for image in list(engine, false)
+        .await?
+        .iter()
+        .filter(|i| selected(i, only))
+    {
         for name in image
             .repo_tags
             .iter()
@@ -283,9 +315,7 @@ pub async fn push(engine: &Engine, registry: &str, verbosity: Verbosity) -> Resu
 pub async fn current_base(engine: &Engine, requested: &str) -> Option<BaseImage> {
     match base::inspect(engine, requested).await {
         Some(found) => Some(found),
-        None if requested == base::DEFAULT_BASE => {
-            base::inspect(engine, &base::bootstrap_tag()).await
-        }
+        None if requested == base::DEFAULT_BASE => base::inspect(engine, base::BOOTSTRAP_TAG).await,
         None => None,
     }
 }

@@ -89,14 +89,16 @@ pub async fn prepare(
             let path = path.clone();
             let cache_tmp = cache.tmp();
             let spec = spec.clone();
-            tokio::task::spawn_blocking(move || pack_directory(&path, &cache_tmp, &spec)).await?
+            let origin = format!("source tree {}", path.display());
+            tokio::task::spawn_blocking(move || pack_directory(&path, &cache_tmp, &spec, origin))
+                .await?
         }
         SourceSpec::Git { url, reference } => {
             task.stage("fetching from git");
             let (url, reference, cache_root) =
                 (url.clone(), reference.clone(), cache.root().to_path_buf());
             let spec = spec.clone();
-            tokio::task::spawn_blocking(move || git_archive(&url, &reference, &cache_root, &spec))
+            tokio::task::spawn_blocking(move || git_source(&url, &reference, &cache_root, &spec))
                 .await?
         }
         SourceSpec::DebianBinary => unreachable!("prebuilt interpreters need no source"),
@@ -107,18 +109,27 @@ fn release_file(cache: &Cache, release: &str) -> PathBuf {
     cache.sources().join(format!("Python-{release}.tar.xz"))
 }
 
+/// What is known of a cached release tarball, kept beside it.
+#[derive(Serialize, Deserialize)]
+struct ReleaseRecord {
+    sha256: String,
+    origin: String,
+}
+
 fn cached_release(cache: &Cache, release: &str) -> Result<Option<PreparedSource>> {
     let path = release_file(cache, release);
-    let sidecar = path.with_extension("xz.sha256");
-    if !path.exists() || !sidecar.exists() {
+    let Ok(text) = fs::read_to_string(path.with_extension("xz.json")) else {
+        return Ok(None);
+    };
+    if !path.exists() {
         return Ok(None);
     }
-    let sha256 = fs::read_to_string(&sidecar)?.trim().to_string();
+    let record: ReleaseRecord = serde_json::from_str(&text)?;
     Ok(Some(PreparedSource {
         tarball: path,
-        identity: format!("sha256:{sha256}"),
+        identity: format!("sha256:{}", record.sha256),
         release: Some(release.to_string()),
-        origin: format!("cached release {release}"),
+        origin: record.origin,
         _scratch: None,
     }))
 }
@@ -134,7 +145,14 @@ fn store_release(
     let target = release_file(cache, release);
     fs::rename(file, &target).with_context(|| format!("storing {}", target.display()))?;
     fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
-    fs::write(target.with_extension("xz.sha256"), format!("{sha256}\n"))?;
+    let record = ReleaseRecord {
+        sha256: sha256.to_string(),
+        origin: origin.to_string(),
+    };
+    fs::write(
+        target.with_extension("xz.json"),
+        serde_json::to_string(&record)?,
+    )?;
     Ok(PreparedSource {
         tarball: target,
         identity: format!("sha256:{sha256}"),
@@ -234,9 +252,8 @@ async fn fetch_debian(
     if let Ok(text) = fs::read_to_string(&record_path) {
         let record: DebianRecord = serde_json::from_str(&text)?;
         if wanted.as_ref().is_none_or(|w| *w == record.release)
-            && let Some(mut cached) = cached_release(cache, &record.release)?
+            && let Some(cached) = cached_release(cache, &record.release)?
         {
-            cached.origin = format!("Debian source package {package}");
             return Ok(cached);
         }
     }
@@ -351,41 +368,33 @@ fn local_tarball(path: &Path, spec: &BuildSpec) -> Result<PreparedSource> {
     })
 }
 
-/// Packs a source tree into a reproducible tar (sorted, zero times), using
-/// git's file list when the tree is a checkout so build outputs stay out.
-fn pack_directory(dir: &Path, tmp_dir: &Path, spec: &BuildSpec) -> Result<PreparedSource> {
-    if !dir.join("Include").join("patchlevel.h").is_file() {
-        return Err(invalid_input(format!(
-            "{} is not a CPython source tree (no Include/patchlevel.h)",
-            dir.display()
-        )));
-    }
+/// Packs a source tree into a reproducible tar (sorted, zero times, one
+/// `cpython/` folder), using git's file list when the tree is a checkout so
+/// build outputs stay out. Equal trees give equal tarballs, whether they
+/// come from a folder or a git commit, and so the same image.
+fn pack_directory(
+    dir: &Path,
+    tmp_dir: &Path,
+    spec: &BuildSpec,
+    origin: String,
+) -> Result<PreparedSource> {
+    let release = tree_release(dir, spec)?;
     let mut files: Vec<PathBuf> = if dir.join(".git").exists() {
-        let output = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args([
+        let listing = run_git(
+            &[
                 "ls-files",
                 "-z",
                 "--cached",
                 "--others",
                 "--exclude-standard",
-            ])
-            .output()
-            .context("running git ls-files (is git installed?)")?;
-        if !output.status.success() {
-            bail!(
-                "git ls-files failed in {}: {}",
-                dir.display(),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
-        output
-            .stdout
-            .split(|&b| b == 0)
+            ],
+            Some(dir),
+        )?;
+        listing
+            .split('\0')
             .filter(|p| !p.is_empty())
-            .map(|p| PathBuf::from(String::from_utf8_lossy(p).to_string()))
-            .filter(|p| dir.join(p).is_file())
+            .map(PathBuf::from)
+            .filter(|p| fs::symlink_metadata(dir.join(p)).is_ok_and(|m| m.is_file()))
             .collect()
     } else {
         let mut found = Vec::new();
@@ -409,11 +418,8 @@ fn pack_directory(dir: &Path, tmp_dir: &Path, spec: &BuildSpec) -> Result<Prepar
             header.set_mtime(0);
             header.set_uid(0);
             header.set_gid(0);
-            builder.append_data(
-                &mut header,
-                Path::new("cpython").join(relative),
-                File::open(&full)?,
-            )?;
+            let name = Path::new("cpython").join(relative);
+            builder.append_data(&mut header, name, File::open(&full)?)?;
         }
         builder.finish()?;
     }
@@ -422,10 +428,30 @@ fn pack_directory(dir: &Path, tmp_dir: &Path, spec: &BuildSpec) -> Result<Prepar
     Ok(PreparedSource {
         tarball: path.to_path_buf(),
         identity: format!("sha256:{sha256}"),
-        release: spec.version.patch.map(|_| spec.version.release()),
-        origin: format!("source tree {}", dir.display()),
+        release: Some(release),
+        origin,
         _scratch: Some(path),
     })
+}
+
+/// The release a source tree holds (`Include/patchlevel.h`), checked
+/// against the spec before anything is built.
+fn tree_release(dir: &Path, spec: &BuildSpec) -> Result<String> {
+    let header = dir.join("Include").join("patchlevel.h");
+    let text = fs::read_to_string(&header).map_err(|_| {
+        invalid_input(format!(
+            "{} is not a CPython source tree (no Include/patchlevel.h)",
+            dir.display()
+        ))
+    })?;
+    let release = text
+        .lines()
+        .find_map(|line| line.strip_prefix("#define PY_VERSION"))
+        .and_then(|rest| rest.trim().strip_prefix('"')?.split('"').next())
+        .map(str::to_string)
+        .with_context(|| format!("no PY_VERSION in {}", header.display()))?;
+    tree_release_matches(&release, spec)?;
+    Ok(release)
 }
 
 fn walk(root: &Path, relative: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
@@ -451,73 +477,118 @@ fn is_executable(metadata: &fs::Metadata) -> bool {
     metadata.permissions().mode() & 0o111 != 0
 }
 
-/// Mirrors the repository into the cache, resolves the ref to a commit and
-/// archives that commit; the commit is the identity.
-fn git_archive(
+fn run_git(args: &[&str], dir: Option<&Path>) -> Result<String> {
+    let mut command = Command::new("git");
+    if let Some(dir) = dir {
+        command.arg("-C").arg(dir);
+    }
+    let output = command
+        .args(args)
+        .output()
+        .context("running git (is git installed?)")?;
+    if !output.status.success() {
+        return Err(image_unavailable(format!(
+            "git {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+/// What a packed git commit turned out to be.
+#[derive(Serialize, Deserialize)]
+struct GitRecord {
+    sha256: String,
+    release: String,
+}
+
+/// Mirrors the repository into the cache, resolves the ref to a commit, and
+/// packs that commit's tree like a source folder (cached per commit).
+fn git_source(
     url: &str,
     reference: &str,
     cache_root: &Path,
     spec: &BuildSpec,
 ) -> Result<PreparedSource> {
-    let git = |args: &[&str], dir: Option<&Path>| -> Result<String> {
-        let mut command = Command::new("git");
-        if let Some(dir) = dir {
-            command.arg("-C").arg(dir);
-        }
-        let output = command
-            .args(args)
-            .output()
-            .context("running git (is git installed?)")?;
-        if !output.status.success() {
-            return Err(image_unavailable(format!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&output.stderr).trim()
-            )));
-        }
-        Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
-    };
     let mirrors = cache_root.join("git");
     fs::create_dir_all(&mirrors)?;
-    let mirror = mirrors.join(format!(
-        "{}.git",
-        &hex::encode(Sha256::digest(url.as_bytes()))[..16]
-    ));
+    let url_hash = hex::encode(Sha256::digest(url.as_bytes()));
+    let mirror = mirrors.join(format!("{}.git", &url_hash[..16]));
     if mirror.exists() {
-        git(&["remote", "update", "--prune"], Some(&mirror))?;
+        run_git(&["remote", "update", "--prune"], Some(&mirror))?;
     } else {
         let target = mirror.to_string_lossy().to_string();
-        git(&["clone", "--quiet", "--mirror", url, &target], None)?;
+        run_git(&["clone", "--quiet", "--mirror", url, &target], None)?;
     }
-    let commit = git(
-        &["rev-parse", "--verify", &format!("{reference}^{{commit}}")],
+    let commit = run_git(
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{reference}^{{commit}}"),
+        ],
         Some(&mirror),
     )
-    .map_err(|e| invalid_input(format!("ref `{reference}` not found in {url}: {e:#}")))?;
+    .map_err(|_| invalid_input(format!("ref `{reference}` is not in {url}")))?;
+    let origin = format!("git {url}#{reference} ({})", &commit[..12]);
     let archive = cache_root.join("sources").join(format!("git-{commit}.tar"));
-    if !archive.exists() {
-        let tmp = tempfile::NamedTempFile::new_in(cache_root.join("tmp"))?;
-        let tmp_path = tmp.path().to_string_lossy().to_string();
-        git(
-            &[
-                "archive",
-                "--format=tar",
-                "--prefix=cpython/",
-                "-o",
-                &tmp_path,
-                &commit,
-            ],
-            Some(&mirror),
-        )?;
-        tmp.persist(&archive)?;
+    let record_path = archive.with_extension("json");
+    if archive.exists()
+        && let Ok(text) = fs::read_to_string(&record_path)
+    {
+        let record: GitRecord = serde_json::from_str(&text)?;
+        tree_release_matches(&record.release, spec)?;
+        return Ok(PreparedSource {
+            tarball: archive,
+            identity: format!("sha256:{}", record.sha256),
+            release: Some(record.release),
+            origin,
+            _scratch: None,
+        });
     }
+    let checkout = tempfile::tempdir_in(cache_root.join("tmp"))?;
+    let exported = Command::new("git")
+        .arg("-C")
+        .arg(&mirror)
+        .args(["archive", "--format=tar", &commit])
+        .output()
+        .context("running git archive")?;
+    if !exported.status.success() {
+        bail!(
+            "git archive {commit} failed: {}",
+            String::from_utf8_lossy(&exported.stderr)
+        );
+    }
+    tar::Archive::new(exported.stdout.as_slice()).unpack(checkout.path())?;
+    let packed = pack_directory(checkout.path(), &cache_root.join("tmp"), spec, origin)?;
+    let sha256 = packed.identity.trim_start_matches("sha256:").to_string();
+    let release = packed.release.clone().unwrap_or_default();
+    fs::copy(&packed.tarball, &archive)?;
+    fs::write(
+        &record_path,
+        serde_json::to_string(&GitRecord { sha256, release })?,
+    )?;
     Ok(PreparedSource {
         tarball: archive,
-        identity: format!("git:{commit}"),
-        release: spec.version.patch.map(|_| spec.version.release()),
-        origin: format!("git {url} {reference} ({})", &commit[..12]),
         _scratch: None,
+        ..packed
     })
+}
+
+fn tree_release_matches(release: &str, spec: &BuildSpec) -> Result<()> {
+    let ok = match spec.version.patch {
+        Some(_) => release == spec.version.release(),
+        None => release.starts_with(&format!("3.{}.", spec.version.minor)),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid_input(format!(
+            "the source holds CPython {release}, but the build asks for {}",
+            spec.version
+        )))
+    }
 }
 
 pub fn tail_lines(text: &str, count: usize) -> String {

@@ -1,0 +1,6 @@
+//! All integration tests build into one binary (one link, one shared lock
+//! on the Docker engine). Tests that need the engine take `util::engine()`.
+
+mod cli;
+mod images;
+mod util;

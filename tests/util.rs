@@ -1,0 +1,92 @@
+//! Shared helpers: running the binary, serialising use of the engine, and
+//! getting the base image in place once.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+/// The gilbench binary under test.
+pub fn gilbench() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gilbench"));
+    // Builds for tests are plain builds; every test asks for the same ones,
+    // so each is built once and then found by its content hash.
+    command.env("GILBENCH_PROFILE", "quick");
+    command.env_remove("GILBENCH_APT_OPTIONS");
+    command.env_remove("GILBENCH_REGISTRY");
+    command
+}
+
+/// Runs a command and returns its output, printing it for failed asserts.
+pub fn run(command: &mut Command) -> Output {
+    let output = command.output().expect("the command starts");
+    eprintln!(
+        "$ {:?}\n[exit {:?}]\n--- stdout\n{}--- stderr\n{}",
+        command,
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).to_string()
+}
+
+/// Serialises tests that use the engine (builds and timings must not
+/// overlap) and makes sure a base image exists, bootstrapping one if needed.
+pub fn engine() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    static BASE: OnceLock<()> = OnceLock::new();
+    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    BASE.get_or_init(|| {
+        let doctor = run(gilbench().arg("doctor"));
+        if !stdout(&doctor).contains("ok    base image") {
+            let bootstrap = run(gilbench().args(["images", "bootstrap-base"]));
+            assert!(
+                bootstrap.status.success(),
+                "bootstrapping the base image failed"
+            );
+        }
+    });
+    guard
+}
+
+/// The image name printed by `gilbench build` for each spec, in order.
+pub fn built_images(output: &Output) -> Vec<(String, String)> {
+    stdout(output)
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split('\t').collect();
+            (fields.len() == 3).then(|| (fields[1].to_string(), fields[2].to_string()))
+        })
+        .collect()
+}
+
+/// Runs a Python snippet in an image with the docker CLI and returns stdout.
+pub fn python_in(image: &str, code: &str) -> String {
+    let output = run(Command::new("docker").args([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        image,
+        "python3",
+        "-c",
+        code,
+    ]));
+    assert!(output.status.success(), "python failed in {image}");
+    stdout(&output).trim().to_string()
+}
+
+/// The verified CPython 3.13.5 tarball that builds leave in the cache.
+pub fn cached_release_tarball() -> PathBuf {
+    let root = std::env::var_os("GILBENCH_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/gilbench"));
+    root.join("sources").join("Python-3.13.5.tar.xz")
+}
