@@ -12,5 +12,8 @@ pub mod engine;
 pub mod error;
 pub mod images;
 pub mod progress;
+pub mod results;
+pub mod runner;
 pub mod spec;
 pub mod versions;
+pub mod workloads;

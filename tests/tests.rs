@@ -3,4 +3,5 @@
 
 mod cli;
 mod images;
+mod runner;
 mod util;

@@ -18,6 +18,8 @@ use futures_util::StreamExt;
 
 use crate::error::Error;
 
+pub mod container;
+
 /// Every object gilbench creates carries this label set to "true".
 pub const LABEL_MANAGED: &str = "org.gilbench.managed";
 /// What the object is: "base", "cpython", "helper", "bench".
@@ -158,9 +160,9 @@ impl Engine {
         let _ = self.docker.remove_container(id, Some(options)).await;
     }
 
-    /// Containers gilbench created that still exist (running or not).
-    pub async fn leftover_containers(&self) -> Result<Vec<String>> {
-        let filters = HashMap::from([("label".to_string(), vec![format!("{LABEL_MANAGED}=true")])]);
+    /// Ids of containers (running or not) carrying all of `labels` ("key=value").
+    pub async fn containers_with_labels(&self, labels: Vec<String>) -> Result<Vec<String>> {
+        let filters = HashMap::from([("label".to_string(), labels)]);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)

@@ -1,0 +1,438 @@
+//! The orchestrator's side of the protocol with `workloads/runner.py`.
+//!
+//! The runner speaks versioned JSON lines (documented in workloads/README.md):
+//! one request per line on its stdin, exactly one response line per request
+//! on its stdout, nothing else on stdout. Each sample runs in a fresh
+//! interpreter behind the runner, so a session is cheap to keep open.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+
+use crate::engine::LineSplitter;
+
+pub const PROTOCOL_VERSION: u64 = 1;
+/// Lines of the runner's own stderr kept for error messages.
+const STDERR_TAIL: usize = 40;
+
+/// How a sample's workers run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Threads,
+    Processes,
+    Subinterpreters,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Threads, Mode::Processes, Mode::Subinterpreters];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Threads => "threads",
+            Mode::Processes => "processes",
+            Mode::Subinterpreters => "subinterpreters",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Mode, String> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == text)
+            .ok_or_else(|| format!("unknown mode `{text}` (threads, processes, subinterpreters)"))
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Strong: a fixed total split among N workers. Weak: each worker does a fixed unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scaling {
+    Weak,
+    Strong,
+}
+
+/// A workload as the runner describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadInfo {
+    pub name: String,
+    pub path: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
+    pub modes: Vec<Mode>,
+    /// Set when the file could not be imported or lacks the API.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SampleStatus {
+    Ok,
+    Failed,
+    Unsupported,
+}
+
+/// One measurement (or failure) as the runner reports it. Fields the
+/// runner adds later are kept in `extra` rather than dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub status: SampleStatus,
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub wall_ns: Option<u64>,
+    #[serde(default)]
+    pub cpu_ns: Option<u64>,
+    #[serde(default)]
+    pub worker_cpu_ns: Option<Vec<u64>>,
+    #[serde(default)]
+    pub max_rss_kb: Option<u64>,
+    #[serde(default)]
+    pub check: Option<String>,
+    #[serde(default)]
+    pub result_repr: Option<String>,
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
+    #[serde(default)]
+    pub warmup: bool,
+    pub workers: u32,
+    pub mode: Mode,
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
+    pub stdout_tail: Option<String>,
+    #[serde(default)]
+    pub stderr_tail: Option<String>,
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    #[serde(default)]
+    pub duration_ns: Option<u64>,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl Sample {
+    /// A failure the orchestrator observed itself (the runner could not say).
+    pub fn orchestrator_failure(request: &SampleRequest, kind: &str, message: String) -> Sample {
+        Sample {
+            status: SampleStatus::Failed,
+            kind: Some(kind.to_string()),
+            message: Some(message),
+            wall_ns: None,
+            cpu_ns: None,
+            worker_cpu_ns: None,
+            max_rss_kb: None,
+            check: None,
+            result_repr: None,
+            gil_enabled: None,
+            warmup: request.warmup,
+            workers: request.workers,
+            mode: request.mode,
+            size: request.size,
+            stdout_tail: None,
+            stderr_tail: None,
+            exit_code: None,
+            duration_ns: None,
+            extra: Default::default(),
+        }
+    }
+
+    pub fn wall_s(&self) -> Option<f64> {
+        self.wall_ns.map(|ns| ns as f64 / 1e9)
+    }
+}
+
+/// What to measure in one sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRequest {
+    /// Path of the workload inside the runner's filesystem.
+    pub workload: String,
+    pub mode: Mode,
+    pub workers: u32,
+    pub size: Option<u64>,
+    pub warmup: bool,
+    pub timeout_s: f64,
+    pub env: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunnerError {
+    /// The runner's process or its container went away.
+    #[error("the runner exited{}", stderr_suffix(.stderr))]
+    Gone { stderr: String },
+    #[error("the runner did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("the runner broke the protocol: {0}")]
+    Protocol(String),
+    #[error("the runner refused the request: {0}")]
+    Refused(String),
+}
+
+fn stderr_suffix(stderr: &str) -> String {
+    if stderr.trim().is_empty() {
+        String::new()
+    } else {
+        format!("; its stderr ended with:\n{stderr}")
+    }
+}
+
+type Input = Pin<Box<dyn AsyncWrite + Send>>;
+
+/// An open conversation with one `runner.py serve` process.
+pub struct RunnerSession {
+    input: Input,
+    responses: mpsc::UnboundedReceiver<String>,
+    stderr: Arc<Mutex<VecDeque<String>>>,
+    next_id: u64,
+    /// Keeps the process (or exec) alive as long as the session.
+    _owner: Option<Box<dyn Send + Sync>>,
+}
+
+/// Where the runner's output comes from: bytes tagged stdout or stderr.
+pub enum Chunk {
+    Stdout(Vec<u8>),
+    Stderr(Vec<u8>),
+}
+
+impl RunnerSession {
+    /// Wraps a running `runner.py serve`: its stdin, and its output as
+    /// tagged chunks (frames need not align with lines).
+    pub fn new(
+        input: Input,
+        mut output: Pin<Box<dyn futures_util::Stream<Item = Chunk> + Send>>,
+        owner: Option<Box<dyn Send + Sync>>,
+    ) -> RunnerSession {
+        use futures_util::StreamExt;
+        let (sender, responses) = mpsc::unbounded_channel();
+        let stderr = Arc::new(Mutex::new(VecDeque::new()));
+        let stderr_sink = Arc::clone(&stderr);
+        tokio::spawn(async move {
+            let mut out = LineSplitter::default();
+            let mut err = LineSplitter::default();
+            while let Some(chunk) = output.next().await {
+                match chunk {
+                    Chunk::Stdout(bytes) => {
+                        for line in out.push(&bytes) {
+                            if sender.send(line).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Chunk::Stderr(bytes) => {
+                        let mut tail = stderr_sink.lock().expect("not poisoned");
+                        for line in err.push(&bytes) {
+                            tail.push_back(line);
+                            if tail.len() > STDERR_TAIL {
+                                tail.pop_front();
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        RunnerSession {
+            input,
+            responses,
+            stderr,
+            next_id: 1,
+            _owner: owner,
+        }
+    }
+
+    /// Starts `python runner.py serve` as a local process (the host's
+    /// interpreter), for tests and for checking workloads before a run.
+    pub fn spawn_local(python: &str, runner: &std::path::Path) -> std::io::Result<RunnerSession> {
+        use std::process::Stdio;
+        use tokio_stream_adapter::reader_chunks;
+        let mut child = tokio::process::Command::new(python)
+            .arg(runner)
+            .arg("serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()?;
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = reader_chunks(child.stdout.take().expect("piped"), Chunk::Stdout);
+        let stderr = reader_chunks(child.stderr.take().expect("piped"), Chunk::Stderr);
+        let output = futures_util::stream::select(stdout, stderr);
+        Ok(RunnerSession::new(
+            Box::pin(stdin),
+            Box::pin(output),
+            Some(Box::new(Mutex::new(child))),
+        ))
+    }
+
+    fn stderr_tail(&self) -> String {
+        let tail = self.stderr.lock().expect("not poisoned");
+        tail.iter().cloned().collect::<Vec<_>>().join("\n")
+    }
+
+    /// Sends one request and waits for its response (the `ok: true` body).
+    pub async fn request(
+        &mut self,
+        mut body: Value,
+        timeout: Duration,
+    ) -> Result<Value, RunnerError> {
+        let id = self.next_id;
+        self.next_id += 1;
+        body["v"] = json!(PROTOCOL_VERSION);
+        body["id"] = json!(id);
+        let mut line = body.to_string();
+        line.push('\n');
+        if self.input.write_all(line.as_bytes()).await.is_err() || self.input.flush().await.is_err()
+        {
+            return Err(self.gone().await);
+        }
+        let received = match tokio::time::timeout(timeout, self.responses.recv()).await {
+            Err(_) => return Err(RunnerError::Timeout(timeout)),
+            Ok(None) => return Err(self.gone().await),
+            Ok(Some(line)) => line,
+        };
+        let response: Value = serde_json::from_str(&received)
+            .map_err(|e| RunnerError::Protocol(format!("{e} in {received:.200}")))?;
+        if response["v"] != json!(PROTOCOL_VERSION) {
+            return Err(RunnerError::Protocol(format!(
+                "protocol version {} (gilbench speaks {PROTOCOL_VERSION})",
+                response["v"]
+            )));
+        }
+        if response["id"] != json!(id) {
+            return Err(RunnerError::Protocol(format!(
+                "response to request {} while waiting for {id}",
+                response["id"]
+            )));
+        }
+        if response["ok"] != json!(true) {
+            return Err(RunnerError::Refused(
+                response["error"]
+                    .as_str()
+                    .unwrap_or("no reason given")
+                    .to_string(),
+            ));
+        }
+        Ok(response)
+    }
+
+    /// The runner's stderr may still be arriving when its stdout closes.
+    async fn gone(&self) -> RunnerError {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        RunnerError::Gone {
+            stderr: self.stderr_tail(),
+        }
+    }
+
+    /// Interpreter facts, optionally after importing a workload.
+    pub async fn facts(&mut self, after_import: Option<&str>) -> Result<Value, RunnerError> {
+        let mut request = json!({"op": "facts"});
+        if let Some(path) = after_import {
+            request["after_import"] = json!(path);
+        }
+        let response = self.request(request, Duration::from_secs(60)).await?;
+        Ok(response["facts"].clone())
+    }
+
+    /// Metadata of workload files or folders.
+    pub async fn describe(&mut self, paths: &[String]) -> Result<Vec<WorkloadInfo>, RunnerError> {
+        let response = self
+            .request(
+                json!({"op": "describe", "paths": paths}),
+                Duration::from_secs(120),
+            )
+            .await?;
+        serde_json::from_value(response["workloads"].clone())
+            .map_err(|e| RunnerError::Protocol(e.to_string()))
+    }
+
+    /// Runs one sample; the runner enforces the timeout, this side allows a
+    /// grace period on top for spawning and reporting.
+    pub async fn sample(&mut self, request: &SampleRequest) -> Result<Sample, RunnerError> {
+        let mut body = serde_json::to_value(request).expect("serialisable");
+        body["op"] = json!("sample");
+        let grace = Duration::from_secs_f64(request.timeout_s + 30.0);
+        let response = self.request(body, grace).await?;
+        serde_json::from_value(response["sample"].clone())
+            .map_err(|e| RunnerError::Protocol(e.to_string()))
+    }
+
+    /// Asks the runner to exit; errors are irrelevant at this point.
+    pub async fn shutdown(mut self) {
+        let _ = self
+            .request(json!({"op": "shutdown"}), Duration::from_secs(5))
+            .await;
+    }
+}
+
+/// Turns an async reader into a stream of tagged chunks.
+mod tokio_stream_adapter {
+    use super::Chunk;
+    use tokio::io::{AsyncRead, AsyncReadExt};
+
+    pub fn reader_chunks<R: AsyncRead + Unpin + Send + 'static>(
+        reader: R,
+        tag: fn(Vec<u8>) -> Chunk,
+    ) -> impl futures_util::Stream<Item = Chunk> + Send {
+        futures_util::stream::unfold(Some(reader), move |reader| async move {
+            let mut reader = reader?;
+            let mut buffer = vec![0u8; 65536];
+            match reader.read(&mut buffer).await {
+                Ok(0) | Err(_) => None,
+                Ok(n) => {
+                    buffer.truncate(n);
+                    Some((tag(buffer), Some(reader)))
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn samples_parse_and_keep_unknown_fields() {
+        let text = r#"{"status":"failed","kind":"timeout","message":"took too long","wall_ns":null,
+            "workers":2,"mode":"threads","warmup":false,"size":10,"start_method":"fork"}"#;
+        let sample: Sample = serde_json::from_str(text).unwrap();
+        assert_eq!(sample.status, SampleStatus::Failed);
+        assert_eq!(sample.kind.as_deref(), Some("timeout"));
+        assert_eq!(sample.mode, Mode::Threads);
+        assert_eq!(sample.extra["start_method"], "fork");
+        let back = serde_json::to_value(&sample).unwrap();
+        assert_eq!(back["start_method"], "fork");
+    }
+
+    #[test]
+    fn modes_parse_and_print() {
+        for mode in Mode::ALL {
+            assert_eq!(mode.as_str().parse::<Mode>().unwrap(), mode);
+        }
+        assert!("fibers".parse::<Mode>().is_err());
+    }
+}

@@ -1,0 +1,244 @@
+//! The built-in workload suite (compiled into the binary), user workloads
+//! given by path, and choosing workloads by name, category or path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use crate::error::{Error, invalid_input};
+use crate::runner::WorkloadInfo;
+
+static SUITE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/workloads");
+
+/// In-container folder of the built-in suite (under the bench dir).
+pub const BUILTIN_DIR: &str = "workloads";
+/// In-container folder of user workloads (under the bench dir).
+pub const USER_DIR: &str = "user";
+
+/// Files to upload into a bench container, and the in-container paths to describe.
+pub struct Bundle {
+    /// (path relative to the bench dir, contents)
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Paths relative to the bench dir: the built-in folder, then each user path.
+    pub describe: Vec<String>,
+}
+
+/// The runner and the built-in suite, plus the user's files or folders.
+pub fn bundle(user_paths: &[PathBuf]) -> Result<Bundle, Error> {
+    let mut files = vec![("runner.py".to_string(), runner_source().to_vec())];
+    for file in SUITE.files() {
+        let name = file.path().to_string_lossy();
+        if name.ends_with(".py") && name != "runner.py" {
+            files.push((format!("{BUILTIN_DIR}/{name}"), file.contents().to_vec()));
+        }
+    }
+    let mut describe = vec![BUILTIN_DIR.to_string()];
+    for (index, path) in user_paths.iter().enumerate() {
+        let target = format!("{USER_DIR}/{index}");
+        if path.is_file() {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            if !name.ends_with(".py") {
+                return Err(Error::InvalidInput(format!(
+                    "workload {} is not a .py file",
+                    path.display()
+                )));
+            }
+            files.push((format!("{target}/{name}"), read(path)?));
+            describe.push(format!("{target}/{name}"));
+        } else if path.is_dir() {
+            let mut found = 0;
+            let mut entries: Vec<PathBuf> = fs::read_dir(path)
+                .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "py") && p.is_file())
+                .collect();
+            entries.sort();
+            for file in entries {
+                let name = file
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
+                files.push((format!("{target}/{name}"), read(&file)?));
+                found += 1;
+            }
+            if found == 0 {
+                return Err(Error::InvalidInput(format!(
+                    "{} holds no .py workloads",
+                    path.display()
+                )));
+            }
+            describe.push(target);
+        } else {
+            return Err(Error::InvalidInput(format!(
+                "workload path {} does not exist",
+                path.display()
+            )));
+        }
+    }
+    Ok(Bundle { files, describe })
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    fs::read(path).map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))
+}
+
+pub fn runner_source() -> &'static [u8] {
+    SUITE
+        .get_file("runner.py")
+        .expect("workloads/runner.py is compiled in")
+        .contents()
+}
+
+/// Whether a `--workload` value names a path rather than a name or category.
+pub fn is_path(selector: &str) -> bool {
+    selector.contains('/') || selector.ends_with(".py") || Path::new(selector).exists()
+}
+
+/// Picks workloads: `all` (every built-in one), names, categories, and
+/// everything described from user paths. Unknown names are an error that
+/// lists what exists; workloads that failed to import are errors too.
+pub fn select(
+    described: &[WorkloadInfo],
+    selectors: &[String],
+) -> anyhow::Result<Vec<WorkloadInfo>> {
+    let builtin = |w: &&WorkloadInfo| w.path.contains(&format!("/{BUILTIN_DIR}/"));
+    let broken: Vec<String> = described
+        .iter()
+        .filter(|w| w.error.is_some() && !builtin(w))
+        .map(|w| format!("{}: {}", w.path, w.error.as_deref().unwrap_or_default()))
+        .collect();
+    if !broken.is_empty() {
+        return Err(invalid_input(format!(
+            "workloads that cannot be used:\n  {}",
+            broken.join("\n  ")
+        )));
+    }
+    let mut chosen: Vec<WorkloadInfo> = Vec::new();
+    let mut add = |w: &WorkloadInfo| {
+        if !chosen.iter().any(|c| c.path == w.path) {
+            chosen.push(w.clone());
+        }
+    };
+    let user: Vec<&WorkloadInfo> = described.iter().filter(|w| !builtin(w)).collect();
+    let names: Vec<&str> = selectors
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !is_path(s))
+        .collect();
+    if names.is_empty() && user.is_empty() || names.contains(&"all") {
+        described.iter().filter(builtin).for_each(&mut add);
+    }
+    for name in names.iter().filter(|n| **n != "all") {
+        let matches: Vec<&WorkloadInfo> = described
+            .iter()
+            .filter(|w| w.name == *name || w.category.as_deref() == Some(name))
+            .collect();
+        if matches.is_empty() {
+            let mut known: Vec<String> = described.iter().map(|w| w.name.clone()).collect();
+            let mut categories: Vec<String> = described
+                .iter()
+                .filter_map(|w| w.category.clone())
+                .collect();
+            known.sort();
+            categories.sort();
+            categories.dedup();
+            return Err(invalid_input(format!(
+                "no workload or category named `{name}`; workloads: {}; categories: {}; or give a path to a .py file or folder",
+                known.join(", "),
+                categories.join(", ")
+            )));
+        }
+        matches.into_iter().for_each(&mut add);
+    }
+    user.into_iter().for_each(&mut add);
+    Ok(chosen)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(name: &str, category: &str, path: &str) -> WorkloadInfo {
+        WorkloadInfo {
+            name: name.into(),
+            path: path.into(),
+            category: Some(category.into()),
+            scaling: None,
+            description: None,
+            size: None,
+            modes: vec![],
+            error: None,
+        }
+    }
+
+    fn described() -> Vec<WorkloadInfo> {
+        vec![
+            info("countdown", "cpu", "/gilbench/workloads/countdown.py"),
+            info("fib", "cpu", "/gilbench/workloads/fib.py"),
+            info("sha256", "native", "/gilbench/workloads/sha256.py"),
+        ]
+    }
+
+    fn names(chosen: &[WorkloadInfo]) -> Vec<&str> {
+        chosen.iter().map(|w| w.name.as_str()).collect()
+    }
+
+    #[test]
+    fn selects_by_name_category_or_everything() {
+        assert_eq!(
+            names(&select(&described(), &[]).unwrap()),
+            ["countdown", "fib", "sha256"]
+        );
+        assert_eq!(
+            names(&select(&described(), &["sha256".into(), "cpu".into()]).unwrap()),
+            ["sha256", "countdown", "fib"]
+        );
+        let err = select(&described(), &["nope".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("countdown, fib, sha256") && err.contains("cpu, native"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn user_workloads_alone_replace_the_default_suite() {
+        let mut all = described();
+        all.push(info("mine", "cpu", "/gilbench/user/0/mine.py"));
+        assert_eq!(
+            names(&select(&all, &["./mine.py".into()]).unwrap()),
+            ["mine"]
+        );
+        assert_eq!(
+            names(&select(&all, &["fib".into(), "./mine.py".into()]).unwrap()),
+            ["fib", "mine"]
+        );
+        all[3].error = Some("SyntaxError".into());
+        assert!(
+            select(&all, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("SyntaxError")
+        );
+    }
+
+    #[test]
+    fn the_suite_is_compiled_in() {
+        let bundle = bundle(&[]).unwrap();
+        assert!(bundle.files.iter().any(|(p, _)| p == "runner.py"));
+        assert!(
+            bundle
+                .files
+                .iter()
+                .filter(|(p, _)| p.starts_with("workloads/"))
+                .count()
+                >= 14
+        );
+    }
+}
