@@ -58,10 +58,14 @@ pub fn request(workload: &str, mode: Mode, workers: u32) -> SampleRequest {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn every_workload_runs_in_every_mode_of_each_build() {
+#[test]
+fn every_workload_runs_in_every_mode_of_each_build() {
     let _engine = util::engine();
     let images = images_313();
+    util::block_on(every_workload_in(images));
+}
+
+async fn every_workload_in(images: Vec<String>) {
     let engine = Engine::connect().await.unwrap();
     for (image, build) in images.iter().zip(["3.13", "3.13t", "3.13-jit"]) {
         let (container, mut runner) = open(&engine, image, build).await;
@@ -139,10 +143,14 @@ async fn speedup_at_2(runner: &mut RunnerSession, workload: &str, mode: Mode) ->
 /// the GIL scales on both. This machine's vCPUs are sometimes slowed by
 /// their neighbours, so the bounds leave a margin around the figures
 /// recorded in the README (GIL ~1.0, free-threaded ~1.8–2.0).
-#[tokio::test(flavor = "multi_thread")]
-async fn the_gil_shows_in_countdown_and_not_in_sha256() {
+#[test]
+fn the_gil_shows_in_countdown_and_not_in_sha256() {
     let _engine = util::engine();
     let images = images_313();
+    util::block_on(scaling_shape(images));
+}
+
+async fn scaling_shape(images: Vec<String>) {
     let engine = Engine::connect().await.unwrap();
     let mut report = Vec::new();
     for (image, build) in images.iter().zip(["3.13", "3.13t"]) {

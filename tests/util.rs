@@ -90,3 +90,10 @@ pub fn cached_release_tarball() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/gilbench"));
     root.join("sources").join("Python-3.13.5.tar.xz")
 }
+
+/// Runs async test code on a fresh multi-threaded runtime.
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Runtime::new()
+        .expect("a runtime")
+        .block_on(future)
+}
