@@ -15,5 +15,6 @@ pub mod progress;
 pub mod results;
 pub mod runner;
 pub mod spec;
+pub mod stats;
 pub mod versions;
 pub mod workloads;
