@@ -31,6 +31,17 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// Re-reads the arguments of a recorded `gilbench run` command line.
+    pub fn run_args_from(command_line: &[String]) -> Result<RunArgs, String> {
+        match Cli::try_parse_from(command_line)
+            .map_err(|e| e.to_string())?
+            .command
+        {
+            Command::Run(args) => Ok(args),
+            _ => Err("the recorded command is not `gilbench run`".to_string()),
+        }
+    }
+
     pub fn verbosity(&self) -> Verbosity {
         if self.quiet {
             Verbosity::Quiet
@@ -46,6 +57,10 @@ impl Cli {
 pub enum Command {
     /// Get interpreter images ready: reuse, pull or build them.
     Build(BuildArgs),
+    /// Run the benchmark matrix: builds × workloads × modes × threads × repeats.
+    Run(RunArgs),
+    /// Remove every container gilbench left behind (e.g. after `kill -9`).
+    Clean,
     /// List, prune or publish the images gilbench made.
     Images(ImagesArgs),
     /// Check the engine, base image, registry and sources, and say how to fix problems.
@@ -146,6 +161,86 @@ impl BuildOptionArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Builds to measure (repeatable); default 3.13, 3.13t and 3.13-jit.
+    #[arg(long = "build", value_name = "SPEC", long_help = crate::spec::GRAMMAR)]
+    pub builds: Vec<BuildSpec>,
+    /// Workloads: names, categories (cpu, objects, contention, native, io), `all`, or paths
+    /// to .py files or folders; comma-separated or repeated. Default: the built-in suite.
+    #[arg(
+        long = "workload",
+        short = 'w',
+        value_name = "WORKLOAD",
+        value_delimiter = ','
+    )]
+    pub workloads: Vec<String>,
+    /// Execution modes (comma-separated): threads, processes, subinterpreters.
+    #[arg(
+        long = "mode",
+        value_name = "MODE",
+        value_delimiter = ',',
+        default_value = "threads"
+    )]
+    pub modes: Vec<crate::runner::Mode>,
+    /// Worker counts (comma-separated). Default: powers of two up to the CPUs given to the
+    /// containers, plus that count.
+    #[arg(long, value_name = "N", value_delimiter = ',')]
+    pub threads: Vec<u32>,
+    /// Measured samples per cell.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: u32,
+    /// Warmup samples per cell, run first and kept apart from the measurements.
+    #[arg(long, default_value_t = 1)]
+    pub warmup: u32,
+    /// Per-sample timeout, e.g. 90s or 2m.
+    #[arg(long, default_value = "120s", value_parser = humantime::parse_duration)]
+    pub timeout: std::time::Duration,
+    /// Host CPUs the containers may use (a cpuset such as 0,1 or 0-3). Default: all.
+    #[arg(long, value_name = "CPUSET")]
+    pub cpus: Option<String>,
+    /// Memory limit of each container (swap is set equal, so none is used), e.g. 2g or 512m.
+    #[arg(long, default_value = "2g", value_parser = parse_bytes)]
+    pub memory: i64,
+    /// Folder for the results (default: a new folder under reports/).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<std::path::PathBuf>,
+    /// Finish an interrupted run in DIR without repeating completed samples.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["builds", "workloads", "output"])]
+    pub resume: Option<std::path::PathBuf>,
+    /// Seed of the sample order (default: random, recorded in the results).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub options: BuildOptionArgs,
+}
+
+/// "2g", "512m", "1048576" -> bytes.
+fn parse_bytes(text: &str) -> Result<i64, String> {
+    let lower = text.trim().to_ascii_lowercase();
+    let (number, unit) = match lower.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => lower.split_at(i),
+        None => (lower.as_str(), ""),
+    };
+    let factor: f64 = match unit.trim_end_matches(['b', 'i']) {
+        "" => 1.0,
+        "k" => 1024.0,
+        "m" => 1024.0 * 1024.0,
+        "g" => 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("`{text}` is not a size such as 2g or 512m")),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size such as 2g or 512m"))?;
+    let bytes = (value * factor) as i64;
+    if bytes < 64 * 1024 * 1024 {
+        return Err(format!(
+            "{text} is too little memory for a Python benchmark (at least 64m)"
+        ));
+    }
+    Ok(bytes)
+}
+
+#[derive(Debug, Args)]
 pub struct ImagesArgs {
     #[command(subcommand)]
     pub command: Option<ImagesCommand>,
@@ -206,4 +301,18 @@ pub struct DoctorArgs {
         env = "GILBENCH_PYTHON_ORG_MIRROR"
     )]
     pub python_org_mirror: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_units() {
+        assert_eq!(parse_bytes("2g"), Ok(2 << 30));
+        assert_eq!(parse_bytes("512m"), Ok(512 << 20));
+        assert_eq!(parse_bytes("512MiB"), Ok(512 << 20));
+        assert!(parse_bytes("1k").is_err());
+        assert!(parse_bytes("lots").is_err());
+    }
 }

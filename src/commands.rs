@@ -21,6 +21,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             .await
         }
         Command::Doctor(args) => crate::doctor::run(&args).await,
+        Command::Run(args) => run(args, verbosity).await,
+        Command::Clean => clean().await,
     }
 }
 
@@ -46,6 +48,28 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
         };
         println!("{spec}\t{}\t{how}", image.name);
     }
+    Ok(())
+}
+
+async fn run(args: crate::cli::RunArgs, verbosity: Verbosity) -> Result<()> {
+    let command_line: Vec<String> = std::env::args().collect();
+    let outcome = match args.resume.clone() {
+        Some(dir) => crate::run::execute(None, Some(dir), verbosity).await?,
+        None => {
+            let options = crate::run::RunOptions::from_args(args, command_line)?;
+            crate::run::execute(Some(options), None, verbosity).await?
+        }
+    };
+    if outcome.failed_cells > 0 {
+        return Err(crate::error::Error::CellsFailed(outcome.failed_cells).into());
+    }
+    Ok(())
+}
+
+async fn clean() -> Result<()> {
+    let engine = Engine::connect().await?;
+    let removed = crate::engine::container::remove_leftovers(&engine, None).await?;
+    println!("removed {} container(s)", removed.len());
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! | 2    | invalid input: command line, build spec, source path, workload |
 //! | 3    | the Docker engine cannot be reached or is too old |
 //! | 4    | an image could not be had: base missing, source unavailable, build or pull failed |
+//! | 5    | a run finished, but some cells failed (their failures are in the results) |
 //! | 130  | interrupted (Ctrl-C) |
 
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ pub enum Error {
     ImageUnavailable(String),
     #[error("interrupted")]
     Interrupted,
+    #[error("{0} cell(s) failed; see the summary above and the results")]
+    CellsFailed(usize),
 }
 
 impl Error {
@@ -31,6 +34,7 @@ impl Error {
             Error::Spec(_) | Error::InvalidInput(_) => 2,
             Error::EngineUnavailable(_) => 3,
             Error::ImageUnavailable(_) => 4,
+            Error::CellsFailed(_) => 5,
             Error::Interrupted => 130,
         }
     }

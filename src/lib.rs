@@ -13,6 +13,7 @@ pub mod error;
 pub mod images;
 pub mod progress;
 pub mod results;
+pub mod run;
 pub mod runner;
 pub mod spec;
 pub mod stats;

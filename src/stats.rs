@@ -1,4 +1,25 @@
-//! Statistics over samples. Pure functions on slices of seconds.
+//! Statistics over samples, and the per-cell summary of a run that the
+//! reports and comparisons read.
+//!
+//! - Order statistics on slices of seconds: [`median`], [`quantile`],
+//!   [`mean`], [`std_dev`], gathered in a [`Distribution`].
+//! - Percentile-bootstrap confidence intervals with a seeded RNG, so the same
+//!   results always give the same intervals ([`Bootstrap`]).
+//! - Speedup and parallel efficiency for weak and strong scaling
+//!   ([`scaling`]), effective parallelism ([`effective_parallelism`]).
+//! - Outliers are flagged with Tukey's fences, never dropped
+//!   ([`tukey_outliers`]).
+//! - The Mann-Whitney U test ([`mann_whitney_u`]) and the geometric mean, for
+//!   comparisons.
+//! - [`RunSummary`]: one [`CellSummary`] per build × workload × mode × threads.
+
+use std::collections::BTreeMap;
+
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+
+use crate::results::{CellKey, RunResults};
+use crate::runner::{Sample, SampleStatus, Scaling};
 
 /// Median of the values (mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> Option<f64> {
@@ -13,10 +34,15 @@ pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
     }
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
+    Some(sorted_quantile(&sorted, q))
+}
+
+/// [`quantile`] of values already sorted in ascending order (not empty).
+fn sorted_quantile(sorted: &[f64], q: f64) -> f64 {
     let position = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
     let low = position.floor() as usize;
     let high = position.ceil() as usize;
-    Some(sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64))
+    sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
 }
 
 pub fn mean(values: &[f64]) -> Option<f64> {
@@ -33,6 +59,572 @@ pub fn std_dev(values: &[f64]) -> Option<f64> {
     Some(variance.sqrt())
 }
 
+/// Geometric mean of positive values; None if empty or any value is not > 0.
+pub fn geometric_mean(values: &[f64]) -> Option<f64> {
+    if values.is_empty() || values.iter().any(|v| !(*v > 0.0) || !v.is_finite()) {
+        return None;
+    }
+    Some((values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64).exp())
+}
+
+/// The usual summary of a set of values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Distribution {
+    pub n: usize,
+    pub min: f64,
+    pub q1: f64,
+    pub median: f64,
+    pub q3: f64,
+    pub max: f64,
+    pub mean: f64,
+    /// None for a single value.
+    pub std_dev: Option<f64>,
+}
+
+impl Distribution {
+    pub fn of(values: &[f64]) -> Option<Distribution> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Some(Distribution {
+            n: sorted.len(),
+            min: sorted[0],
+            q1: sorted_quantile(&sorted, 0.25),
+            median: sorted_quantile(&sorted, 0.5),
+            q3: sorted_quantile(&sorted, 0.75),
+            max: sorted[sorted.len() - 1],
+            mean: mean(&sorted)?,
+            std_dev: std_dev(&sorted),
+        })
+    }
+
+    /// Interquartile range, q3 − q1.
+    pub fn iqr(&self) -> f64 {
+        self.q3 - self.q1
+    }
+}
+
+/// Flags the values outside Tukey's fences (1.5 IQR beyond the quartiles).
+/// The result is parallel to `values`. Fewer than four values are never
+/// flagged: their quartiles say too little.
+pub fn tukey_outliers(values: &[f64]) -> Vec<bool> {
+    match Distribution::of(values) {
+        Some(d) if values.len() >= 4 => {
+            let (low, high) = (d.q1 - 1.5 * d.iqr(), d.q3 + 1.5 * d.iqr());
+            values.iter().map(|v| *v < low || *v > high).collect()
+        }
+        _ => vec![false; values.len()],
+    }
+}
+
+/// A point estimate with its confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Estimate {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Estimate {
+    pub fn exact(value: f64) -> Estimate {
+        Estimate {
+            value,
+            low: value,
+            high: value,
+        }
+    }
+
+    /// The same estimate multiplied by a positive constant.
+    pub fn scaled(self, factor: f64) -> Estimate {
+        Estimate {
+            value: self.value * factor,
+            low: self.low * factor,
+            high: self.high * factor,
+        }
+    }
+
+    /// True if `x` lies outside the interval.
+    pub fn excludes(self, x: f64) -> bool {
+        x < self.low || x > self.high
+    }
+}
+
+/// Percentile bootstrap: resample with replacement, recompute the
+/// statistic, take the middle `confidence` of its distribution. The RNG is
+/// seeded, so intervals are reproducible.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bootstrap {
+    pub resamples: usize,
+    /// E.g. 0.95 for a 95 % interval.
+    pub confidence: f64,
+    pub seed: u64,
+}
+
+impl Default for Bootstrap {
+    fn default() -> Bootstrap {
+        Bootstrap {
+            resamples: 2000,
+            confidence: 0.95,
+            seed: 0x6769_6c62_656e_6368, // "gilbench"
+        }
+    }
+}
+
+impl Bootstrap {
+    /// The same settings with the seed mixed with `salt` (e.g. a cell's
+    /// name), so that each cell draws its own, still reproducible, stream.
+    pub fn salted(self, salt: &str) -> Bootstrap {
+        Bootstrap {
+            seed: self.seed ^ fnv1a(salt.as_bytes()),
+            ..self
+        }
+    }
+
+    /// The median with its bootstrap interval.
+    pub fn median(&self, values: &[f64]) -> Option<Estimate> {
+        let value = median(values)?;
+        if values.len() == 1 {
+            return Some(Estimate::exact(value));
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
+        let mut buffer = vec![0.0; values.len()];
+        let stats: Vec<f64> = (0..self.resamples.max(1))
+            .map(|_| resampled_median(values, &mut buffer, &mut rng))
+            .collect();
+        Some(self.interval(value, stats))
+    }
+
+    /// median(numerator) / median(denominator), both resampled independently.
+    /// None if either is empty or the denominator's median is not > 0.
+    pub fn ratio_of_medians(&self, numerator: &[f64], denominator: &[f64]) -> Option<Estimate> {
+        let (top, bottom) = (median(numerator)?, median(denominator)?);
+        if !(bottom > 0.0) {
+            return None;
+        }
+        let value = top / bottom;
+        if numerator.len() == 1 && denominator.len() == 1 {
+            return Some(Estimate::exact(value));
+        }
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
+        let mut top_buffer = vec![0.0; numerator.len()];
+        let mut bottom_buffer = vec![0.0; denominator.len()];
+        let stats: Vec<f64> = (0..self.resamples.max(1))
+            .map(|_| {
+                let t = resampled_median(numerator, &mut top_buffer, &mut rng);
+                let b = resampled_median(denominator, &mut bottom_buffer, &mut rng);
+                t / b
+            })
+            .filter(|r| r.is_finite())
+            .collect();
+        if stats.is_empty() {
+            return Some(Estimate::exact(value));
+        }
+        Some(self.interval(value, stats))
+    }
+
+    fn interval(&self, value: f64, mut stats: Vec<f64>) -> Estimate {
+        stats.sort_by(f64::total_cmp);
+        let tail = (1.0 - self.confidence.clamp(0.0, 1.0)) / 2.0;
+        Estimate {
+            value,
+            low: sorted_quantile(&stats, tail),
+            high: sorted_quantile(&stats, 1.0 - tail),
+        }
+    }
+}
+
+fn resampled_median(values: &[f64], buffer: &mut [f64], rng: &mut Xoshiro256PlusPlus) -> f64 {
+    for slot in buffer.iter_mut() {
+        *slot = values[rng.random_range(0..values.len())];
+    }
+    buffer.sort_unstable_by(f64::total_cmp);
+    sorted_quantile(buffer, 0.5)
+}
+
+/// 64-bit FNV-1a: a hash that is stable across Rust releases.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// Speedup and parallel efficiency at N workers, with intervals.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScalingEstimate {
+    pub speedup: Estimate,
+    pub efficiency: Estimate,
+}
+
+/// Speedup and efficiency at `threads` workers from the wall times with one
+/// worker (`t1`) and with `threads` workers (`tn`), per workloads/README.md:
+///
+/// | | weak | strong |
+/// | --- | --- | --- |
+/// | speedup(N) | N·T(1)/T(N) | T(1)/T(N) |
+/// | efficiency(N) | T(1)/T(N) | speedup(N)/N |
+///
+/// T is the median; the interval bootstraps the ratio of medians.
+pub fn scaling(
+    kind: Scaling,
+    threads: u32,
+    t1: &[f64],
+    tn: &[f64],
+    bootstrap: &Bootstrap,
+) -> Option<ScalingEstimate> {
+    let ratio = bootstrap.ratio_of_medians(t1, tn)?;
+    let n = f64::from(threads.max(1));
+    Some(match kind {
+        Scaling::Weak => ScalingEstimate {
+            speedup: ratio.scaled(n),
+            efficiency: ratio,
+        },
+        Scaling::Strong => ScalingEstimate {
+            speedup: ratio,
+            efficiency: ratio.scaled(1.0 / n),
+        },
+    })
+}
+
+/// Sum of the workers' CPU time over the wall time: how many workers were
+/// on a CPU at once, on average. None without per-worker CPU times.
+pub fn effective_parallelism(sample: &Sample) -> Option<f64> {
+    let wall = sample.wall_ns.filter(|w| *w > 0)?;
+    let cpu: u64 = sample.worker_cpu_ns.as_ref()?.iter().sum();
+    Some(cpu as f64 / wall as f64)
+}
+
+/// Result of a two-sided Mann-Whitney U test.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RankTest {
+    /// U of the first sample.
+    pub u: f64,
+    pub z: f64,
+    pub p_value: f64,
+}
+
+/// Two-sided Mann-Whitney U test with the normal approximation, tie
+/// correction and continuity correction. None if either side is empty.
+pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<RankTest> {
+    if a.is_empty() || b.is_empty() {
+        return None;
+    }
+    let (n1, n2) = (a.len() as f64, b.len() as f64);
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|v| (*v, true))
+        .chain(b.iter().map(|v| (*v, false)))
+        .collect();
+    all.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let n = all.len();
+    let (mut rank_sum_a, mut tie_term) = (0.0, 0.0);
+    let mut start = 0;
+    while start < n {
+        let mut end = start;
+        while end + 1 < n && all[end + 1].0 == all[start].0 {
+            end += 1;
+        }
+        // Ranks start+1 ..= end+1 share their average.
+        let rank = (start + end) as f64 / 2.0 + 1.0;
+        let ties = (end - start + 1) as f64;
+        tie_term += ties.powi(3) - ties;
+        rank_sum_a += rank * all[start..=end].iter().filter(|x| x.1).count() as f64;
+        start = end + 1;
+    }
+    let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
+    let mu = n1 * n2 / 2.0;
+    let total = n1 + n2;
+    let variance = n1 * n2 / 12.0 * ((total + 1.0) - tie_term / (total * (total - 1.0)));
+    if !(variance > 0.0) {
+        return Some(RankTest {
+            u,
+            z: 0.0,
+            p_value: 1.0,
+        });
+    }
+    let z = ((u - mu).abs() - 0.5).max(0.0) / variance.sqrt();
+    Some(RankTest {
+        u,
+        z,
+        p_value: erfc(z / std::f64::consts::SQRT_2).min(1.0),
+    })
+}
+
+/// Complementary error function (Numerical Recipes' `erfcc`, fractional
+/// error below 1.2e-7): enough for p-values.
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77))))))));
+    let r = t * poly.exp();
+    if x >= 0.0 { r } else { 2.0 - r }
+}
+
+/// A failed sample, as the reports show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub repeat: u32,
+    pub warmup: bool,
+    pub seq: u64,
+    /// A failure kind (workloads/README.md), or "failed" if none was given.
+    pub kind: String,
+    pub message: String,
+    pub exit_code: Option<i64>,
+    pub stderr_tail: Option<String>,
+}
+
+/// One measured sample of a cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measurement {
+    pub repeat: u32,
+    pub seq: u64,
+    pub wall_s: f64,
+    pub cpu_s: Option<f64>,
+    pub effective_parallelism: Option<f64>,
+    pub max_rss_kb: Option<u64>,
+    /// Outside Tukey's fences among the cell's wall times (kept all the same).
+    pub outlier: bool,
+}
+
+/// How many samples of each sort a cell has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Every sample, warmups and failures included.
+    pub samples: usize,
+    pub warmups: usize,
+    /// Status ok, not a warmup, with a wall time.
+    pub measured: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+}
+
+/// One cell of the matrix (build × workload × mode × threads), summarised.
+/// Statistics cover the measured samples only: not warmups, status ok.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSummary {
+    pub key: CellKey,
+    pub scaling: Scaling,
+    pub counts: Counts,
+    /// In the order they were taken.
+    pub measurements: Vec<Measurement>,
+    /// Of the wall times in seconds.
+    pub wall: Option<Distribution>,
+    /// The median wall time with its bootstrap interval.
+    pub median: Option<Estimate>,
+    pub cpu: Option<Distribution>,
+    /// Of the per-sample effective parallelism; `median` is the headline value.
+    pub parallelism: Option<Distribution>,
+    /// Against the same build, workload and mode at one thread.
+    pub speedup: Option<Estimate>,
+    pub efficiency: Option<Estimate>,
+    /// Failed samples, warmups included.
+    pub failures: Vec<Failure>,
+    /// Why the mode is unsupported, if a sample said so.
+    pub unsupported: Option<String>,
+    /// True if any measured sample ran with the GIL on; None if none said.
+    pub gil_enabled: Option<bool>,
+}
+
+impl CellSummary {
+    pub fn wall_values(&self) -> Vec<f64> {
+        self.measurements.iter().map(|m| m.wall_s).collect()
+    }
+
+    pub fn outliers(&self) -> impl Iterator<Item = &Measurement> {
+        self.measurements.iter().filter(|m| m.outlier)
+    }
+
+    pub fn has_measurements(&self) -> bool {
+        !self.measurements.is_empty()
+    }
+}
+
+/// Every cell of a run that has at least one sample, in key order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub cells: Vec<CellSummary>,
+}
+
+impl RunSummary {
+    /// Summarises with the default bootstrap (2000 resamples, 95 %).
+    pub fn of(results: &RunResults) -> RunSummary {
+        RunSummary::with(results, &Bootstrap::default())
+    }
+
+    pub fn with(results: &RunResults, bootstrap: &Bootstrap) -> RunSummary {
+        let mut grouped: BTreeMap<CellKey, Vec<&crate::results::SampleRecord>> = BTreeMap::new();
+        for record in &results.samples {
+            grouped.entry(record.cell()).or_default().push(record);
+        }
+        let mut cells: Vec<CellSummary> = grouped
+            .into_iter()
+            .map(|(key, mut records)| {
+                records.sort_by_key(|r| r.seq);
+                let scaling = results.scaling_of(&key.workload);
+                summarise_cell(key, scaling, &records, bootstrap)
+            })
+            .collect();
+        // Speedup against the one-thread cell of the same build, workload, mode.
+        let baselines: BTreeMap<CellKey, Vec<f64>> = cells
+            .iter()
+            .filter(|c| c.key.threads == 1 && c.has_measurements())
+            .map(|c| (c.key.clone(), c.wall_values()))
+            .collect();
+        for cell in &mut cells {
+            let one = CellKey {
+                threads: 1,
+                ..cell.key.clone()
+            };
+            if let Some(t1) = baselines.get(&one) {
+                let salted = bootstrap.salted(&format!("speedup {}", cell_salt(&cell.key)));
+                if let Some(s) = scaling(
+                    cell.scaling,
+                    cell.key.threads,
+                    t1,
+                    &cell.wall_values(),
+                    &salted,
+                ) {
+                    cell.speedup = Some(s.speedup);
+                    cell.efficiency = Some(s.efficiency);
+                }
+            }
+        }
+        RunSummary { cells }
+    }
+
+    pub fn get(&self, key: &CellKey) -> Option<&CellSummary> {
+        self.cells
+            .binary_search_by(|c| c.key.cmp(key))
+            .ok()
+            .map(|i| &self.cells[i])
+    }
+
+    pub fn cell(
+        &self,
+        build: &str,
+        workload: &str,
+        mode: crate::runner::Mode,
+        threads: u32,
+    ) -> Option<&CellSummary> {
+        self.get(&CellKey {
+            build: build.to_string(),
+            workload: workload.to_string(),
+            mode,
+            threads,
+        })
+    }
+
+    /// Cells with at least one failed sample.
+    pub fn failed_cells(&self) -> impl Iterator<Item = &CellSummary> {
+        self.cells.iter().filter(|c| !c.failures.is_empty())
+    }
+}
+
+/// Shorthand for [`RunSummary::of`].
+pub fn summarize(results: &RunResults) -> RunSummary {
+    RunSummary::of(results)
+}
+
+fn cell_salt(key: &CellKey) -> String {
+    format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        key.build, key.workload, key.mode, key.threads
+    )
+}
+
+fn summarise_cell(
+    key: CellKey,
+    scaling: Scaling,
+    records: &[&crate::results::SampleRecord],
+    bootstrap: &Bootstrap,
+) -> CellSummary {
+    let mut counts = Counts::default();
+    let mut measurements = Vec::new();
+    let mut failures = Vec::new();
+    let mut unsupported = None;
+    let mut gil_enabled = None;
+    for record in records {
+        let sample = &record.sample;
+        counts.samples += 1;
+        if sample.warmup {
+            counts.warmups += 1;
+        }
+        match sample.status {
+            SampleStatus::Ok => {
+                if let (false, Some(wall_s)) = (sample.warmup, sample.wall_s()) {
+                    counts.measured += 1;
+                    if let Some(on) = sample.gil_enabled {
+                        gil_enabled = Some(gil_enabled.unwrap_or(false) || on);
+                    }
+                    measurements.push(Measurement {
+                        repeat: record.repeat,
+                        seq: record.seq,
+                        wall_s,
+                        cpu_s: sample.cpu_ns.map(|ns| ns as f64 / 1e9),
+                        effective_parallelism: effective_parallelism(sample),
+                        max_rss_kb: sample.max_rss_kb,
+                        outlier: false,
+                    });
+                }
+            }
+            SampleStatus::Failed => {
+                counts.failed += 1;
+                failures.push(Failure {
+                    repeat: record.repeat,
+                    warmup: sample.warmup,
+                    seq: record.seq,
+                    kind: sample.kind.clone().unwrap_or_else(|| "failed".into()),
+                    message: sample.message.clone().unwrap_or_default(),
+                    exit_code: sample.exit_code,
+                    stderr_tail: sample.stderr_tail.clone().filter(|s| !s.trim().is_empty()),
+                });
+            }
+            SampleStatus::Unsupported => {
+                counts.unsupported += 1;
+                unsupported.get_or_insert_with(|| {
+                    sample
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| "mode not supported".into())
+                });
+            }
+        }
+    }
+    let walls: Vec<f64> = measurements.iter().map(|m| m.wall_s).collect();
+    for (m, flagged) in measurements.iter_mut().zip(tukey_outliers(&walls)) {
+        m.outlier = flagged;
+    }
+    let cpus: Vec<f64> = measurements.iter().filter_map(|m| m.cpu_s).collect();
+    let parallelism: Vec<f64> = measurements
+        .iter()
+        .filter_map(|m| m.effective_parallelism)
+        .collect();
+    let salted = bootstrap.salted(&format!("median {}", cell_salt(&key)));
+    CellSummary {
+        median: salted.median(&walls),
+        wall: Distribution::of(&walls),
+        cpu: Distribution::of(&cpus),
+        parallelism: Distribution::of(&parallelism),
+        key,
+        scaling,
+        counts,
+        measurements,
+        speedup: None,
+        efficiency: None,
+        failures,
+        unsupported,
+        gil_enabled,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,5 +639,84 @@ mod tests {
         let sd = std_dev(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
         assert!((sd - 2.138).abs() < 1e-3, "{sd}");
         assert_eq!(std_dev(&[1.0]), None);
+    }
+
+    #[test]
+    fn distribution_summarises_and_outliers_are_flagged_not_dropped() {
+        let values = [1.0, 1.1, 0.9, 1.05, 0.95, 5.0];
+        let d = Distribution::of(&values).unwrap();
+        assert_eq!(d.n, 6);
+        assert_eq!((d.min, d.max), (0.9, 5.0));
+        assert!((d.median - 1.025).abs() < 1e-12);
+        let flags = tukey_outliers(&values);
+        assert_eq!(flags, [false, false, false, false, false, true]);
+        assert_eq!(tukey_outliers(&[1.0, 9.0, 1.0]), [false; 3], "too few to judge");
+        assert_eq!(Distribution::of(&[]), None);
+    }
+
+    #[test]
+    fn bootstrap_is_reproducible_and_brackets_the_median() {
+        let values: Vec<f64> = (0..20).map(|i| 1.0 + f64::from(i % 7) * 0.01).collect();
+        let b = Bootstrap::default();
+        let first = b.median(&values).unwrap();
+        assert_eq!(first, b.median(&values).unwrap(), "seeded");
+        assert!(first.low <= first.value && first.value <= first.high);
+        assert!(first.high - first.low < 0.07);
+        let other = b.salted("another cell").median(&values).unwrap();
+        assert_eq!(other.value, first.value);
+        assert_eq!(b.median(&[2.0]), Some(Estimate::exact(2.0)));
+        assert_eq!(b.median(&[]), None);
+    }
+
+    #[test]
+    fn ratio_of_medians_and_scaling_follow_the_definitions() {
+        let b = Bootstrap::default();
+        let t1 = [1.0, 1.01, 0.99, 1.0, 1.02];
+        let t4_gil = [4.0, 4.04, 3.96, 4.0, 4.08];
+        let t4_free = [1.0, 1.01, 0.99, 1.0, 1.02];
+        let gil = scaling(Scaling::Weak, 4, &t1, &t4_gil, &b).unwrap();
+        assert!((gil.speedup.value - 1.0).abs() < 1e-9);
+        assert!((gil.efficiency.value - 0.25).abs() < 1e-9);
+        let free = scaling(Scaling::Weak, 4, &t1, &t4_free, &b).unwrap();
+        assert!((free.speedup.value - 4.0).abs() < 1e-9);
+        assert!(free.speedup.low <= 4.0 && free.speedup.high >= 4.0);
+        let strong = scaling(Scaling::Strong, 4, &t1, &[0.25, 0.26, 0.25, 0.24, 0.25], &b).unwrap();
+        assert!((strong.speedup.value - 4.0).abs() < 1e-9);
+        assert!((strong.efficiency.value - 1.0).abs() < 1e-9);
+        assert_eq!(b.ratio_of_medians(&[1.0], &[0.0]), None);
+    }
+
+    #[test]
+    fn mann_whitney_matches_scipy() {
+        // scipy.stats.mannwhitneyu(a, b, alternative="two-sided",
+        // method="asymptotic", use_continuity=True)
+        let a = [1.0, 2.0, 3.0, 4.0, 5.0];
+        let b = [6.0, 7.0, 8.0, 9.0, 10.0];
+        let t = mann_whitney_u(&a, &b).unwrap();
+        assert_eq!(t.u, 0.0);
+        assert!((t.p_value - 0.01219).abs() < 1e-4, "{t:?}");
+        // With ties: a=[1,2,2,3,3], b=[2,3,4,4,5] → U=4.5, p≈0.0887.
+        let t = mann_whitney_u(&[1.0, 2.0, 2.0, 3.0, 3.0], &[2.0, 3.0, 4.0, 4.0, 5.0]).unwrap();
+        assert_eq!(t.u, 4.5);
+        assert!((t.p_value - 0.0887).abs() < 2e-3, "{t:?}");
+        let same = mann_whitney_u(&[1.0; 5], &[1.0; 5]).unwrap();
+        assert_eq!(same.p_value, 1.0);
+        assert_eq!(mann_whitney_u(&[], &[1.0]), None);
+    }
+
+    #[test]
+    fn geometric_mean_of_ratios() {
+        let g = geometric_mean(&[2.0, 0.5, 1.0]).unwrap();
+        assert!((g - 1.0).abs() < 1e-12);
+        assert!((geometric_mean(&[1.2, 1.2]).unwrap() - 1.2).abs() < 1e-12);
+        assert_eq!(geometric_mean(&[1.0, 0.0]), None);
+        assert_eq!(geometric_mean(&[]), None);
+    }
+
+    #[test]
+    fn erfc_is_accurate_enough() {
+        assert!((erfc(0.0) - 1.0).abs() < 1e-6);
+        assert!((erfc(1.0) - 0.157_299_2).abs() < 1e-6);
+        assert!((erfc(-1.0) - 1.842_700_8).abs() < 1e-6);
     }
 }

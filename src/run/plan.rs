@@ -1,0 +1,148 @@
+//! The benchmark matrix and the order in which its samples are taken.
+//!
+//! Samples go one at a time. Each round (every warmup round, then every
+//! measured round) visits every cell once, in an order shuffled with the
+//! run's seed, and runs a cell for all builds back to back (builds in a
+//! shuffled order too), so that drift of the machine hits every build alike.
+
+use std::collections::HashSet;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use crate::results::{CellKey, SampleKey};
+use crate::runner::Mode;
+
+/// What the matrix spans.
+pub struct Matrix<'a> {
+    pub builds: &'a [String],
+    /// Workloads with the modes each supports on every build.
+    pub workloads: &'a [(String, Vec<Mode>)],
+    pub modes: &'a [Mode],
+    pub threads: &'a [u32],
+    pub warmup: u32,
+    pub repeat: u32,
+}
+
+/// The samples still to take, in order, skipping those already in `done`.
+pub fn schedule(matrix: &Matrix, seed: u64, done: &HashSet<SampleKey>) -> Vec<SampleKey> {
+    let mut groups: Vec<(String, Mode, u32)> = Vec::new();
+    for (workload, supported) in matrix.workloads {
+        for mode in matrix.modes.iter().filter(|m| supported.contains(m)) {
+            for &threads in matrix.threads {
+                groups.push((workload.clone(), *mode, threads));
+            }
+        }
+    }
+    let mut order = Vec::new();
+    let rounds = (0..matrix.warmup)
+        .map(|r| (r, true))
+        .chain((0..matrix.repeat).map(|r| (r, false)));
+    for (round_index, (repeat, warmup)) in rounds.enumerate() {
+        let mut rng = StdRng::seed_from_u64(seed.wrapping_add(round_index as u64));
+        let mut round_groups = groups.clone();
+        round_groups.shuffle(&mut rng);
+        for (workload, mode, threads) in round_groups {
+            let mut builds = matrix.builds.to_vec();
+            builds.shuffle(&mut rng);
+            for build in builds {
+                let key = SampleKey {
+                    cell: CellKey {
+                        build,
+                        workload: workload.clone(),
+                        mode,
+                        threads,
+                    },
+                    repeat,
+                    warmup,
+                };
+                if !done.contains(&key) {
+                    order.push(key);
+                }
+            }
+        }
+    }
+    order
+}
+
+/// Default thread counts: powers of two up to `cpus`, plus `cpus` itself.
+pub fn default_threads(cpus: u32) -> Vec<u32> {
+    let mut threads: Vec<u32> = std::iter::successors(Some(1u32), |t| t.checked_mul(2))
+        .take_while(|t| *t <= cpus.max(1))
+        .collect();
+    if !threads.contains(&cpus) && cpus > 0 {
+        threads.push(cpus);
+    }
+    threads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matrix<'a>(builds: &'a [String], workloads: &'a [(String, Vec<Mode>)]) -> Matrix<'a> {
+        Matrix {
+            builds,
+            workloads,
+            modes: &[Mode::Threads, Mode::Processes],
+            threads: &[1, 2],
+            warmup: 1,
+            repeat: 3,
+        }
+    }
+
+    #[test]
+    fn covers_every_sample_once_interleaving_builds() {
+        let builds = vec!["3.13".to_string(), "3.13t".to_string()];
+        let workloads = vec![
+            (
+                "countdown".to_string(),
+                vec![Mode::Threads, Mode::Processes],
+            ),
+            ("shared_dict".to_string(), vec![Mode::Threads]),
+        ];
+        let order = schedule(&matrix(&builds, &workloads), 7, &HashSet::new());
+        // (2 + 1 mode-workloads) × 2 threads × 2 builds × (1 warmup + 3 repeats)
+        assert_eq!(order.len(), 3 * 2 * 2 * 4);
+        assert_eq!(order.iter().collect::<HashSet<_>>().len(), order.len());
+        assert!(
+            order[..12].iter().all(|k| k.warmup),
+            "warmup rounds come first"
+        );
+        // Consecutive pairs are one cell on both builds.
+        for pair in order.chunks(2) {
+            assert_eq!(pair[0].cell.workload, pair[1].cell.workload);
+            assert_ne!(pair[0].cell.build, pair[1].cell.build);
+        }
+        assert_eq!(
+            order,
+            schedule(&matrix(&builds, &workloads), 7, &HashSet::new()),
+            "the seed decides"
+        );
+        assert_ne!(
+            order,
+            schedule(&matrix(&builds, &workloads), 8, &HashSet::new())
+        );
+    }
+
+    #[test]
+    fn resuming_skips_what_is_done_and_keeps_the_order() {
+        let builds = vec!["3.13".to_string()];
+        let workloads = vec![("fib".to_string(), vec![Mode::Threads])];
+        let full = schedule(&matrix(&builds, &workloads), 1, &HashSet::new());
+        let done: HashSet<SampleKey> = full[..3].iter().cloned().collect();
+        assert_eq!(
+            schedule(&matrix(&builds, &workloads), 1, &done),
+            full[3..].to_vec()
+        );
+    }
+
+    #[test]
+    fn default_threads_are_powers_of_two_plus_the_cpu_count() {
+        assert_eq!(default_threads(1), vec![1]);
+        assert_eq!(default_threads(2), vec![1, 2]);
+        assert_eq!(default_threads(6), vec![1, 2, 4, 6]);
+        assert_eq!(default_threads(8), vec![1, 2, 4, 8]);
+    }
+}
