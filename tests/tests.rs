@@ -3,5 +3,6 @@
 
 mod cli;
 mod images;
+mod run;
 mod runner;
 mod util;

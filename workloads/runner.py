@@ -496,8 +496,29 @@ class WorkloadFailure(Exception):
         self.message = message
 
 
+def _guard_fork():
+    """Tag the error of an ``os.fork`` refused for lack of process slots (the
+    container's pids limit), so that a fork bomb reads as ``resource_limit``
+    and not as an ordinary exception."""
+    real_fork = getattr(os, "fork", None)
+    if real_fork is None:
+        return
+
+    def fork():
+        try:
+            return real_fork()
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EWOULDBLOCK):
+                exc._gilbench_resource_limit = True
+            raise
+
+    os.fork = fork
+
+
 def _classify(exc, spawning=False):
     """Map an exception to a failure kind."""
+    if getattr(exc, "_gilbench_resource_limit", False):
+        return "resource_limit"
     if isinstance(exc, MemoryError):
         return "oom"
     if isinstance(exc, RuntimeError) and "can't start new thread" in str(exc):
@@ -1261,6 +1282,7 @@ def worker_main(argv):
     token = _read_token()
     _detach_stdin()
     out_fd = _secure_result_fd(args.result_fd)
+    _guard_fork()
     # A crash dumps the Python stacks to stderr (kept in stderr_tail).  The
     # C stack that 3.14+ adds would push them out of the tail.
     try:

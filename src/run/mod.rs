@@ -226,34 +226,15 @@ pub async fn execute(
     };
 
     // Interpreter facts and workloads: recorded once, kept on resume.
-    let mut builds = previous.builds.clone();
-    for slot in &mut slots {
-        if builds.iter().any(|b| b.name == slot.name) {
-            continue;
-        }
-        let record = build_record(&engine, slot).await?;
-        journal.write(&JournalEntry::Build(record.clone()))?;
-        builds.push(record);
-    }
-    let chosen = match previous.workloads.clone() {
-        Some(chosen) => chosen,
-        None => {
-            let bundle = workloads::bundle(&user_paths(&config.workloads))?;
-            let paths: Vec<String> = bundle
-                .describe
-                .iter()
-                .map(|p| format!("{BENCH_DIR}/{p}"))
-                .collect();
-            let described = slots[0]
-                .runner
-                .describe(&paths)
-                .await
-                .context("describing the workloads")?;
-            let chosen = workloads::select(&described, &config.workloads)?;
-            journal.write(&JournalEntry::Workloads {
-                workloads: chosen.clone(),
-            })?;
-            chosen
+    let prepared =
+        record_builds_and_workloads(&engine, &config, &previous, &mut slots, &mut journal).await;
+    let (builds, chosen) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            for slot in &slots {
+                slot.container.remove().await;
+            }
+            return Err(e);
         }
     };
 
@@ -620,6 +601,45 @@ async fn start_builds(
         });
     }
     Ok(slots)
+}
+
+/// Records each build's facts and the chosen workloads in the journal, or
+/// takes them from the journal of a resumed run.
+async fn record_builds_and_workloads(
+    engine: &Engine,
+    config: &RunConfig,
+    previous: &Previous,
+    slots: &mut [BuildSlot],
+    journal: &mut Journal,
+) -> Result<(Vec<BuildRecord>, Vec<WorkloadInfo>)> {
+    let mut builds = previous.builds.clone();
+    for slot in slots.iter_mut() {
+        if builds.iter().any(|b| b.name == slot.name) {
+            continue;
+        }
+        let record = build_record(engine, slot).await?;
+        journal.write(&JournalEntry::Build(record.clone()))?;
+        builds.push(record);
+    }
+    if let Some(chosen) = &previous.workloads {
+        return Ok((builds, chosen.clone()));
+    }
+    let bundle = workloads::bundle(&user_paths(&config.workloads))?;
+    let paths: Vec<String> = bundle
+        .describe
+        .iter()
+        .map(|p| format!("{BENCH_DIR}/{p}"))
+        .collect();
+    let described = slots[0]
+        .runner
+        .describe(&paths)
+        .await
+        .context("describing the workloads")?;
+    let chosen = workloads::select(&described, &config.workloads)?;
+    journal.write(&JournalEntry::Workloads {
+        workloads: chosen.clone(),
+    })?;
+    Ok((builds, chosen))
 }
 
 async fn build_record(engine: &Engine, slot: &mut BuildSlot) -> Result<BuildRecord> {
