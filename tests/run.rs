@@ -380,3 +380,41 @@ fn bad_run_options_exit_2_before_anything_runs() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn losing_the_engine_stops_with_a_clear_error_and_a_resumable_journal() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let proxy = util::EngineProxy::start();
+    let child = gilbench()
+        .arg("run")
+        .args(SMALL_RUN)
+        .arg("-o")
+        .arg(dir.path())
+        .env("DOCKER_HOST", proxy.docker_host())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while journal_samples(dir.path()) < 3 {
+        assert!(Instant::now() < deadline);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    proxy.cut();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stderr).to_string();
+    eprintln!("{text}");
+    assert_eq!(output.status.code(), Some(3), "a lost engine exits 3");
+    assert!(text.contains("stopped answering"), "{text}");
+    assert!(text.contains("--resume"), "{text}");
+    let taken = journal_samples(dir.path());
+    assert_eq!(results(dir.path())["status"], "aborted");
+
+    // The engine is still there for everyone else: clean up and finish.
+    assert!(run(gilbench().arg("clean")).status.success());
+    let resumed = run(gilbench().arg("run").arg("--resume").arg(dir.path()));
+    assert_eq!(resumed.status.code(), Some(0));
+    assert!(stderr(&resumed).contains(&format!("({taken} samples already taken)")));
+    assert_eq!(sample_keys(&results(dir.path())).len(), SMALL_RUN_SAMPLES);
+}

@@ -97,3 +97,65 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .expect("a runtime")
         .block_on(future)
 }
+
+/// A TCP front for the engine's unix socket, so a test can make the engine
+/// vanish for one gilbench process (by stopping the proxy) without
+/// touching the engine itself.
+pub struct EngineProxy {
+    pub port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connections: std::sync::Arc<Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl EngineProxy {
+    pub fn start() -> EngineProxy {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let connections: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::default();
+        let (stop_flag, open) = (Arc::clone(&stop), Arc::clone(&connections));
+        std::thread::spawn(move || {
+            while !stop_flag.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let engine =
+                    std::os::unix::net::UnixStream::connect("/var/run/docker.sock").unwrap();
+                open.lock().unwrap().push(client.try_clone().unwrap());
+                let (mut client_read, mut engine_write) =
+                    (client.try_clone().unwrap(), engine.try_clone().unwrap());
+                let (mut engine_read, mut client_write) = (engine, client);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut client_read, &mut engine_write);
+                    let _ = engine_write.shutdown(std::net::Shutdown::Write);
+                });
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut engine_read, &mut client_write);
+                    let _ = client_write.shutdown(std::net::Shutdown::Both);
+                });
+            }
+        });
+        EngineProxy {
+            port,
+            stop,
+            connections,
+        }
+    }
+
+    pub fn docker_host(&self) -> String {
+        format!("tcp://127.0.0.1:{}", self.port)
+    }
+
+    /// Refuses new connections and cuts the open ones.
+    pub fn cut(&self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for connection in self.connections.lock().unwrap().drain(..) {
+            let _ = connection.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
