@@ -748,7 +748,12 @@ class TestJitDetection(unittest.TestCase):
 
     def fake(self, cflags, config_args, optimizer="absent"):
         cfg = {"PY_CORE_CFLAGS": cflags, "CONFIG_ARGS": config_args}
-        self.runner.sysconfig = types.SimpleNamespace(get_config_var=cfg.get)
+        # The runner imports sysconfig where it uses it: fake the module itself.
+        fake_sysconfig = types.ModuleType("sysconfig")
+        fake_sysconfig.get_config_var = cfg.get
+        import sysconfig
+        self.addCleanup(sys.modules.__setitem__, "sysconfig", sysconfig)
+        sys.modules["sysconfig"] = fake_sysconfig
         if optimizer == "absent":
             sys.modules["_testinternalcapi"] = None  # import raises ImportError
         else:
