@@ -7,11 +7,13 @@
 pub mod cache;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod images;
 pub mod progress;
+pub mod report;
 pub mod results;
 pub mod run;
 pub mod runner;

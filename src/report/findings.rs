@@ -1,0 +1,354 @@
+//! Headline findings: what the data say, in plain words. Each finding is
+//! plain text; the HTML and Markdown exporters escape it.
+
+use std::collections::BTreeMap;
+
+use super::{Analysis, fmt_change, fmt_times, one_line, workers_word};
+use crate::runner::Mode;
+use crate::stats::{Estimate, geometric_mean};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FindingKind {
+    /// The run is partial, or empty.
+    Status,
+    /// How a workload scales on each build.
+    Scaling,
+    /// What a build costs or gains at one thread against the baseline.
+    BuildCost,
+    /// The GIL was on where it should not have been.
+    Gil,
+    Failures,
+    Note,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub text: String,
+}
+
+impl Finding {
+    fn new(kind: FindingKind, text: String) -> Finding {
+        Finding { kind, text }
+    }
+}
+
+pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    status(a, &mut out);
+    for workload in &a.workloads {
+        for mode in a.modes_of(workload) {
+            if let Some(f) = scaling(a, workload, mode) {
+                out.push(f);
+            }
+        }
+    }
+    build_costs(a, &mut out);
+    cores(a, &mut out);
+    gil(a, &mut out);
+    unsupported(a, &mut out);
+    failures(a, &mut out);
+    out
+}
+
+fn status(a: &Analysis<'_>, out: &mut Vec<Finding>) {
+    let (measured, planned) = (a.measured_cells(), a.planned_cells());
+    let what = match a.results.status.as_str() {
+        "complete" => None,
+        "interrupted" => Some("This run was interrupted".to_string()),
+        "aborted" => Some("This run was aborted (the container engine was lost)".to_string()),
+        other => Some(format!("This run is {}", one_line(other))),
+    };
+    if let Some(what) = what {
+        out.push(Finding::new(
+            FindingKind::Status,
+            format!(
+                "{what}: {measured} of {planned} planned cells have measurements; \
+                 the rest are missing below."
+            ),
+        ));
+    }
+    if measured == 0 {
+        out.push(Finding::new(
+            FindingKind::Status,
+            "No sample was measured, so there is nothing to compare.".into(),
+        ));
+    }
+}
+
+/// "flat", "scales", … for a speedup at `threads` workers on `cores` CPUs:
+/// the gain beyond one worker against the most the CPUs allow.
+pub(crate) fn verdict(speedup: f64, threads: u32, cores: Option<u32>) -> &'static str {
+    let most = cores.map_or(threads, |c| threads.min(c)).max(2);
+    let gain = (speedup - 1.0) / f64::from(most - 1);
+    if speedup < 0.8 {
+        "gets slower"
+    } else if gain >= 0.5 {
+        "scales"
+    } else if gain >= 0.2 {
+        "scales partly"
+    } else {
+        "flat"
+    }
+}
+
+/// The highest thread count at which a build has a speedup.
+pub(crate) fn top_speedup(
+    a: &Analysis<'_>,
+    build: &str,
+    workload: &str,
+    mode: Mode,
+) -> Option<(u32, Estimate)> {
+    a.series(build, workload, mode)
+        .into_iter()
+        .filter(|c| c.key.threads > 1)
+        .filter_map(|c| Some((c.key.threads, c.speedup?)))
+        .next_back()
+}
+
+fn scaling(a: &Analysis<'_>, workload: &str, mode: Mode) -> Option<Finding> {
+    let mut parts = Vec::new();
+    let mut last_threads = None;
+    for build in &a.builds {
+        let Some((threads, s)) = top_speedup(a, build, workload, mode) else {
+            continue;
+        };
+        // Say the worker count whenever it changes from the previous part.
+        let at = if last_threads != Some(threads) {
+            format!(" at {threads} {}", workers_word(mode, threads))
+        } else {
+            String::new()
+        };
+        last_threads = Some(threads);
+        parts.push(format!(
+            "{} on {} ({}{at})",
+            verdict(s.value, threads, a.cores),
+            one_line(build),
+            fmt_times(s.value)
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let name = match mode {
+        Mode::Threads => one_line(workload),
+        other => format!("{} ({other})", one_line(workload)),
+    };
+    Some(Finding::new(
+        FindingKind::Scaling,
+        format!("{name}: {}.", parts.join(", ")),
+    ))
+}
+
+fn build_costs(a: &Analysis<'_>, out: &mut Vec<Finding>) {
+    let Some(baseline) = a.baseline.as_deref() else {
+        return;
+    };
+    for build in a.builds.iter().filter(|b| *b != baseline) {
+        // Per workload: the first mode in which both builds ran one thread.
+        let mut rows: Vec<(&str, Estimate)> = a
+            .workloads
+            .iter()
+            .filter_map(|w| {
+                a.modes_of(w)
+                    .into_iter()
+                    .find_map(|m| a.relative_to_baseline(build, w, m))
+                    .map(|e| (w.as_str(), e))
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_by(|x, y| y.1.value.total_cmp(&x.1.value));
+        let (b, base) = (one_line(build), one_line(baseline));
+        if let [(workload, e)] = rows.as_slice() {
+            let w = one_line(workload);
+            let text = if e.excludes(1.0) {
+                format!(
+                    "{b} {} at 1 thread on {w} compared with {base}.",
+                    cost_phrase(e.value)
+                )
+            } else {
+                format!(
+                    "{b} and {base} are within noise of each other at 1 thread on {w} ({}).",
+                    fmt_change(e.value)
+                )
+            };
+            out.push(Finding::new(FindingKind::BuildCost, text));
+            continue;
+        }
+        let ratios: Vec<f64> = rows.iter().map(|r| r.1.value).collect();
+        let Some(geo) = geometric_mean(&ratios) else {
+            continue;
+        };
+        let clear: Vec<String> = rows
+            .iter()
+            .filter(|r| r.1.excludes(1.0))
+            .map(|(w, e)| format!("{} on {}", fmt_change(e.value), one_line(w)))
+            .collect();
+        let unclear: Vec<String> = rows
+            .iter()
+            .filter(|r| !r.1.excludes(1.0))
+            .map(|(w, _)| one_line(w))
+            .collect();
+        if clear.is_empty() {
+            out.push(Finding::new(
+                FindingKind::BuildCost,
+                format!(
+                    "{b} shows no clear difference from {base} at 1 thread ({}).",
+                    unclear.join(", ")
+                ),
+            ));
+            continue;
+        }
+        let mut detail = clear.join(", ");
+        if !unclear.is_empty() {
+            if !detail.is_empty() {
+                detail.push_str("; ");
+            }
+            detail.push_str(&format!("no clear difference on {}", unclear.join(", ")));
+        }
+        out.push(Finding::new(
+            FindingKind::BuildCost,
+            format!(
+                "{b} {} at 1 thread compared with {base} (geometric mean of {} workloads): {detail}.",
+                cost_phrase(geo),
+                rows.len()
+            ),
+        ));
+    }
+}
+
+/// 1.35 → "costs +35 %"; 0.88 → "is 12 % faster".
+fn cost_phrase(ratio: f64) -> String {
+    if ratio >= 1.0 {
+        format!("costs {}", fmt_change(ratio))
+    } else {
+        let pct = (1.0 - ratio) * 100.0;
+        if pct >= 9.95 {
+            format!("is {pct:.0} % faster")
+        } else {
+            format!("is {pct:.1} % faster")
+        }
+    }
+}
+
+fn cores(a: &Analysis<'_>, out: &mut Vec<Finding>) {
+    let (Some(cores), Some(max)) = (a.cores, a.threads.last().copied()) else {
+        return;
+    };
+    if max > cores {
+        out.push(Finding::new(
+            FindingKind::Note,
+            format!(
+                "The containers could use {cores} CPU{}: beyond {cores} workers no build can run \
+                 more work in parallel, so speedups level off there.",
+                if cores == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+}
+
+fn gil(a: &Analysis<'_>, out: &mut Vec<Finding>) {
+    for build in &a.builds {
+        let Some(record) = a.build_record(build) else {
+            continue;
+        };
+        if record.facts["py_gil_disabled"].as_bool() != Some(true) {
+            continue;
+        }
+        let b = one_line(build);
+        if record.facts["gil_enabled_at_start"].as_bool() == Some(true) {
+            out.push(Finding::new(
+                FindingKind::Gil,
+                format!(
+                    "{b} is a free-threaded build, but it ran with the GIL enabled from the start."
+                ),
+            ));
+            continue;
+        }
+        let mut workloads: Vec<String> = Vec::new();
+        for cell in a.summary.cells.iter().filter(|c| &c.key.build == build) {
+            if cell.gil_enabled == Some(true) && !workloads.contains(&cell.key.workload) {
+                workloads.push(cell.key.workload.clone());
+            }
+        }
+        if !workloads.is_empty() {
+            let names: Vec<String> = workloads.iter().map(|w| one_line(w)).collect();
+            out.push(Finding::new(
+                FindingKind::Gil,
+                format!(
+                    "The GIL was on while {} ran on {b}, a free-threaded build: importing an \
+                     extension module without free-threading support turns it back on.",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+}
+
+fn unsupported(a: &Analysis<'_>, out: &mut Vec<Finding>) {
+    let mut by_mode: BTreeMap<(Mode, String), Vec<String>> = BTreeMap::new();
+    for cell in &a.summary.cells {
+        if let Some(why) = &cell.unsupported {
+            let builds = by_mode.entry((cell.key.mode, one_line(why))).or_default();
+            let b = one_line(&cell.key.build);
+            if !builds.contains(&b) {
+                builds.push(b);
+            }
+        }
+    }
+    for ((mode, why), builds) in by_mode {
+        out.push(Finding::new(
+            FindingKind::Note,
+            format!(
+                "The {mode} mode is not available on {}: {}",
+                builds.join(", "),
+                super::truncate(&why, 160)
+            ),
+        ));
+    }
+}
+
+fn failures(a: &Analysis<'_>, out: &mut Vec<Finding>) {
+    let failed: Vec<_> = a.summary.failed_cells().collect();
+    if failed.is_empty() {
+        return;
+    }
+    let shown: Vec<String> = failed
+        .iter()
+        .take(4)
+        .map(|c| {
+            let kinds: Vec<&str> = {
+                let mut k: Vec<&str> = c.failures.iter().map(|f| f.kind.as_str()).collect();
+                k.dedup();
+                k
+            };
+            format!(
+                "{} × {} at {} {} ({}, {} of {} samples)",
+                one_line(&c.key.build),
+                one_line(&c.key.workload),
+                c.key.threads,
+                workers_word(c.key.mode, c.key.threads),
+                one_line(&kinds.join("/")),
+                c.counts.failed,
+                c.counts.samples
+            )
+        })
+        .collect();
+    let more = failed.len().saturating_sub(shown.len());
+    let tail = if more > 0 {
+        format!(", and {more} more")
+    } else {
+        String::new()
+    };
+    out.push(Finding::new(
+        FindingKind::Failures,
+        format!(
+            "Samples failed in {} cell{}: {}{tail}.",
+            failed.len(),
+            if failed.len() == 1 { "" } else { "s" },
+            shown.join("; ")
+        ),
+    ));
+}

@@ -1,0 +1,649 @@
+//! `index.html`: one self-contained page from the askama templates in
+//! `templates/report/` (compiled into the binary, HTML escaping on). The
+//! only unescaped insertions are the SVG charts, which plotters escapes
+//! itself. A Content-Security-Policy forbids scripts and every external
+//! request; the page works offline.
+
+use anyhow::Result;
+use askama::Template;
+use serde_json::Value;
+
+use super::plots::{self, WorkloadChart, build_colour, hex};
+use super::{
+    Analysis, findings, fmt_seconds, fmt_times_ci, one_line, tail_lines, truncate, workers_word,
+};
+use crate::stats::CellSummary;
+
+/// `index.html` as a string.
+pub fn index_html(results: &crate::results::RunResults) -> Result<String> {
+    render(&Analysis::new(results))
+}
+
+pub(crate) fn render(a: &Analysis<'_>) -> Result<String> {
+    Ok(IndexPage::new(a)?.render()?)
+}
+
+#[derive(Template)]
+#[template(path = "report/index.html")]
+struct IndexPage {
+    title: String,
+    run_id: String,
+    status: String,
+    complete: bool,
+    started_at: String,
+    finished_at: String,
+    gilbench_version: String,
+    findings: Vec<FindingView>,
+    baseline: String,
+    heatmap: Option<String>,
+    builds_chart: Option<String>,
+    swatches: Vec<Swatch>,
+    workloads: Vec<WorkloadView>,
+    broken_workloads: Vec<Fact>,
+    failures: Vec<FailureView>,
+    builds: Vec<BuildHead>,
+    build_facts: Vec<FactRow>,
+    environment: Vec<Fact>,
+    config: Vec<Fact>,
+    command: String,
+    seed: u64,
+}
+
+struct FindingView {
+    class: &'static str,
+    text: String,
+}
+
+struct Swatch {
+    name: String,
+    colour: String,
+}
+
+struct Fact {
+    key: String,
+    value: String,
+}
+
+impl Fact {
+    fn new(key: impl Into<String>, value: impl Into<String>) -> Fact {
+        Fact {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
+struct WorkloadView {
+    anchor: String,
+    name: String,
+    description: String,
+    facts: String,
+    sections: Vec<ModeView>,
+}
+
+struct ModeView {
+    heading: Option<String>,
+    charts: Vec<String>,
+    rows: Vec<RowView>,
+}
+
+struct RowView {
+    build: String,
+    colour: String,
+    threads: u32,
+    samples: String,
+    median: String,
+    /// Mean ± std and the range, shown on hover.
+    spread: String,
+    iqr: String,
+    ci: String,
+    speedup: String,
+    efficiency: String,
+    parallelism: String,
+    outliers: String,
+    failed: String,
+    class: &'static str,
+}
+
+struct FailureView {
+    anchor: String,
+    cell: String,
+    summary: String,
+    samples: Vec<Fact>,
+    stderr: String,
+}
+
+struct BuildHead {
+    name: String,
+    colour: String,
+    baseline: bool,
+    image: String,
+    image_id: String,
+}
+
+/// One fact across the builds, side by side.
+struct FactRow {
+    key: String,
+    values: Vec<String>,
+    /// The builds disagree: worth a look.
+    differs: bool,
+}
+
+impl IndexPage {
+    fn new(a: &Analysis<'_>) -> Result<IndexPage> {
+        let r = a.results;
+        let findings = findings::derive(a)
+            .into_iter()
+            .map(|f| FindingView {
+                class: match f.kind {
+                    findings::FindingKind::Status => "status",
+                    findings::FindingKind::Failures => "failures",
+                    findings::FindingKind::Gil => "gil",
+                    _ => "plain",
+                },
+                text: f.text,
+            })
+            .collect();
+        let mut workloads = Vec::new();
+        for (index, name) in a.workloads.iter().enumerate() {
+            workloads.push(workload_view(a, index, name)?);
+        }
+        Ok(IndexPage {
+            title: format!("gilbench report {}", one_line(&r.run_id)),
+            run_id: r.run_id.clone(),
+            status: r.status.clone(),
+            complete: r.status == "complete",
+            started_at: r.started_at.clone(),
+            finished_at: r.finished_at.clone().unwrap_or_else(|| "—".into()),
+            gilbench_version: r.gilbench_version.clone(),
+            findings,
+            baseline: a.baseline.clone().unwrap_or_default(),
+            heatmap: plots::heatmap::render(a)?,
+            builds_chart: plots::builds::render(a)?,
+            swatches: a
+                .builds
+                .iter()
+                .enumerate()
+                .map(|(i, b)| Swatch {
+                    name: b.clone(),
+                    colour: hex(build_colour(i)),
+                })
+                .collect(),
+            workloads,
+            broken_workloads: r
+                .workloads
+                .iter()
+                .filter_map(|w| Some(Fact::new(&w.name, w.error.clone()?)))
+                .collect(),
+            failures: failure_views(a),
+            builds: a.builds.iter().map(|b| build_head(a, b)).collect(),
+            build_facts: build_facts(a),
+            environment: environment(a),
+            config: config(a),
+            command: shell_join(&r.command_line),
+            seed: r.config.seed,
+        })
+    }
+}
+
+fn workload_view(a: &Analysis<'_>, index: usize, name: &str) -> Result<WorkloadView> {
+    let info = a.results.workload(name);
+    let mut facts = vec![format!("{} scaling", a.scaling_name(name))];
+    if let Some(category) = info.and_then(|w| w.category.as_deref()) {
+        facts.push(format!("category {category}"));
+    }
+    if let Some(size) = info.and_then(|w| w.size) {
+        facts.push(format!("size {size}"));
+    }
+    let modes = a.modes_of(name);
+    let mut sections = Vec::new();
+    for mode in &modes {
+        let ctx = WorkloadChart {
+            analysis: a,
+            workload: name,
+            mode: *mode,
+        };
+        let charts = vec![
+            plots::time::render(ctx)?,
+            plots::speedup::render(ctx)?,
+            plots::parallelism::render(ctx)?,
+        ];
+        let mut rows = Vec::new();
+        for build in &a.builds {
+            for cell in a.series(build, name, *mode) {
+                rows.push(row_view(a, cell));
+            }
+        }
+        sections.push(ModeView {
+            heading: (modes.len() > 1).then(|| format!("{mode} mode")),
+            charts,
+            rows,
+        });
+    }
+    Ok(WorkloadView {
+        anchor: format!("workload-{index}"),
+        name: name.to_string(),
+        description: info.and_then(|w| w.description.clone()).unwrap_or_default(),
+        facts: facts.join(" · "),
+        sections,
+    })
+}
+
+fn row_view(a: &Analysis<'_>, c: &CellSummary) -> RowView {
+    let dash = || "—".to_string();
+    let outliers: Vec<String> = c.outliers().map(|m| format!("#{}", m.repeat)).collect();
+    RowView {
+        build: c.key.build.clone(),
+        colour: hex(build_colour(a.build_index(&c.key.build))),
+        threads: c.key.threads,
+        samples: format!("{}", c.counts.measured),
+        median: c.wall.map_or_else(dash, |w| fmt_seconds(w.median)),
+        iqr: c.wall.map_or_else(dash, |w| {
+            format!("{} – {}", fmt_seconds(w.q1), fmt_seconds(w.q3))
+        }),
+        ci: c.median.map_or_else(dash, |e| {
+            format!("{} – {}", fmt_seconds(e.low), fmt_seconds(e.high))
+        }),
+        spread: c.wall.map_or_else(String::new, |w| {
+            let sd = w
+                .std_dev
+                .map(|sd| format!(" ± {}", fmt_seconds(sd)))
+                .unwrap_or_default();
+            format!(
+                "mean {}{sd}; min {}, max {}",
+                fmt_seconds(w.mean),
+                fmt_seconds(w.min),
+                fmt_seconds(w.max)
+            )
+        }),
+        speedup: c.speedup.map_or_else(dash, fmt_times_ci),
+        efficiency: c
+            .efficiency
+            .map_or_else(dash, |e| format!("{:.0} %", e.value * 100.0)),
+        parallelism: c
+            .parallelism
+            .map_or_else(dash, |p| format!("{:.2}", p.median)),
+        outliers: if outliers.is_empty() {
+            String::new()
+        } else {
+            format!("{} ({})", outliers.len(), outliers.join(", "))
+        },
+        failed: if c.counts.failed > 0 {
+            format!("{} failed", c.counts.failed)
+        } else if c.unsupported.is_some() {
+            "unsupported".into()
+        } else {
+            String::new()
+        },
+        class: if !c.has_measurements() {
+            "missing"
+        } else if c.counts.failed > 0 {
+            "partial"
+        } else {
+            ""
+        },
+    }
+}
+
+fn failure_views(a: &Analysis<'_>) -> Vec<FailureView> {
+    a.summary
+        .failed_cells()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind.as_str()).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            FailureView {
+                anchor: format!("failure-{i}"),
+                cell: format!(
+                    "{} × {} · {} mode · {} {}",
+                    c.key.build,
+                    c.key.workload,
+                    c.key.mode,
+                    c.key.threads,
+                    workers_word(c.key.mode, c.key.threads)
+                ),
+                summary: format!(
+                    "{} of {} samples failed ({})",
+                    c.counts.failed,
+                    c.counts.samples,
+                    kinds.join(", ")
+                ),
+                samples: grouped_failures(&c.failures),
+                stderr: c
+                    .failures
+                    .iter()
+                    .find_map(|f| f.stderr_tail.as_deref())
+                    .map(|s| tail_lines(s, 40))
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// Failures with the same kind, exit code and message, listed once with
+/// the samples they happened in.
+fn grouped_failures(failures: &[crate::stats::Failure]) -> Vec<Fact> {
+    type Key = (String, Option<i64>, String);
+    let mut groups: Vec<(Key, Vec<String>)> = Vec::new();
+    for f in failures {
+        let which = if f.warmup {
+            format!("warmup {}", f.repeat)
+        } else {
+            format!("repeat {}", f.repeat)
+        };
+        let key = (f.kind.clone(), f.exit_code, f.message.clone());
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(group) => group.1.push(which),
+            None => groups.push((key, vec![which])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|((kind, exit, message), which)| {
+            let exit = exit.map(|e| format!(", exit code {e}")).unwrap_or_default();
+            Fact::new(
+                which.join(", "),
+                format!("{kind}{exit}: {}", truncate(&message, 600)),
+            )
+        })
+        .collect()
+}
+
+/// The facts `runner.py` reports, in a useful order, then any others.
+const FACT_ORDER: &[&str] = &[
+    "python_version",
+    "implementation",
+    "version",
+    "compiler",
+    "executable",
+    "config_args",
+    "py_gil_disabled",
+    "gil_enabled_at_start",
+    "gil_enabled_after_import",
+    "jit_built",
+    "jit_enabled",
+    "jit_detection",
+    "cpu_count",
+    "process_cpu_count",
+    "affinity",
+    "cgroup_version",
+    "cgroup_cpu_max",
+    "cgroup_memory_max",
+    "cgroup_pids_max",
+    "env",
+    "switch_interval",
+    "has_subinterpreters",
+    "modes",
+    "modes_unsupported",
+    "start_method",
+    "kernel",
+    "machine",
+    "platform",
+];
+
+fn build_head(a: &Analysis<'_>, name: &str) -> BuildHead {
+    let record = a.build_record(name);
+    BuildHead {
+        name: name.to_string(),
+        colour: hex(build_colour(a.build_index(name))),
+        baseline: a.baseline.as_deref() == Some(name),
+        image: record.map_or_else(|| "—".into(), |r| r.image.clone()),
+        image_id: record.map_or_else(|| "—".into(), |r| r.image_id.clone()),
+    }
+}
+
+/// Every build's facts, runtime environment and image labels, one row per
+/// key (known facts first, in a useful order), one column per build.
+fn build_facts(a: &Analysis<'_>) -> Vec<FactRow> {
+    let records: Vec<Option<&crate::results::BuildRecord>> =
+        a.builds.iter().map(|b| a.build_record(b)).collect();
+    let mut keys: Vec<String> = Vec::new();
+    let mut add = |key: String| {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    };
+    for key in FACT_ORDER {
+        if records
+            .iter()
+            .flatten()
+            .any(|r| r.facts.get(*key).is_some())
+        {
+            add((*key).to_string());
+        }
+    }
+    let mut rest: Vec<String> = records
+        .iter()
+        .flatten()
+        .filter_map(|r| r.facts.as_object())
+        .flat_map(|m| m.keys().cloned())
+        .filter(|k| !FACT_ORDER.contains(&k.as_str()))
+        .collect();
+    rest.sort();
+    rest.into_iter().for_each(&mut add);
+    let fact = |r: &crate::results::BuildRecord, key: &str| r.facts.get(key).map(fact_value);
+    let mut rows: Vec<FactRow> = keys
+        .iter()
+        .map(|key| {
+            row(
+                key.clone(),
+                records.iter().map(|r| r.and_then(|r| fact(r, key))),
+            )
+        })
+        .collect();
+    let mut env_keys: Vec<&String> = records
+        .iter()
+        .flatten()
+        .flat_map(|r| r.runtime_env.keys())
+        .collect();
+    env_keys.sort();
+    env_keys.dedup();
+    for key in env_keys {
+        rows.push(row(
+            format!("runtime env {key}"),
+            records
+                .iter()
+                .map(|r| r.and_then(|r| r.runtime_env.get(key).cloned())),
+        ));
+    }
+    let mut label_keys: Vec<&String> = records
+        .iter()
+        .flatten()
+        .flat_map(|r| r.image_labels.keys())
+        .collect();
+    label_keys.sort();
+    label_keys.dedup();
+    for key in label_keys {
+        rows.push(row(
+            format!("label {key}"),
+            records
+                .iter()
+                .map(|r| r.and_then(|r| r.image_labels.get(key).cloned())),
+        ));
+    }
+    rows
+}
+
+fn row(key: String, values: impl Iterator<Item = Option<String>>) -> FactRow {
+    let values: Vec<String> = values.map(|v| v.unwrap_or_else(|| "—".into())).collect();
+    let differs = values.windows(2).any(|w| w[0] != w[1]);
+    FactRow {
+        key,
+        values,
+        differs,
+    }
+}
+
+/// A fact's value as text: strings as they are, lists of CPUs as ranges,
+/// objects as `key=value` pairs, null as "—".
+fn fact_value(value: &Value) -> String {
+    match value {
+        Value::Null => "—".into(),
+        Value::String(s) if s.is_empty() => "(empty)".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) if items.iter().all(Value::is_u64) => {
+            ranges(&items.iter().filter_map(Value::as_u64).collect::<Vec<_>>())
+        }
+        Value::Array(items) => items.iter().map(fact_value).collect::<Vec<_>>().join(", "),
+        Value::Object(map) if map.is_empty() => "(none)".into(),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| match v {
+                Value::Null => format!("{k} unset"),
+                v => format!("{k}={}", fact_value(v)),
+            })
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// [0, 1, 2, 3, 8] → "0-3, 8".
+fn ranges(numbers: &[u64]) -> String {
+    let mut sorted = numbers.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let mut j = i;
+        while j + 1 < sorted.len() && sorted[j + 1] == sorted[j] + 1 {
+            j += 1;
+        }
+        parts.push(if j > i + 1 {
+            format!("{}-{}", sorted[i], sorted[j])
+        } else if j == i + 1 {
+            format!("{}, {}", sorted[i], sorted[j])
+        } else {
+            sorted[i].to_string()
+        });
+        i = j + 1;
+    }
+    if parts.is_empty() {
+        "(none)".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+fn environment(a: &Analysis<'_>) -> Vec<Fact> {
+    let e = &a.results.environment;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "—".into());
+    vec![
+        Fact::new("host CPU", opt(&e.host_cpu_model)),
+        Fact::new("host CPUs", e.host_cpus.to_string()),
+        Fact::new("host kernel", opt(&e.host_kernel)),
+        Fact::new("engine version", opt(&e.engine_version)),
+        Fact::new("engine API version", e.engine_api_version.clone()),
+        Fact::new("engine OS", opt(&e.engine_os)),
+        Fact::new("engine kernel", opt(&e.engine_kernel)),
+        Fact::new(
+            "engine CPUs",
+            e.engine_cpus.map_or_else(|| "—".into(), |n| n.to_string()),
+        ),
+        Fact::new(
+            "engine memory",
+            e.engine_memory_bytes.map_or_else(|| "—".into(), bytes),
+        ),
+    ]
+}
+
+fn config(a: &Analysis<'_>) -> Vec<Fact> {
+    let c = &a.results.config;
+    let list = |items: &[String]| items.join(", ");
+    let mut out = vec![
+        Fact::new("builds", list(&c.builds)),
+        Fact::new("workloads", list(&c.workloads)),
+        Fact::new(
+            "modes",
+            c.modes
+                .iter()
+                .map(|m| m.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Fact::new(
+            "threads",
+            c.threads
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Fact::new("repeats per cell", c.repeat.to_string()),
+        Fact::new("warmups per cell", c.warmup.to_string()),
+        Fact::new("timeout per sample", format!("{} s", c.timeout_s)),
+        Fact::new(
+            "cpuset",
+            c.cpus.clone().unwrap_or_else(|| "all CPUs".into()),
+        ),
+        Fact::new(
+            "memory limit",
+            if c.memory_bytes > 0 {
+                bytes(c.memory_bytes)
+            } else {
+                "none".into()
+            },
+        ),
+        Fact::new("seed", c.seed.to_string()),
+    ];
+    out.extend(
+        c.build_options
+            .iter()
+            .map(|(k, v)| Fact::new(format!("build option {k}"), v)),
+    );
+    out
+}
+
+fn bytes(n: i64) -> String {
+    let gib = n as f64 / f64::from(1u32 << 30);
+    if gib >= 1.0 {
+        format!("{gib:.1} GiB")
+    } else {
+        format!("{:.0} MiB", n as f64 / f64::from(1u32 << 20))
+    }
+}
+
+/// A command line as a POSIX shell would read it back.
+pub(crate) fn shell_join(args: &[String]) -> String {
+    args.iter()
+        .map(|arg| {
+            let safe = !arg.is_empty()
+                && arg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+            if safe {
+                arg.clone()
+            } else {
+                format!("'{}'", arg.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_well() {
+        assert_eq!(ranges(&[3, 0, 1, 2, 8]), "0-3, 8");
+        assert_eq!(ranges(&[0, 1]), "0, 1");
+        assert_eq!(
+            fact_value(&serde_json::json!({"PYTHON_GIL": "0", "PYTHON_JIT": null})),
+            "PYTHON_GIL=0, PYTHON_JIT unset"
+        );
+        assert_eq!(fact_value(&Value::Bool(true)), "true");
+        assert_eq!(
+            shell_join(&[
+                "gilbench".into(),
+                "run".into(),
+                "--workload".into(),
+                "it's here".into()
+            ]),
+            r"gilbench run --workload 'it'\''s here'"
+        );
+    }
+}

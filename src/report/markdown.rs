@@ -1,0 +1,149 @@
+//! `summary.md`: GitHub-flavoured Markdown for a pull request or an issue:
+//! the findings, a table per workload (build × workers → median and
+//! speedup), and the failed cells. Every name is escaped, so a workload
+//! called `<b>|x` cannot break a table or inject HTML.
+
+use std::fmt::Write;
+
+use super::{Analysis, findings, fmt_seconds, fmt_times, one_line, truncate, workers_word};
+
+pub(crate) fn render(a: &Analysis<'_>) -> String {
+    let r = a.results;
+    let mut out = String::new();
+    let _ = writeln!(out, "# gilbench: run {}\n", md(&r.run_id));
+    let builds: Vec<String> = a
+        .builds
+        .iter()
+        .map(|b| {
+            if a.baseline.as_deref() == Some(b.as_str()) {
+                format!("{} (baseline)", md(b))
+            } else {
+                md(b)
+            }
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "Status: **{}** · started {} · builds: {}\n",
+        md(&r.status),
+        md(&r.started_at),
+        builds.join(", ")
+    );
+
+    out.push_str("## Findings\n\n");
+    let found = findings::derive(a);
+    if found.is_empty() {
+        out.push_str("Nothing stands out.\n");
+    }
+    for f in &found {
+        let _ = writeln!(out, "- {}", md(&f.text));
+    }
+
+    for workload in &a.workloads {
+        for mode in a.modes_of(workload) {
+            let threads: Vec<u32> = a
+                .threads
+                .iter()
+                .copied()
+                .filter(|t| {
+                    a.builds
+                        .iter()
+                        .any(|b| a.cell(b, workload, mode, *t).is_some())
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "\n## {} ({} scaling, {mode} mode)\n",
+                md(workload),
+                a.scaling_name(workload)
+            );
+            let mut header = String::from("| build |");
+            let mut rule = String::from("| --- |");
+            for t in &threads {
+                let _ = write!(header, " {t} {} |", workers_word(mode, *t));
+                rule.push_str(" ---: |");
+            }
+            let _ = writeln!(out, "{header}\n{rule}");
+            for build in &a.builds {
+                if a.series(build, workload, mode).is_empty() {
+                    continue;
+                }
+                let mut row = format!("| {} |", md(build));
+                for t in &threads {
+                    let text = match a.cell(build, workload, mode, *t) {
+                        None => "".to_string(),
+                        Some(c) => match (c.wall, c.speedup) {
+                            (Some(w), Some(s)) if *t > 1 => {
+                                format!("{} ({})", fmt_seconds(w.median), fmt_times(s.value))
+                            }
+                            (Some(w), _) => fmt_seconds(w.median),
+                            (None, _) if c.counts.failed > 0 => "failed".into(),
+                            (None, _) if c.unsupported.is_some() => "unsupported".into(),
+                            (None, _) => "—".into(),
+                        },
+                    };
+                    let flag = match a.cell(build, workload, mode, *t) {
+                        Some(c) if c.has_measurements() && c.counts.failed > 0 => " ⚠",
+                        _ => "",
+                    };
+                    let _ = write!(row, " {text}{flag} |");
+                }
+                let _ = writeln!(out, "{row}");
+            }
+        }
+    }
+    if !a.workloads.is_empty() {
+        out.push_str(
+            "\nCells: median wall time (speedup against 1 worker). ⚠: some samples failed.\n",
+        );
+    }
+
+    let failed: Vec<_> = a.summary.failed_cells().collect();
+    if !failed.is_empty() {
+        out.push_str("\n## Failed cells\n\n");
+        out.push_str("| build | workload | mode | workers | failed | kind | first message |\n");
+        out.push_str("| --- | --- | --- | ---: | ---: | --- | --- |\n");
+        for c in failed {
+            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind.as_str()).collect();
+            kinds.sort_unstable();
+            kinds.dedup();
+            let message = c
+                .failures
+                .first()
+                .map(|f| truncate(&one_line(&f.message), 160))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} of {} | {} | {} |",
+                md(&c.key.build),
+                md(&c.key.workload),
+                c.key.mode,
+                c.key.threads,
+                c.counts.failed,
+                c.counts.samples,
+                md(&kinds.join(", ")),
+                md(&message)
+            );
+        }
+    }
+    out
+}
+
+/// Text made safe for Markdown, table cells included: one line, Markdown
+/// punctuation backslash-escaped, `<`, `>` and `&` as entities.
+pub fn md(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in one_line(text).chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
