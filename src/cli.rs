@@ -61,6 +61,10 @@ pub enum Command {
     Run(RunArgs),
     /// Remove every container gilbench left behind (e.g. after `kill -9`).
     Clean,
+    /// Render the report (index.html, summary.md, results.csv, pyperf/) of a run again.
+    Report(ReportArgs),
+    /// Compare two runs (or two builds of one run), cell by cell, for CI gates.
+    Compare(CompareArgs),
     /// List, prune or publish the images gilbench made.
     Images(ImagesArgs),
     /// Check the engine, base image, registry and sources, and say how to fix problems.
@@ -241,6 +245,50 @@ fn parse_bytes(text: &str) -> Result<i64, String> {
 }
 
 #[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A run's folder (or its results.json).
+    #[arg(value_name = "DIR")]
+    pub results: std::path::PathBuf,
+    /// Where to write the report (default: the run's folder).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// The baseline run's folder (or results.json).
+    #[arg(value_name = "BASE")]
+    pub base: std::path::PathBuf,
+    /// The new run's folder; omit it to compare two builds of BASE with --builds.
+    #[arg(value_name = "NEW", required_unless_present = "builds")]
+    pub new: Option<std::path::PathBuf>,
+    /// Two builds of one run to compare: baseline first, e.g. --builds 3.13,3.13t.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        num_args = 1,
+        value_name = "BASE,NEW",
+        conflicts_with = "new"
+    )]
+    pub builds: Vec<String>,
+    /// Exit 6 when a cell is significantly slower by more than this, e.g. 5%.
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub fail_above: Option<f64>,
+    /// Also write the comparison as Markdown to this file.
+    #[arg(long, value_name = "FILE")]
+    pub markdown: Option<std::path::PathBuf>,
+}
+
+/// "5%" or "5" -> 0.05.
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let number = text.trim().trim_end_matches('%').trim();
+    match number.parse::<f64>() {
+        Ok(value) if value >= 0.0 && value.is_finite() => Ok(value / 100.0),
+        _ => Err(format!("`{text}` is not a percentage such as 5%")),
+    }
+}
+
+#[derive(Debug, Args)]
 pub struct ImagesArgs {
     #[command(subcommand)]
     pub command: Option<ImagesCommand>,
@@ -306,6 +354,14 @@ pub struct DoctorArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percentages_parse_with_or_without_the_sign() {
+        assert_eq!(parse_percent("5%"), Ok(0.05));
+        assert_eq!(parse_percent("12.5"), Ok(0.125));
+        assert!(parse_percent("-1%").is_err());
+        assert!(parse_percent("five").is_err());
+    }
 
     #[test]
     fn sizes_parse_with_units() {

@@ -1,5 +1,7 @@
 //! One function per subcommand, called from `main`.
 
+use std::path::Path;
+
 use anyhow::Result;
 
 use crate::cache::Cache;
@@ -23,6 +25,8 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Doctor(args) => crate::doctor::run(&args).await,
         Command::Run(args) => run(args, verbosity).await,
         Command::Clean => clean().await,
+        Command::Report(args) => report(args),
+        Command::Compare(args) => compare(args),
     }
 }
 
@@ -63,6 +67,83 @@ async fn run(args: crate::cli::RunArgs, verbosity: Verbosity) -> Result<()> {
     if outcome.failed_cells > 0 {
         return Err(crate::error::Error::CellsFailed(outcome.failed_cells).into());
     }
+    Ok(())
+}
+
+fn report(args: crate::cli::ReportArgs) -> Result<()> {
+    let results = crate::results::RunResults::load(&args.results)?;
+    let folder = if args.results.is_dir() {
+        args.results.clone()
+    } else {
+        args.results
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    };
+    let output = args.output.unwrap_or(folder);
+    std::fs::create_dir_all(&output)?;
+    publish_report(&results, &output)?;
+    Ok(())
+}
+
+fn compare(args: crate::cli::CompareArgs) -> Result<()> {
+    use crate::compare::{CompareOptions, compare, compare_builds};
+    use crate::results::RunResults;
+    let options = CompareOptions::default();
+    let base = RunResults::load(&args.base)?;
+    let comparison = match (&args.new, args.builds.as_slice()) {
+        (Some(new), _) => compare(&base, &RunResults::load(new)?, &options),
+        (None, [base_build, new_build]) => compare_builds(&base, base_build, new_build, &options)?,
+        (None, _) => {
+            return Err(invalid_input(
+                "--builds takes two builds of the run: BASE,NEW",
+            ));
+        }
+    };
+    print!("{}", comparison.to_table());
+    let markdown = comparison.to_markdown();
+    if let Some(path) = &args.markdown {
+        std::fs::write(path, &markdown)?;
+    }
+    append_step_summary(&markdown)?;
+    if let Some(threshold) = args.fail_above {
+        let regressions = comparison.regressions(threshold);
+        if !regressions.is_empty() {
+            return Err(crate::error::Error::Regressions(regressions.len()).into());
+        }
+    }
+    Ok(())
+}
+
+/// In GitHub Actions, appends Markdown to the job's step summary.
+fn append_step_summary(markdown: &str) -> Result<()> {
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(summary)?;
+        file.write_all(markdown.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Writes the report files and, in GitHub Actions, the step summary.
+pub fn publish_report(results: &crate::results::RunResults, dir: &Path) -> Result<()> {
+    let files = crate::report::render(results, dir)?;
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(summary)?;
+        file.write_all(crate::report::summary_markdown(results).as_bytes())?;
+    }
+    eprintln!(
+        "report: {} ({} files)",
+        dir.join("index.html").display(),
+        files.len()
+    );
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 //! | 3    | the Docker engine cannot be reached or is too old |
 //! | 4    | an image could not be had: base missing, source unavailable, build or pull failed |
 //! | 5    | a run finished, but some cells failed (their failures are in the results) |
+//! | 6    | `compare --fail-above`: a cell is significantly slower than the threshold allows |
 //! | 130  | interrupted (Ctrl-C) |
 
 use std::process::ExitCode;
@@ -26,6 +27,8 @@ pub enum Error {
     Interrupted,
     #[error("{0} cell(s) failed; see the summary above and the results")]
     CellsFailed(usize),
+    #[error("{0} cell(s) are significantly slower than the threshold allows")]
+    Regressions(usize),
 }
 
 impl Error {
@@ -35,6 +38,7 @@ impl Error {
             Error::EngineUnavailable(_) => 3,
             Error::ImageUnavailable(_) => 4,
             Error::CellsFailed(_) => 5,
+            Error::Regressions(_) => 6,
             Error::Interrupted => 130,
         }
     }

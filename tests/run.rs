@@ -205,7 +205,7 @@ fn ctrl_c_stops_cleanly_and_resume_loses_nothing() {
     let partial = results(dir.path());
     assert_eq!(partial["status"], "interrupted");
     let taken = journal_samples(dir.path());
-    assert!(taken >= 4 && taken < SMALL_RUN_SAMPLES, "{taken}");
+    assert!((4..SMALL_RUN_SAMPLES).contains(&taken), "{taken}");
     assert_eq!(
         partial["samples"].as_array().unwrap().len(),
         taken,

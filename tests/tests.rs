@@ -1,8 +1,10 @@
 //! All integration tests build into one binary (one link, one shared lock
 //! on the Docker engine). Tests that need the engine take `util::engine()`.
 
+mod browser;
 mod cli;
 mod images;
+mod report;
 mod run;
 mod runner;
 mod util;

@@ -294,6 +294,14 @@ pub async fn execute(
         print!("{}", summary::render(&results));
     }
     eprintln!("results: {}", dir.join(results::RESULTS_FILE).display());
+    // The results are safe on disk; a report that fails to render is redone
+    // with `gilbench report`.
+    if let Err(e) = crate::commands::publish_report(&results, &dir) {
+        eprintln!(
+            "warning: the report could not be written ({e:#}); `gilbench report {}` retries",
+            dir.display()
+        );
+    }
     if let Some(error) = error {
         let hint = format!(
             "the journal keeps every sample taken; finish with `gilbench run --resume {}`",
@@ -559,48 +567,63 @@ async fn start_builds(
     let bundle = workloads::bundle(&user_paths(&config.workloads))?;
     let mut images_by_spec: HashMap<String, String> = HashMap::new();
     for spec in &options.builds {
-        let key = spec.image_spec()
-            + &spec
-                .source
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default();
+        let key = image_key(spec);
         if !images_by_spec.contains_key(&key) {
             let image =
                 images::ensure(engine, cache, spec, &options.build_options, verbosity).await?;
             images_by_spec.insert(key.clone(), image.name);
         }
     }
-    let mut slots = Vec::new();
-    for spec in &options.builds {
-        let key = spec.image_spec()
-            + &spec
-                .source
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-        let image = images_by_spec[&key].clone();
-        let name = spec.to_string();
-        let container_spec = container_spec(config, run_id, &name, &image);
-        let container = BenchContainer::start(engine, &container_spec, &bundle.files).await?;
-        let env = spec.runtime_env.clone();
-        let runner = match container.open_runner(&env).await {
-            Ok(runner) => runner,
-            Err(e) => {
-                container.remove().await;
-                return Err(e);
+    // Containers start concurrently: it is I/O with the engine, not measurement.
+    let starts = options.builds.iter().map(|spec| {
+        let image = images_by_spec[&image_key(spec)].clone();
+        let bundle = &bundle;
+        async move {
+            let name = spec.to_string();
+            let container_spec = container_spec(config, run_id, &name, &image);
+            let container = BenchContainer::start(engine, &container_spec, &bundle.files).await?;
+            let env = spec.runtime_env.clone();
+            match container.open_runner(&env).await {
+                Ok(runner) => Ok(BuildSlot {
+                    name,
+                    spec: spec.clone(),
+                    image,
+                    env,
+                    container,
+                    runner,
+                }),
+                Err(e) => {
+                    container.remove().await;
+                    Err(e)
+                }
             }
-        };
-        slots.push(BuildSlot {
-            name,
-            spec: spec.clone(),
-            image,
-            env,
-            container,
-            runner,
-        });
+        }
+    });
+    let started: Vec<Result<BuildSlot>> = futures_util::future::join_all(starts).await;
+    if started.iter().any(Result::is_err) {
+        let mut first_error = None;
+        for result in started {
+            match result {
+                Ok(slot) => slot.container.remove().await,
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        return Err(first_error.expect("one start failed"));
     }
-    Ok(slots)
+    Ok(started
+        .into_iter()
+        .map(|r| r.expect("checked above"))
+        .collect())
+}
+
+/// Builds that share an image (e.g. 3.13t and 3.13t+PYTHON_GIL=1) share this key.
+fn image_key(spec: &BuildSpec) -> String {
+    let source = spec
+        .source
+        .as_ref()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    format!("{}@{source}", spec.image_spec())
 }
 
 /// Records each build's facts and the chosen workloads in the journal, or

@@ -1,0 +1,196 @@
+//! Reports of real runs: the HTML in a real browser, the pyperf export read
+//! by pyperf itself, and `gilbench compare` on real runs.
+
+use std::path::Path;
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::browser::Browser;
+use crate::util::{self, gilbench, run, stdout};
+
+fn fixture(path: &str) -> String {
+    format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// One real run shared by the report tests: the default and free-threaded
+/// builds on countdown and sha256, plus a workload with an HTML name that fails.
+fn real_run() -> &'static Path {
+    static RUN: OnceLock<tempfile::TempDir> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let output = run(gilbench()
+            .args(["run", "--build", "3.13", "--build", "3.13t", "--workload"])
+            .arg(format!(
+                "countdown,sha256,{}",
+                fixture("report/hostile_name.py")
+            ))
+            .args(["--threads", "1,2", "--repeat", "5", "-o"])
+            .arg(dir.path()));
+        assert_eq!(
+            output.status.code(),
+            Some(5),
+            "the hostile workload's cells fail"
+        );
+        dir
+    })
+    .path()
+}
+
+#[test]
+fn the_html_report_of_a_real_run_works_offline_in_chromium() {
+    let _engine = util::engine();
+    let dir = real_run();
+    let html = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(html.contains("Content-Security-Policy"));
+    // Escaped as character references (&#60; or &lt;), never as markup.
+    assert!(
+        !html.contains("<script"),
+        "the report ships no script, and the hostile name is escaped"
+    );
+    assert!(
+        !html.contains("<b>html</b>") && !html.contains("<img src=x"),
+        "stderr excerpts are escaped"
+    );
+    let escaped = |text: &str| {
+        html.contains(&text.replace('<', "&#60;").replace('>', "&#62;"))
+            || html.contains(&text.replace('<', "&lt;").replace('>', "&gt;"))
+    };
+    assert!(escaped("<script>alert(1)</script>"));
+    assert!(escaped("<b>html</b>"));
+
+    let mut browser = Browser::start(1280, 900);
+    browser.open(&dir.join("index.html"));
+    let shot = browser.screenshot();
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::write(artifacts.join("report-screenshot.png"), &shot).unwrap();
+    std::fs::write(dir.join("screenshot.png"), &shot).unwrap();
+    assert!(shot.starts_with(b"\x89PNG"), "a PNG screenshot");
+
+    // Nothing was requested but the file itself; nothing was blocked or failed.
+    for request in browser.events_named("Network.requestWillBeSent") {
+        let url = request["request"]["url"].as_str().unwrap();
+        assert!(
+            url.starts_with("file://") || url.starts_with("data:"),
+            "external request: {url}"
+        );
+    }
+    assert!(browser.events_named("Network.loadingFailed").is_empty());
+    assert!(browser.events_named("Runtime.exceptionThrown").is_empty());
+    assert!(
+        browser
+            .events_named("Page.javascriptDialogOpening")
+            .is_empty(),
+        "no alert ran"
+    );
+    for entry in browser.events_named("Log.entryAdded") {
+        assert_ne!(entry["entry"]["level"], "error", "console error: {entry}");
+    }
+    for call in browser.events_named("Runtime.consoleAPICalled") {
+        assert_ne!(call["type"], "error", "console error: {call}");
+    }
+
+    // The charts are there and legible at 1280 px.
+    assert_eq!(
+        browser.eval("document.querySelectorAll('script').length"),
+        0
+    );
+    let charts = browser
+        .eval("document.querySelectorAll('svg').length")
+        .as_u64()
+        .unwrap();
+    assert!(charts >= 6, "overview and per-workload charts ({charts})");
+    let widths: Vec<f64> = serde_json::from_value(browser.eval(
+        "Array.from(document.querySelectorAll('svg')).map(s => s.getBoundingClientRect().width)",
+    ))
+    .unwrap();
+    assert!(
+        widths.iter().all(|w| *w >= 300.0 && *w <= 1280.0),
+        "{widths:?}"
+    );
+    let smallest_font: f64 = serde_json::from_value(browser.eval(
+        "Math.min(...Array.from(document.querySelectorAll('svg text')).map(t => parseFloat(getComputedStyle(t).fontSize)))",
+    ))
+    .unwrap();
+    assert!(
+        smallest_font >= 10.0,
+        "chart text is at least 10 px ({smallest_font})"
+    );
+    let page_width = browser
+        .eval("document.documentElement.scrollWidth")
+        .as_f64()
+        .unwrap();
+    assert!(
+        page_width <= 1280.0,
+        "no horizontal scrolling at 1280 px ({page_width})"
+    );
+
+    // The hostile strings show as text; the headline states the shape of the data in words.
+    let findings = browser
+        .eval("document.body.innerText")
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(findings.contains("<script>alert(1)</script>") && findings.contains("<b>html</b>"));
+    let countdown = findings
+        .lines()
+        .find(|l| l.starts_with("countdown:"))
+        .expect("a finding on countdown");
+    assert!(countdown.contains("flat on 3.13 ("), "{countdown}");
+    assert!(
+        countdown.contains("scales on 3.13t") || countdown.contains("scales partly on 3.13t"),
+        "{countdown}"
+    );
+}
+
+#[test]
+fn pyperf_reads_the_exported_files() {
+    let _engine = util::engine();
+    let dir = real_run();
+    let pyperf = dir.join("pyperf");
+    let show = run(Command::new("python3")
+        .args(["-m", "pyperf", "show"])
+        .arg(pyperf.join("3.13.json")));
+    assert!(
+        show.status.success(),
+        "pyperf is installed (pip install pyperf) and reads the file"
+    );
+    assert!(stdout(&show).contains("countdown"));
+    let compared = run(Command::new("python3")
+        .args(["-m", "pyperf", "compare_to"])
+        .arg(pyperf.join("3.13.json"))
+        .arg(pyperf.join("3.13t.json")));
+    assert!(compared.status.success());
+    let text = stdout(&compared);
+    assert!(
+        text.contains("countdown") && (text.contains("faster") || text.contains("slower")),
+        "{text}"
+    );
+}
+
+#[test]
+fn csv_and_markdown_are_written_with_the_run() {
+    let _engine = util::engine();
+    let dir = real_run();
+    let csv = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    let header = csv.lines().next().unwrap();
+    for column in [
+        "build", "workload", "mode", "scaling", "threads", "repeat", "warmup", "wall_s", "cpu_s",
+        "status",
+    ] {
+        assert!(
+            header.split(',').any(|c| c == column),
+            "{column} in {header}"
+        );
+    }
+    let results: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    assert_eq!(
+        csv.lines().count() - 1,
+        results["samples"].as_array().unwrap().len(),
+        "one row per sample"
+    );
+    let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
+    assert!(summary.contains("| ") && summary.contains("countdown"));
+}
