@@ -5,8 +5,11 @@
 //! Per cell: the ratio new/base of the median wall times with a bootstrap
 //! 95 % interval, and a two-sided Mann-Whitney U test. A change is
 //! *significant* only if both agree: the interval excludes 1.0 and
-//! p < alpha (0.05). Otherwise the cell is "not significant": the data do
-//! not support a difference, which is not the same as no difference.
+//! p < alpha (0.05), and the change is at least `min_effect` (2 %): two
+//! runs of the same thing on one machine drift apart by a percent or so
+//! between runs, which no test within a run can see. Otherwise the cell is
+//! "not significant": the data do not support a difference, which is not
+//! the same as no difference.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -20,6 +23,8 @@ pub struct CompareOptions {
     pub bootstrap: Bootstrap,
     /// Significance level of the rank test.
     pub alpha: f64,
+    /// Smallest relative change called significant (run-to-run noise floor).
+    pub min_effect: f64,
 }
 
 impl Default for CompareOptions {
@@ -27,6 +32,7 @@ impl Default for CompareOptions {
         CompareOptions {
             bootstrap: Bootstrap::default(),
             alpha: 0.05,
+            min_effect: 0.02,
         }
     }
 }
@@ -231,7 +237,8 @@ fn build(
             continue;
         };
         let p_value = mann_whitney_u(new_values, base_values).map_or(1.0, |t| t.p_value);
-        let change = if ratio.excludes(1.0) && p_value < opts.alpha {
+        let large_enough = (ratio.value - 1.0).abs() >= opts.min_effect;
+        let change = if ratio.excludes(1.0) && p_value < opts.alpha && large_enough {
             if ratio.value > 1.0 {
                 Change::Slower
             } else {

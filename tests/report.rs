@@ -194,3 +194,81 @@ fn csv_and_markdown_are_written_with_the_run() {
     let summary = std::fs::read_to_string(dir.join("summary.md")).unwrap();
     assert!(summary.contains("| ") && summary.contains("countdown"));
 }
+
+/// A run of the `spin` fixture from `tests/fixtures/compare/{variant}`.
+fn spin_run(variant: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(gilbench()
+        .args(["run", "--build", "3.13", "--workload"])
+        .arg(fixture(&format!("compare/{variant}")))
+        .args(["--threads", "1", "--repeat", "15", "--warmup", "1", "-o"])
+        .arg(dir.path()));
+    assert_eq!(output.status.code(), Some(0));
+    dir
+}
+
+#[test]
+fn compare_finds_no_difference_between_identical_runs_and_flags_a_slowdown() {
+    let _engine = util::engine();
+    let first = spin_run("base");
+    let second = spin_run("base");
+    let slower = spin_run("slow");
+
+    let same = run(gilbench()
+        .arg("compare")
+        .arg(first.path())
+        .arg(second.path())
+        .args(["--fail-above", "5%"]));
+    assert_eq!(same.status.code(), Some(0));
+    let table = stdout(&same);
+    assert!(
+        table.contains("spin") && table.contains("not significant"),
+        "{table}"
+    );
+
+    let markdown = first.path().join("comparison.md");
+    let regressed = run(gilbench()
+        .arg("compare")
+        .arg(first.path())
+        .arg(slower.path())
+        .args(["--fail-above", "5%", "--markdown"])
+        .arg(&markdown));
+    assert_eq!(
+        regressed.status.code(),
+        Some(6),
+        "a significant slowdown beyond 5 % fails the gate"
+    );
+    let table = stdout(&regressed);
+    let row = table.lines().find(|l| l.contains("spin")).unwrap();
+    assert!(row.contains("slower"), "{row}");
+    let ratio: f64 = row
+        .split_whitespace()
+        .find_map(|w| w.parse::<f64>().ok().filter(|r| (1.05..1.5).contains(r)))
+        .expect("the ratio is printed");
+    assert!((1.12..1.28).contains(&ratio), "about 20 % slower: {ratio}");
+    assert!(std::fs::read_to_string(&markdown).unwrap().contains("| "));
+
+    // Within the gate's threshold it passes.
+    let lenient = run(gilbench()
+        .arg("compare")
+        .arg(first.path())
+        .arg(slower.path())
+        .args(["--fail-above", "30%"]));
+    assert_eq!(lenient.status.code(), Some(0));
+}
+
+#[test]
+fn compare_reads_two_builds_of_one_run() {
+    let _engine = util::engine();
+    let output = run(gilbench()
+        .arg("compare")
+        .arg(real_run())
+        .args(["--builds", "3.13,3.13t"]));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("3.13 → 3.13t"));
+    let unknown = run(gilbench()
+        .arg("compare")
+        .arg(real_run())
+        .args(["--builds", "3.13,3.99t"]));
+    assert_eq!(unknown.status.code(), Some(2));
+}
