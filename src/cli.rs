@@ -336,19 +336,9 @@ pub enum ImagesCommand {
 
 #[derive(Debug, Args)]
 pub struct DoctorArgs {
-    /// Base image to check.
-    #[arg(long, default_value = DEFAULT_BASE, env = "GILBENCH_BASE")]
-    pub base: String,
-    /// Registry to check.
-    #[arg(long, env = "GILBENCH_REGISTRY")]
-    pub registry: Option<String>,
-    /// Where python.org release tarballs are downloaded from.
-    #[arg(
-        long,
-        default_value = "https://www.python.org/ftp/python",
-        env = "GILBENCH_PYTHON_ORG_MIRROR"
-    )]
-    pub python_org_mirror: String,
+    /// The options builds would use: doctor checks their base, registry and sources.
+    #[command(flatten)]
+    pub options: BuildOptionArgs,
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ fn report(args: crate::cli::ReportArgs) -> Result<()> {
     };
     let output = args.output.unwrap_or(folder);
     std::fs::create_dir_all(&output)?;
-    publish_report(&results, &output)?;
+    crate::report::publish(&results, &output)?;
     Ok(())
 }
 
@@ -105,45 +105,13 @@ fn compare(args: crate::cli::CompareArgs) -> Result<()> {
     if let Some(path) = &args.markdown {
         std::fs::write(path, &markdown)?;
     }
-    append_step_summary(&markdown)?;
+    crate::report::append_step_summary(&markdown)?;
     if let Some(threshold) = args.fail_above {
         let regressions = comparison.regressions(threshold);
         if !regressions.is_empty() {
             return Err(crate::error::Error::Regressions(regressions.len()).into());
         }
     }
-    Ok(())
-}
-
-/// In GitHub Actions, appends Markdown to the job's step summary.
-fn append_step_summary(markdown: &str) -> Result<()> {
-    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(summary)?;
-        file.write_all(markdown.as_bytes())?;
-    }
-    Ok(())
-}
-
-/// Writes the report files and, in GitHub Actions, the step summary.
-pub fn publish_report(results: &crate::results::RunResults, dir: &Path) -> Result<()> {
-    let files = crate::report::render(results, dir)?;
-    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(summary)?;
-        file.write_all(crate::report::summary_markdown(results).as_bytes())?;
-    }
-    eprintln!(
-        "report: {} ({} files)",
-        dir.join("index.html").display(),
-        files.len()
-    );
     Ok(())
 }
 

@@ -96,29 +96,31 @@ pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
             Check::ok("cpus", finding)
         });
 
-        checks.push(match images::current_base(engine, &args.base).await {
-            Some(found) if found.name == args.base => Check::ok(
-                "base image",
-                format!("{} ({})", found.name, base::short_id(&found.id)),
-            ),
-            Some(found) => Check::ok(
-                "base image",
-                format!(
-                    "{} ({}), bootstrapped stand-in for {}",
-                    found.name,
-                    base::short_id(&found.id),
-                    args.base
+        checks.push(
+            match images::current_base(engine, &args.options.base).await {
+                Some(found) if found.name == args.options.base => Check::ok(
+                    "base image",
+                    format!("{} ({})", found.name, base::short_id(&found.id)),
                 ),
-            ),
-            None => Check::fail(
-                "base image",
-                format!(
-                    "{} is not on the engine (builds will try to pull it)",
-                    args.base
+                Some(found) => Check::ok(
+                    "base image",
+                    format!(
+                        "{} ({}), bootstrapped stand-in for {}",
+                        found.name,
+                        base::short_id(&found.id),
+                        args.options.base
+                    ),
                 ),
-                format!("where no registry is reachable, {}", base::bootstrap_hint()),
-            ),
-        });
+                None => Check::fail(
+                    "base image",
+                    format!(
+                        "{} is not on the engine (builds will try to pull it)",
+                        args.options.base
+                    ),
+                    format!("where no registry is reachable, {}", base::bootstrap_hint()),
+                ),
+            },
+        );
 
         let built = images::list(engine, false).await?;
         checks.push(Check::ok(
@@ -130,7 +132,7 @@ pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
         ));
     }
 
-    checks.push(match &args.registry {
+    checks.push(match &args.options.registry {
         None => Check::ok(
             "registry",
             "none configured (set --registry or GILBENCH_REGISTRY to share prebuilt images)"
@@ -147,17 +149,17 @@ pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
         },
     });
 
-    checks.push(match http_probe(&args.python_org_mirror) {
+    checks.push(match http_probe(&args.options.python_org_mirror) {
         Ok(_) => Check::ok(
             "python.org",
             format!(
                 "{} reachable: release tarballs can be downloaded",
-                args.python_org_mirror
+                args.options.python_org_mirror
             ),
         ),
         Err(e) => Check::warn(
             "python.org",
-            format!("{} unreachable ({e})", args.python_org_mirror),
+            format!("{} unreachable ({e})", args.options.python_org_mirror),
             "builds use Debian's source package instead (--source auto or --source debian), \
              or a local tarball, tree or git repository"
                 .to_string(),

@@ -162,6 +162,20 @@ impl Sample {
         }
     }
 
+    /// "kind: first line of the message", for one-line failure reports.
+    pub fn failure_reason(&self) -> String {
+        format!(
+            "{}: {}",
+            self.kind.as_deref().unwrap_or("failure"),
+            self.message
+                .as_deref()
+                .unwrap_or("")
+                .lines()
+                .next()
+                .unwrap_or("")
+        )
+    }
+
     pub fn wall_s(&self) -> Option<f64> {
         self.wall_ns.map(|ns| ns as f64 / 1e9)
     }

@@ -20,6 +20,15 @@ use tokio::io::AsyncWriteExt;
 use super::{Engine, LABEL_MANAGED, capped_log, managed_labels};
 use crate::runner::{Chunk, RunnerSession};
 
+type ExecOutput = std::pin::Pin<
+    Box<
+        dyn futures_util::Stream<
+                Item = Result<bollard::container::LogOutput, bollard::errors::Error>,
+            > + Send,
+    >,
+>;
+type ExecInput = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+
 /// Where uploaded files live in the container (a tmpfs owned by the bench user).
 pub const BENCH_DIR: &str = "/gilbench";
 /// Label holding the run id on bench containers.
@@ -119,29 +128,10 @@ impl BenchContainer {
             builder.append_data(&mut header, path, contents.as_slice())?;
         }
         let archive = builder.into_inner()?;
-        let exec = self
-            .engine
-            .docker
-            .create_exec(
-                &self.id,
-                CreateExecOptions {
-                    cmd: Some(vec!["tar", "-x", "--no-same-owner", "-C", BENCH_DIR]),
-                    attach_stdin: Some(true),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    user: Some(BENCH_USER),
-                    ..Default::default()
-                },
-            )
-            .await?
-            .id;
-        let StartExecResults::Attached {
-            mut output,
-            mut input,
-        } = self.engine.docker.start_exec(&exec, None).await?
-        else {
-            bail!("the engine did not attach to the upload");
-        };
+        let (exec, mut output, mut input) = self
+            .exec_attached(vec!["tar", "-x", "--no-same-owner", "-C", BENCH_DIR], &[])
+            .await
+            .context("uploading workloads")?;
         input.write_all(&archive).await?;
         input.shutdown().await?;
         drop(input);
@@ -158,32 +148,11 @@ impl BenchContainer {
 
     /// Starts `python3 runner.py serve` in the container with `env` added.
     pub async fn open_runner(&self, env: &[(String, String)]) -> Result<RunnerSession> {
-        let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let runner = format!("{BENCH_DIR}/runner.py");
-        let exec = self
-            .engine
-            .docker
-            .create_exec(
-                &self.id,
-                CreateExecOptions {
-                    cmd: Some(vec!["python3", runner.as_str(), "serve"]),
-                    attach_stdin: Some(true),
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    user: Some(BENCH_USER),
-                    working_dir: Some("/tmp"),
-                    env: Some(env.iter().map(String::as_str).collect()),
-                    ..Default::default()
-                },
-            )
+        let (_, output, input) = self
+            .exec_attached(vec!["python3", runner.as_str(), "serve"], env)
             .await
-            .context("starting the runner")?
-            .id;
-        let StartExecResults::Attached { output, input } =
-            self.engine.docker.start_exec(&exec, None).await?
-        else {
-            bail!("the engine did not attach to the runner");
-        };
+            .context("starting the runner")?;
         let chunks = output.filter_map(|item| async move {
             match item {
                 Ok(bollard::container::LogOutput::StdOut { message }) => {
@@ -198,6 +167,38 @@ impl BenchContainer {
             }
         });
         Ok(RunnerSession::new(input, Box::pin(chunks), None))
+    }
+
+    /// Starts a command as the bench user in `/tmp`, attached to its stdin,
+    /// stdout and stderr; returns the exec id and both ends.
+    async fn exec_attached(
+        &self,
+        cmd: Vec<&str>,
+        env: &[(String, String)],
+    ) -> Result<(String, ExecOutput, ExecInput)> {
+        let env: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let exec = self
+            .engine
+            .docker
+            .create_exec(
+                &self.id,
+                CreateExecOptions {
+                    cmd: Some(cmd),
+                    attach_stdin: Some(true),
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    user: Some(BENCH_USER),
+                    working_dir: Some("/tmp"),
+                    env: Some(env.iter().map(String::as_str).collect()),
+                    ..Default::default()
+                },
+            )
+            .await?
+            .id;
+        match self.engine.docker.start_exec(&exec, None).await? {
+            StartExecResults::Attached { output, input } => Ok((exec, output, input)),
+            StartExecResults::Detached => bail!("the engine did not attach to the command"),
+        }
     }
 
     /// Whether the container is still running, and whether it was OOM-killed.

@@ -109,6 +109,32 @@ pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// `summary.md` as a string.
+/// Renders the report into `dir`, adds the summary to the GitHub Actions
+/// step summary when there is one, and says where the report is.
+pub fn publish(results: &RunResults, dir: &Path) -> Result<Vec<PathBuf>> {
+    let files = render(results, dir)?;
+    append_step_summary(&summary_markdown(results))?;
+    eprintln!(
+        "report: {} ({} files)",
+        dir.join("index.html").display(),
+        files.len()
+    );
+    Ok(files)
+}
+
+/// In GitHub Actions (`GITHUB_STEP_SUMMARY` set), appends Markdown to the job's summary.
+pub fn append_step_summary(markdown: &str) -> Result<()> {
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY") {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(summary)?;
+        file.write_all(markdown.as_bytes())?;
+    }
+    Ok(())
+}
+
 pub fn summary_markdown(results: &RunResults) -> String {
     markdown::render(&Analysis::new(results))
 }

@@ -128,17 +128,9 @@ impl ProgressView {
                     if sample.warmup { " warmup" } else { "" }
                 );
                 match sample.status {
-                    SampleStatus::Failed => self.say(&format!(
-                        "FAILED {what}: {}: {}",
-                        sample.kind.as_deref().unwrap_or("failure"),
-                        sample
-                            .message
-                            .as_deref()
-                            .unwrap_or("")
-                            .lines()
-                            .next()
-                            .unwrap_or("")
-                    )),
+                    SampleStatus::Failed => {
+                        self.say(&format!("FAILED {what}: {}", sample.failure_reason()))
+                    }
                     SampleStatus::Unsupported if self.verbosity == Verbosity::Verbose => {
                         self.say(&format!("unsupported {what}"))
                     }

@@ -296,7 +296,7 @@ pub async fn execute(
     eprintln!("results: {}", dir.join(results::RESULTS_FILE).display());
     // The results are safe on disk; a report that fails to render is redone
     // with `gilbench report`.
-    if let Err(e) = crate::commands::publish_report(&results, &dir) {
+    if let Err(e) = crate::report::publish(&results, &dir) {
         eprintln!(
             "warning: the report could not be written ({e:#}); `gilbench report {}` retries",
             dir.display()

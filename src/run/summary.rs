@@ -8,14 +8,6 @@ use crate::results::{CellKey, RunResults};
 use crate::runner::{SampleStatus, Scaling};
 use crate::stats;
 
-/// Speedup at `threads` from median times (see workloads/README.md).
-pub fn speedup(scaling: Scaling, one: f64, at: f64, threads: u32) -> f64 {
-    match scaling {
-        Scaling::Weak => threads as f64 * one / at,
-        Scaling::Strong => one / at,
-    }
-}
-
 pub fn render(results: &RunResults) -> String {
     let mut walls: BTreeMap<CellKey, Vec<f64>> = BTreeMap::new();
     let mut failed: BTreeMap<CellKey, String> = BTreeMap::new();
@@ -27,24 +19,15 @@ pub fn render(results: &RunResults) -> String {
                 }
             }
             SampleStatus::Failed => {
-                let reason = format!(
-                    "{}: {}",
-                    record.sample.kind.as_deref().unwrap_or("failure"),
-                    record
-                        .sample
-                        .message
-                        .as_deref()
-                        .unwrap_or("")
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                );
-                failed.entry(record.cell()).or_insert(reason);
+                failed
+                    .entry(record.cell())
+                    .or_insert_with(|| record.sample.failure_reason());
             }
             _ => {}
         }
     }
     let threads = &results.config.threads;
+    let bootstrap = stats::Bootstrap::default();
     let mut out = String::new();
     for workload in &results.workloads {
         let scaling = workload.scaling.unwrap_or(Scaling::Strong);
@@ -85,16 +68,9 @@ pub fn render(results: &RunResults) -> String {
                     };
                     let _ = write!(row, " {text:>10}");
                 }
-                let one = threads
-                    .iter()
-                    .position(|t| *t == 1)
-                    .and_then(|i| medians[i]);
-                let top = threads
-                    .iter()
-                    .position(|t| *t == max)
-                    .and_then(|i| medians[i]);
-                let text = match (one, top) {
-                    (Some(one), Some(top)) => format!("{:.2}×", speedup(scaling, one, top, max)),
+                let text = match (walls.get(&cell(1)), walls.get(&cell(max))) {
+                    (Some(one), Some(top)) => stats::scaling(scaling, max, one, top, &bootstrap)
+                        .map_or("-".to_string(), |s| format!("{:.2}×", s.speedup.value)),
                     _ => "-".to_string(),
                 };
                 let _ = writeln!(out, "{row} {text:>11}");
@@ -119,9 +95,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn speedup_follows_the_scaling_kind() {
-        assert_eq!(speedup(Scaling::Weak, 1.0, 2.0, 2), 1.0);
-        assert_eq!(speedup(Scaling::Weak, 1.0, 1.0, 2), 2.0);
-        assert_eq!(speedup(Scaling::Strong, 2.0, 1.0, 2), 2.0);
+    fn shows_medians_speedups_and_failed_cells() {
+        let results = crate::report::tests::fixture();
+        let text = render(&results);
+        assert!(text.contains("countdown (weak scaling)"), "{text}");
+        assert!(text.contains("speedup@4"), "{text}");
+        let row = |build: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(&format!("{build} ")) && l.contains("threads"))
+                .unwrap_or_else(|| panic!("a row for {build} in {text}"))
+                .to_string()
+        };
+        // Weak scaling: the GIL build's time grows with threads (speedup 1×).
+        assert!(
+            row("3.13").contains("1.000 s") && row("3.13").trim_end().ends_with("1.00×"),
+            "{}",
+            row("3.13")
+        );
+        // The free-threaded build failed at 4 threads: no speedup there.
+        assert!(
+            row("3.13t").contains("FAILED") && row("3.13t").trim_end().ends_with('-'),
+            "{}",
+            row("3.13t")
+        );
+        assert!(
+            text.contains("failed cells (1):")
+                && text.contains("3.13t countdown threads×4: exception: RuntimeError: boom"),
+            "{text}"
+        );
     }
 }
