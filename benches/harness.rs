@@ -4,7 +4,8 @@
 //! Run with `cargo bench --bench harness` on an otherwise idle machine with a
 //! Docker engine (about 10 minutes once the 3.13 image exists). Prints each
 //! figure against its goal. Uses the quick-profile 3.13 image unless
-//! GILBENCH_PROFILE says otherwise.
+//! GILBENCH_PROFILE says otherwise. `cargo bench --bench harness -- report`
+//! runs only the named parts: build, run, report, agreement.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -64,10 +65,24 @@ struct Figure {
 }
 
 fn main() {
-    // `cargo bench` passes --bench; nothing else is accepted.
+    // `cargo bench` passes --bench; other arguments name the parts to run.
+    let parts: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let wanted = |part: &str| parts.is_empty() || parts.iter().any(|p| p == part);
     let scratch = tempfile::tempdir().unwrap();
     let mut figures = Vec::new();
+    if wanted("build") || wanted("run") || wanted("agreement") {
+        measure_engine_parts(scratch.path(), &mut figures, &wanted);
+    }
+    if wanted("report") {
+        measure_report_scale(scratch.path(), &mut figures);
+    }
+    print_figures(&figures);
+}
 
+fn measure_engine_parts(scratch: &Path, figures: &mut Vec<Figure>, wanted: &dyn Fn(&str) -> bool) {
     // Warm `gilbench build`: unchanged inputs, no build step.
     checked(gilbench().args(["build", "3.13"]));
     let started = Instant::now();
@@ -86,8 +101,17 @@ fn main() {
         met: Some(warm_build < 2.0),
     });
 
+    if wanted("run") {
+        measure_run(scratch, &image, figures);
+    }
+    if wanted("agreement") {
+        measure_agreement(scratch, &image, figures);
+    }
+}
+
+fn measure_run(scratch: &Path, image: &str, figures: &mut Vec<Figure>) {
     // A run with cached images: overhead around ~0.5 s samples, and warm start.
-    let run_dir = scratch.path().join("run");
+    let run_dir = scratch.join("run");
     let invoked = unix_now();
     let started = Instant::now();
     checked(
@@ -151,7 +175,7 @@ fn main() {
     });
 
     // Per-sample overhead against a bare interpreter start in the same image.
-    let bare = checked(Command::new("docker").args(["run", "--rm", "--network", "none", "--cpuset-cpus", "0", &image]).args([
+    let bare = checked(Command::new("docker").args(["run", "--rm", "--network", "none", "--cpuset-cpus", "0", image]).args([
         "python3",
         "-c",
         "import subprocess, sys, time\n\
@@ -176,10 +200,12 @@ fn main() {
         goal: "reported (a fresh interpreter per sample costs at least one start)",
         met: None,
     });
+}
 
+fn measure_report_scale(scratch: &Path, figures: &mut Vec<Figure>) {
     // Report scale: synthetic results, growing to 5 × 30 × 8 × 20.
     for workloads in [4usize, 8, 15, 30] {
-        let dir = scratch.path().join(format!("synthetic-{workloads}"));
+        let dir = scratch.join(format!("synthetic-{workloads}"));
         std::fs::create_dir_all(&dir).unwrap();
         let cells = synthetic_results(&dir, 5, workloads, 8, 20);
         let started = Instant::now();
@@ -195,9 +221,11 @@ fn main() {
             met: full.then_some(seconds < 2.0 && html < 5.0),
         });
     }
+}
 
+fn measure_agreement(scratch: &Path, image: &str, figures: &mut Vec<Figure>) {
     // Agreement with pyperf: the same function, interpreter and core.
-    let (gilbench_values, pyperf_values) = agreement(&image, scratch.path());
+    let (gilbench_values, pyperf_values) = agreement(image, scratch);
     let ratio = median(&gilbench_values) / median(&pyperf_values);
     figures.push(Figure {
         name: "agreement: median gilbench / median pyperf (countdown, 1 thread, core 0)",
@@ -218,12 +246,14 @@ fn main() {
         goal: "gilbench's no worse than pyperf's",
         met: Some(cv_gilbench <= cv_pyperf),
     });
+}
 
+fn print_figures(figures: &[Figure]) {
     println!(
         "\ngilbench harness figures ({})",
         humantime::format_rfc3339_seconds(SystemTime::now())
     );
-    for figure in &figures {
+    for figure in figures {
         let mark = match figure.met {
             Some(true) => "met ",
             Some(false) => "MISS",

@@ -156,16 +156,23 @@ impl RunResults {
         };
         let text =
             fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-        let value: Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not JSON", file.display()))?;
-        let version = value["schema_version"].as_u64().unwrap_or(0);
+        // The version first, so that another version gets a clear message
+        // rather than a field-by-field mismatch.
+        #[derive(Deserialize)]
+        struct Versioned {
+            #[serde(default)]
+            schema_version: u64,
+        }
+        let version = serde_json::from_str::<Versioned>(&text)
+            .with_context(|| format!("{} is not a gilbench results file", file.display()))?
+            .schema_version;
         if version != u64::from(SCHEMA_VERSION) {
             anyhow::bail!(crate::error::Error::InvalidInput(format!(
                 "{} has schema version {version}; this gilbench reads version {SCHEMA_VERSION}",
                 file.display()
             )));
         }
-        serde_json::from_value(value)
+        serde_json::from_str(&text)
             .with_context(|| format!("{} does not match the results schema", file.display()))
     }
 }

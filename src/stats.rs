@@ -239,8 +239,20 @@ fn resampled_median(values: &[f64], buffer: &mut [f64], rng: &mut Xoshiro256Plus
     for slot in buffer.iter_mut() {
         *slot = values[rng.random_range(0..values.len())];
     }
-    buffer.sort_unstable_by(f64::total_cmp);
-    sorted_quantile(buffer, 0.5)
+    // Selection instead of a full sort: this runs thousands of times per cell.
+    let n = buffer.len();
+    let (below, upper, _) = buffer.select_nth_unstable_by(n / 2, f64::total_cmp);
+    let upper = *upper;
+    if n % 2 == 1 {
+        upper
+    } else {
+        let lower = below
+            .iter()
+            .copied()
+            .max_by(f64::total_cmp)
+            .unwrap_or(upper);
+        (lower + upper) / 2.0
+    }
 }
 
 /// 64-bit FNV-1a: a hash that is stable across Rust releases.
@@ -464,37 +476,39 @@ impl RunSummary {
         for record in &results.samples {
             grouped.entry(record.cell()).or_default().push(record);
         }
-        let mut cells: Vec<CellSummary> = grouped
-            .into_iter()
-            .map(|(key, mut records)| {
-                records.sort_by_key(|r| r.seq);
-                let scaling = results.scaling_of(&key.workload);
-                summarise_cell(key, scaling, &records, bootstrap)
-            })
-            .collect();
+        let groups: Vec<(CellKey, Vec<&crate::results::SampleRecord>)> =
+            grouped.into_iter().collect();
+        let mut cells: Vec<CellSummary> = parallel_map(&groups, |(key, records)| {
+            let mut records = records.clone();
+            records.sort_by_key(|r| r.seq);
+            let scaling = results.scaling_of(&key.workload);
+            summarise_cell(key.clone(), scaling, &records, bootstrap)
+        });
         // Speedup against the one-thread cell of the same build, workload, mode.
         let baselines: BTreeMap<CellKey, Vec<f64>> = cells
             .iter()
             .filter(|c| c.key.threads == 1 && c.has_measurements())
             .map(|c| (c.key.clone(), c.wall_values()))
             .collect();
-        for cell in &mut cells {
+        let speedups = parallel_map(&cells, |cell| {
             let one = CellKey {
                 threads: 1,
                 ..cell.key.clone()
             };
-            if let Some(t1) = baselines.get(&one) {
-                let salted = bootstrap.salted(&format!("speedup {}", cell_salt(&cell.key)));
-                if let Some(s) = scaling(
-                    cell.scaling,
-                    cell.key.threads,
-                    t1,
-                    &cell.wall_values(),
-                    &salted,
-                ) {
-                    cell.speedup = Some(s.speedup);
-                    cell.efficiency = Some(s.efficiency);
-                }
+            let t1 = baselines.get(&one)?;
+            let salted = bootstrap.salted(&format!("speedup {}", cell_salt(&cell.key)));
+            scaling(
+                cell.scaling,
+                cell.key.threads,
+                t1,
+                &cell.wall_values(),
+                &salted,
+            )
+        });
+        for (cell, estimate) in cells.iter_mut().zip(speedups) {
+            if let Some(s) = estimate {
+                cell.speedup = Some(s.speedup);
+                cell.efficiency = Some(s.efficiency);
             }
         }
         RunSummary { cells }
@@ -526,6 +540,23 @@ impl RunSummary {
     pub fn failed_cells(&self) -> impl Iterator<Item = &CellSummary> {
         self.cells.iter().filter(|c| !c.failures.is_empty())
     }
+}
+
+/// `items.iter().map(f)`, spread over the machine's cores: bootstrapping
+/// every cell of a large run is the slow part of a report.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a summary thread panicked"))
+            .collect()
+    })
 }
 
 /// Shorthand for [`RunSummary::of`].

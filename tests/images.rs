@@ -347,3 +347,94 @@ fn doctor_reports_the_engine_and_base() {
     assert!(text.contains("ok    base image"), "{text}");
     assert!(text.contains("python.org"), "{text}");
 }
+
+/// Serves `dir` over HTTP on a loopback port (python3 -m http.server); killed on drop.
+struct FileServer(std::process::Child, u16);
+
+impl FileServer {
+    fn start(dir: &Path) -> FileServer {
+        let port = free_port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                "127.0.0.1",
+                &port.to_string(),
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        FileServer(child, port)
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn release_downloads_are_verified_against_the_published_checksum() {
+    let _engine = util::engine();
+    let debian = built_images(&run(gilbench().args(["build", "3.13"])));
+    // A mirror laid out like python.org's, serving the genuine tarball.
+    let mirror = tempfile::tempdir().unwrap();
+    fs::create_dir_all(mirror.path().join("3.13.5")).unwrap();
+    fs::copy(
+        cached_release_tarball(),
+        mirror.path().join("3.13.5/Python-3.13.5.tar.xz"),
+    )
+    .unwrap();
+    let server = FileServer::start(mirror.path());
+    let url = format!("http://127.0.0.1:{}", server.1);
+    // A cache of its own, so the tarball really is downloaded.
+    let cache = tempfile::tempdir().unwrap();
+    let output = run(gilbench()
+        .args(["build", "3.13.5@python.org", "--python-org-mirror", &url])
+        .env("GILBENCH_CACHE", cache.path()));
+    assert!(output.status.success());
+    assert_eq!(
+        built_images(&output)[0].0,
+        debian[0].0,
+        "the verified download is the same release"
+    );
+    assert!(cache.path().join("sources/Python-3.13.5.tar.xz").exists());
+
+    // A tampered tarball is refused and not kept.
+    fs::write(
+        mirror.path().join("3.13.5/Python-3.13.5.tar.xz"),
+        b"not the release",
+    )
+    .unwrap();
+    let tampered = tempfile::tempdir().unwrap();
+    let refused = run(gilbench()
+        .args(["build", "3.13.5@python.org", "--python-org-mirror", &url])
+        .env("GILBENCH_CACHE", tampered.path()));
+    assert_eq!(refused.status.code(), Some(4));
+    assert!(stderr(&refused).contains("does not match its published checksum"));
+    assert!(
+        !tampered
+            .path()
+            .join("sources/Python-3.13.5.tar.xz")
+            .exists()
+    );
+
+    // A release gilbench has no checksum for needs one from the user.
+    let unknown = run(gilbench()
+        .args(["build", "3.13.4@python.org", "--python-org-mirror", &url])
+        .env("GILBENCH_CACHE", tampered.path()));
+    assert_eq!(unknown.status.code(), Some(4));
+    assert!(stderr(&unknown).contains("pass --sha256"));
+}

@@ -181,3 +181,45 @@ async fn scaling_shape(images: Vec<String>) {
     }
     eprintln!("{}", report.join("\n"));
 }
+
+#[test]
+fn subinterpreters_run_every_workload_on_3_14() {
+    let _engine = util::engine();
+    let output = run(gilbench().args([
+        "build",
+        "3.14@debian-binary",
+        "--apt-option=-o Acquire::Check-Valid-Until=false",
+    ]));
+    assert!(output.status.success());
+    let image = built_images(&output)[0].0.clone();
+    util::block_on(async move {
+        let engine = Engine::connect().await.unwrap();
+        let (container, mut runner) = open(&engine, &image, "3.14").await;
+        let facts = runner.facts(None).await.unwrap();
+        assert_eq!(facts["has_subinterpreters"], true, "{facts}");
+        let described = runner
+            .describe(&["/gilbench/workloads".to_string()])
+            .await
+            .unwrap();
+        for workload in &described {
+            for workers in [1, 2] {
+                let sample = runner
+                    .sample(&request(&workload.path, Mode::Subinterpreters, workers))
+                    .await
+                    .unwrap();
+                let expected = if workload.modes.contains(&Mode::Subinterpreters) {
+                    SampleStatus::Ok
+                } else {
+                    SampleStatus::Unsupported
+                };
+                assert_eq!(
+                    sample.status, expected,
+                    "{} x{workers}: {sample:?}",
+                    workload.name
+                );
+            }
+        }
+        runner.shutdown().await;
+        container.remove().await;
+    });
+}

@@ -113,7 +113,10 @@ pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
 /// step summary when there is one, and says where the report is.
 pub fn publish(results: &RunResults, dir: &Path) -> Result<Vec<PathBuf>> {
     let files = render(results, dir)?;
-    append_step_summary(&summary_markdown(results))?;
+    // The summary was just written; rendering it again would redo the statistics.
+    let summary = std::fs::read_to_string(dir.join("summary.md"))
+        .with_context(|| format!("reading {}", dir.join("summary.md").display()))?;
+    append_step_summary(&summary)?;
     eprintln!(
         "report: {} ({} files)",
         dir.join("index.html").display(),

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Analysis, one_line};
+use crate::results::{CellKey, SampleRecord};
 use crate::runner::SampleStatus;
 
 /// A pyperf `BenchmarkSuite` file.
@@ -60,8 +61,18 @@ pub fn pyperf_suites(results: &crate::results::RunResults) -> Vec<(String, Pyper
 pub(crate) fn suites(a: &Analysis<'_>) -> Vec<(String, PyperfSuite)> {
     let mut files: Vec<String> = Vec::new();
     let mut out = Vec::new();
+    // Grouped once: scanning every sample for every cell is quadratic.
+    let mut by_cell: BTreeMap<CellKey, Vec<&SampleRecord>> = BTreeMap::new();
+    for record in a
+        .results
+        .samples
+        .iter()
+        .filter(|r| r.sample.status == SampleStatus::Ok)
+    {
+        by_cell.entry(record.cell()).or_default().push(record);
+    }
     for build in &a.builds {
-        let benchmarks = benchmarks(a, build);
+        let benchmarks = benchmarks(a, build, &by_cell);
         if benchmarks.is_empty() {
             continue;
         }
@@ -103,7 +114,11 @@ pub(crate) fn file_stem(build: &str) -> String {
     stem
 }
 
-fn benchmarks(a: &Analysis<'_>, build: &str) -> Vec<PyperfBenchmark> {
+fn benchmarks(
+    a: &Analysis<'_>,
+    build: &str,
+    by_cell: &BTreeMap<CellKey, Vec<&SampleRecord>>,
+) -> Vec<PyperfBenchmark> {
     let mut out = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for cell in a.summary.cells.iter().filter(|c| c.key.build == build) {
@@ -139,12 +154,7 @@ fn benchmarks(a: &Analysis<'_>, build: &str) -> Vec<PyperfBenchmark> {
         {
             put_str(&mut metadata, "description", description);
         }
-        let mut records: Vec<_> = a
-            .results
-            .samples
-            .iter()
-            .filter(|r| r.cell() == *key && r.sample.status == SampleStatus::Ok)
-            .collect();
+        let mut records: Vec<&SampleRecord> = by_cell.get(key).cloned().unwrap_or_default();
         records.sort_by_key(|r| r.seq);
         let runs: Vec<PyperfRun> = records
             .into_iter()
