@@ -404,46 +404,52 @@ fn agreement(image: &str, scratch: &Path) -> (Vec<f64>, Vec<f64>) {
             .args(["build", "-q", "-t", "gilbench-harness/pyperf"])
             .arg(&context),
     );
-    let pyperf = checked(Command::new("docker").args([
-        "run", "--rm", "--network", "none", "--cpuset-cpus", "0", "gilbench-harness/pyperf",
-        "sh", "-c", "python3 bench_countdown.py --processes 20 --values 1 --warmups 1 --loops 1 -o /tmp/out.json --quiet && cat /tmp/out.json",
-    ]));
-    let suite: Value = serde_json::from_slice(&pyperf.stdout).unwrap();
-    let pyperf_values: Vec<f64> = suite["benchmarks"][0]["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|run| run["values"].as_array())
-        .flatten()
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    // Interleaved blocks, so that drift of the machine hits both harnesses alike.
+    let (mut gilbench_values, mut pyperf_values) = (Vec::new(), Vec::new());
+    for round in 0..4 {
+        let pyperf = checked(Command::new("docker").args([
+            "run", "--rm", "--network", "none", "--cpuset-cpus", "0", "gilbench-harness/pyperf",
+            "sh", "-c", "python3 bench_countdown.py --processes 6 --values 1 --warmups 1 --loops 1 -o /tmp/out.json --quiet >/dev/null && cat /tmp/out.json",
+        ]));
+        let suite: Value = serde_json::from_slice(&pyperf.stdout).unwrap();
+        pyperf_values.extend(
+            suite["benchmarks"][0]["runs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|run| run["values"].as_array())
+                .flatten()
+                .map(|v| v.as_f64().unwrap()),
+        );
 
-    let run_dir = scratch.join("agreement");
-    checked(
-        gilbench()
-            .args([
-                "run",
-                "--build",
-                "3.13",
-                "--workload",
-                "countdown",
-                "--threads",
-                "1",
-                "--repeat",
-                "20",
-            ])
-            .args(["--warmup", "1", "--cpus", "0", "-q", "-o"])
-            .arg(&run_dir),
-    );
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("results.json")).unwrap())
-            .unwrap();
-    let gilbench_values: Vec<f64> = results["samples"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["sample"]["warmup"] == false)
-        .map(|s| s["sample"]["wall_ns"].as_f64().unwrap() / 1e9)
-        .collect();
+        let run_dir = scratch.join(format!("agreement-{round}"));
+        checked(
+            gilbench()
+                .args([
+                    "run",
+                    "--build",
+                    "3.13",
+                    "--workload",
+                    "countdown",
+                    "--threads",
+                    "1",
+                    "--repeat",
+                    "6",
+                ])
+                .args(["--warmup", "1", "--cpus", "0", "-q", "-o"])
+                .arg(&run_dir),
+        );
+        let results: Value =
+            serde_json::from_str(&std::fs::read_to_string(run_dir.join("results.json")).unwrap())
+                .unwrap();
+        gilbench_values.extend(
+            results["samples"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["sample"]["warmup"] == false)
+                .map(|s| s["sample"]["wall_ns"].as_f64().unwrap() / 1e9),
+        );
+    }
     (gilbench_values, pyperf_values)
 }
