@@ -111,29 +111,10 @@ fn measure_engine_parts(scratch: &Path, figures: &mut Vec<Figure>, wanted: &dyn 
 
 fn measure_run(scratch: &Path, image: &str, figures: &mut Vec<Figure>) {
     // A run with cached images: overhead around ~0.5 s samples, and warm start.
-    let run_dir = scratch.join("run");
     let invoked = unix_now();
     let started = Instant::now();
-    checked(
-        gilbench()
-            .args([
-                "run",
-                "--build",
-                "3.13",
-                "--workload",
-                "countdown",
-                "--threads",
-                "1,2",
-            ])
-            .args([
-                "--repeat", "20", "--warmup", "1", "--cpus", "0,1", "-q", "-o",
-            ])
-            .arg(&run_dir),
-    );
+    let results = countdown_run(&scratch.join("run"), "1,2", 20, "0,1");
     let total = started.elapsed().as_secs_f64();
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("results.json")).unwrap())
-            .unwrap();
     let samples = results["samples"].as_array().unwrap();
     let seconds = |s: &Value, field: &str| s["sample"][field].as_f64().unwrap() / 1e9;
     let sum_wall: f64 = samples.iter().map(|s| seconds(s, "wall_ns")).sum();
@@ -264,6 +245,28 @@ fn print_figures(figures: &[Figure]) {
             figure.name, figure.value, figure.goal
         );
     }
+}
+
+/// `gilbench run` of countdown on the 3.13 build (one warmup); its results.json.
+fn countdown_run(dir: &Path, threads: &str, repeat: u32, cpus: &str) -> Value {
+    let repeat = repeat.to_string();
+    checked(
+        gilbench()
+            .args([
+                "run",
+                "--build",
+                "3.13",
+                "--workload",
+                "countdown",
+                "--threads",
+                threads,
+            ])
+            .args([
+                "--repeat", &repeat, "--warmup", "1", "--cpus", cpus, "-q", "-o",
+            ])
+            .arg(dir),
+    );
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
 fn folder_size(dir: &Path) -> u64 {
@@ -422,26 +425,7 @@ fn agreement(image: &str, scratch: &Path) -> (Vec<f64>, Vec<f64>) {
                 .map(|v| v.as_f64().unwrap()),
         );
 
-        let run_dir = scratch.join(format!("agreement-{round}"));
-        checked(
-            gilbench()
-                .args([
-                    "run",
-                    "--build",
-                    "3.13",
-                    "--workload",
-                    "countdown",
-                    "--threads",
-                    "1",
-                    "--repeat",
-                    "6",
-                ])
-                .args(["--warmup", "1", "--cpus", "0", "-q", "-o"])
-                .arg(&run_dir),
-        );
-        let results: Value =
-            serde_json::from_str(&std::fs::read_to_string(run_dir.join("results.json")).unwrap())
-                .unwrap();
+        let results = countdown_run(&scratch.join(format!("agreement-{round}")), "1", 6, "0");
         gilbench_values.extend(
             results["samples"]
                 .as_array()

@@ -569,6 +569,29 @@ def _record_error(errors, index, exc, where, spawning=False):
     _print_exc(msg, exc)
 
 
+def _start_threads(workers, target, name, barrier, report=False):
+    """Start `workers` daemon threads running target(i). If one cannot start
+    (e.g. the pids limit), release the others through the barrier, join
+    them, and fail the sample (``resource_limit`` for a refused thread)."""
+    threads = []
+    try:
+        for i in range(workers):
+            t = threading.Thread(target=target, args=(i,), name="%s-%d" % (name, i))
+            t.daemon = True
+            t.start()
+            threads.append(t)
+    except BaseException as exc:
+        barrier.abort()
+        for t in threads:
+            t.join()
+        if report:
+            _print_exc("cannot start worker thread", exc)
+        raise WorkloadFailure(_classify(exc, spawning=True),
+                              "starting worker thread %d: %s"
+                              % (len(threads), _exc_message(exc)))
+    return threads
+
+
 def run_threads(mod, workers, size):
     setup = getattr(mod, "setup", None)
     try:
@@ -597,22 +620,8 @@ def run_threads(mod, workers, size):
         cpu[index] = time.thread_time_ns() - c0
         results[index] = value
 
-    threads = []
-    try:
-        for i in range(workers):
-            t = threading.Thread(target=target, args=(i,),
-                                 name="gilbench-worker-%d" % i)
-            t.daemon = True
-            t.start()
-            threads.append(t)
-    except BaseException as exc:
-        barrier.abort()
-        for t in threads:
-            t.join()
-        _print_exc("cannot start worker thread", exc)
-        raise WorkloadFailure(_classify(exc, spawning=True),
-                              "starting worker thread %d: %s"
-                              % (len(threads), _exc_message(exc)))
+    threads = _start_threads(workers, target, "gilbench-worker", barrier,
+                             report=True)
     barrier.wait()
     t0 = time.perf_counter_ns()
     c0 = time.process_time_ns()
@@ -1032,21 +1041,7 @@ def run_subinterpreters(mod, path, workers, size):
             except BaseException as exc:
                 exec_failures[index] = ("error", "work", type(exc).__name__, str(exc))
 
-        threads = []
-        try:
-            for i in range(workers):
-                t = threading.Thread(target=target, args=(i,),
-                                     name="gilbench-subinterp-%d" % i)
-                t.daemon = True
-                t.start()
-                threads.append(t)
-        except BaseException as exc:
-            barrier.abort()
-            for t in threads:
-                t.join()
-            raise WorkloadFailure(_classify(exc, spawning=True),
-                                  "starting worker thread %d: %s"
-                                  % (len(threads), _exc_message(exc)))
+        threads = _start_threads(workers, target, "gilbench-subinterp", barrier)
         barrier.wait()
         t0 = time.perf_counter_ns()
         c0 = time.process_time_ns()
