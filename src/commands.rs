@@ -89,7 +89,10 @@ fn report(args: crate::cli::ReportArgs) -> Result<()> {
 fn compare(args: crate::cli::CompareArgs) -> Result<()> {
     use crate::compare::{CompareOptions, compare, compare_builds};
     use crate::results::RunResults;
-    let options = CompareOptions::default();
+    let options = CompareOptions {
+        min_effect: args.min_effect,
+        ..CompareOptions::default()
+    };
     let base = RunResults::load(&args.base)?;
     let comparison = match (&args.new, args.builds.as_slice()) {
         (Some(new), _) => compare(&base, &RunResults::load(new)?, &options),

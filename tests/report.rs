@@ -201,35 +201,21 @@ fn spin_run(variant: &str) -> tempfile::TempDir {
     let output = run(gilbench()
         .args(["run", "--build", "3.13", "--workload"])
         .arg(fixture(&format!("compare/{variant}")))
-        .args(["--threads", "1", "--repeat", "15", "--warmup", "1", "-o"])
+        .args(["--threads", "1", "--repeat", "20", "--warmup", "1", "-o"])
         .arg(dir.path()));
     assert_eq!(output.status.code(), Some(0));
     dir
 }
 
 #[test]
-fn compare_finds_no_difference_between_identical_runs_and_flags_a_slowdown() {
+fn compare_flags_a_slowdown_between_two_runs() {
     let _engine = util::engine();
-    let first = spin_run("base");
-    let second = spin_run("base");
+    let base = spin_run("base");
     let slower = spin_run("slow");
-
-    let same = run(gilbench()
-        .arg("compare")
-        .arg(first.path())
-        .arg(second.path())
-        .args(["--fail-above", "5%"]));
-    assert_eq!(same.status.code(), Some(0));
-    let table = stdout(&same);
-    assert!(
-        table.contains("spin") && table.contains("not significant"),
-        "{table}"
-    );
-
-    let markdown = first.path().join("comparison.md");
+    let markdown = base.path().join("comparison.md");
     let regressed = run(gilbench()
         .arg("compare")
-        .arg(first.path())
+        .arg(base.path())
         .arg(slower.path())
         .args(["--fail-above", "5%", "--markdown"])
         .arg(&markdown));
@@ -241,20 +227,72 @@ fn compare_finds_no_difference_between_identical_runs_and_flags_a_slowdown() {
     let table = stdout(&regressed);
     let row = table.lines().find(|l| l.contains("spin")).unwrap();
     assert!(row.contains("slower"), "{row}");
-    let ratio: f64 = row
-        .split_whitespace()
-        .find_map(|w| w.parse::<f64>().ok().filter(|r| (1.05..1.5).contains(r)))
-        .expect("the ratio is printed");
-    assert!((1.12..1.28).contains(&ratio), "about 20 % slower: {ratio}");
     assert!(std::fs::read_to_string(&markdown).unwrap().contains("| "));
 
     // Within the gate's threshold it passes.
     let lenient = run(gilbench()
         .arg("compare")
-        .arg(first.path())
+        .arg(base.path())
         .arg(slower.path())
-        .args(["--fail-above", "30%"]));
+        .args(["--fail-above", "200%"]));
     assert_eq!(lenient.status.code(), Some(0));
+}
+
+/// Two runs taken back to back drifted apart on this machine by up to 20 %,
+/// so the fine distinctions are tested on builds with the same image
+/// measured interleaved in one run: an identical twin, and a twin doing
+/// 20 % more work (SPIN_FACTOR, read by the fixture).
+#[test]
+fn compare_finds_no_difference_between_identical_measurements_and_flags_20_percent() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(gilbench()
+        .args([
+            "run",
+            "--build",
+            "3.13",
+            "--build",
+            "3.13+GILBENCH_TWIN=1",
+            "--build",
+            "3.13+SPIN_FACTOR=1.2",
+            "--workload",
+        ])
+        .arg(fixture("compare/base"))
+        .args(["--threads", "1", "--repeat", "20", "--warmup", "1", "-o"])
+        .arg(dir.path()));
+    assert_eq!(output.status.code(), Some(0));
+    let same = run(gilbench().arg("compare").arg(dir.path()).args([
+        "--builds",
+        "3.13,3.13+GILBENCH_TWIN=1",
+        "--fail-above",
+        "5%",
+    ]));
+    assert_eq!(same.status.code(), Some(0));
+    let table = stdout(&same);
+    let row = table.lines().find(|l| l.contains("spin")).unwrap();
+    assert!(row.contains("not significant"), "{table}");
+
+    let slower = run(gilbench().arg("compare").arg(dir.path()).args([
+        "--builds",
+        "3.13,3.13+SPIN_FACTOR=1.2",
+        "--fail-above",
+        "5%",
+    ]));
+    assert_eq!(
+        slower.status.code(),
+        Some(6),
+        "an injected 20 % slowdown fails the gate"
+    );
+    let table = stdout(&slower);
+    let row = table.lines().find(|l| l.contains("spin")).unwrap();
+    let ratio: f64 = row
+        .split_whitespace()
+        .find_map(|w| w.parse::<f64>().ok().filter(|r| (1.05..1.6).contains(r)))
+        .expect("the ratio is printed");
+    assert!(
+        (1.1..1.3).contains(&ratio) && row.contains("slower"),
+        "{row}"
+    );
 }
 
 #[test]
