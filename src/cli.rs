@@ -185,7 +185,7 @@ pub struct RunArgs {
         value_delimiter = ',',
         default_value = "threads"
     )]
-    pub modes: Vec<crate::runner::Mode>,
+    pub modes: Vec<crate::results::Mode>,
     /// Worker counts (comma-separated). Default: powers of two up to the CPUs given to the
     /// containers, plus that count.
     #[arg(long, value_name = "N", value_delimiter = ',')]

@@ -18,8 +18,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::results::{CellKey, RunResults};
-use crate::runner::Mode;
+use crate::results::{CellKey, Mode, RunResults};
 use crate::stats::{Bootstrap, Distribution, Estimate, RunSummary, geometric_mean, mann_whitney_u};
 
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod images;
+pub mod lines;
 pub mod progress;
 pub mod report;
 pub mod results;

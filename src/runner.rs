@@ -6,7 +6,6 @@
 //! interpreter behind the runner, so a session is cheap to keep open.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -16,170 +15,12 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::engine::LineSplitter;
+use crate::lines::LineSplitter;
+use crate::results::{FailureKind, Mode, Sample, SampleStatus, WorkloadInfo};
 
 pub const PROTOCOL_VERSION: u64 = 1;
 /// Lines of the runner's own stderr kept for error messages.
 const STDERR_TAIL: usize = 40;
-
-/// How a sample's workers run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Threads,
-    Processes,
-    Subinterpreters,
-}
-
-impl Mode {
-    pub const ALL: [Mode; 3] = [Mode::Threads, Mode::Processes, Mode::Subinterpreters];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Threads => "threads",
-            Mode::Processes => "processes",
-            Mode::Subinterpreters => "subinterpreters",
-        }
-    }
-}
-
-impl std::str::FromStr for Mode {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Mode, String> {
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.as_str() == text)
-            .ok_or_else(|| format!("unknown mode `{text}` (threads, processes, subinterpreters)"))
-    }
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Strong: a fixed total split among N workers. Weak: each worker does a fixed unit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Scaling {
-    Weak,
-    Strong,
-}
-
-/// A workload as the runner describes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WorkloadInfo {
-    pub name: String,
-    pub path: String,
-    #[serde(default)]
-    pub category: Option<String>,
-    #[serde(default)]
-    pub scaling: Option<Scaling>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub size: Option<u64>,
-    #[serde(default)]
-    pub modes: Vec<Mode>,
-    /// Set when the file could not be imported or lacks the API.
-    #[serde(default)]
-    pub error: Option<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SampleStatus {
-    Ok,
-    Failed,
-    Unsupported,
-}
-
-/// One measurement (or failure) as the runner reports it. Fields the
-/// runner adds later are kept in `extra` rather than dropped.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Sample {
-    pub status: SampleStatus,
-    #[serde(default)]
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default)]
-    pub wall_ns: Option<u64>,
-    #[serde(default)]
-    pub cpu_ns: Option<u64>,
-    #[serde(default)]
-    pub worker_cpu_ns: Option<Vec<u64>>,
-    #[serde(default)]
-    pub max_rss_kb: Option<u64>,
-    #[serde(default)]
-    pub check: Option<String>,
-    #[serde(default)]
-    pub result_repr: Option<String>,
-    #[serde(default)]
-    pub gil_enabled: Option<bool>,
-    #[serde(default)]
-    pub warmup: bool,
-    pub workers: u32,
-    pub mode: Mode,
-    #[serde(default)]
-    pub size: Option<u64>,
-    #[serde(default)]
-    pub stdout_tail: Option<String>,
-    #[serde(default)]
-    pub stderr_tail: Option<String>,
-    #[serde(default)]
-    pub exit_code: Option<i64>,
-    #[serde(default)]
-    pub duration_ns: Option<u64>,
-    #[serde(flatten)]
-    pub extra: serde_json::Map<String, Value>,
-}
-
-impl Sample {
-    /// A failure the orchestrator observed itself (the runner could not say).
-    pub fn orchestrator_failure(request: &SampleRequest, kind: &str, message: String) -> Sample {
-        Sample {
-            status: SampleStatus::Failed,
-            kind: Some(kind.to_string()),
-            message: Some(message),
-            wall_ns: None,
-            cpu_ns: None,
-            worker_cpu_ns: None,
-            max_rss_kb: None,
-            check: None,
-            result_repr: None,
-            gil_enabled: None,
-            warmup: request.warmup,
-            workers: request.workers,
-            mode: request.mode,
-            size: request.size,
-            stdout_tail: None,
-            stderr_tail: None,
-            exit_code: None,
-            duration_ns: None,
-            extra: Default::default(),
-        }
-    }
-
-    /// "kind: first line of the message", for one-line failure reports.
-    pub fn failure_reason(&self) -> String {
-        format!(
-            "{}: {}",
-            self.kind.as_deref().unwrap_or("failure"),
-            self.message
-                .as_deref()
-                .unwrap_or("")
-                .lines()
-                .next()
-                .unwrap_or("")
-        )
-    }
-
-    pub fn wall_s(&self) -> Option<f64> {
-        self.wall_ns.map(|ns| ns as f64 / 1e9)
-    }
-}
 
 /// What to measure in one sample.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,6 +33,34 @@ pub struct SampleRequest {
     pub warmup: bool,
     pub timeout_s: f64,
     pub env: std::collections::BTreeMap<String, String>,
+}
+
+impl SampleRequest {
+    /// The sample this request became when the orchestrator saw it fail
+    /// (the runner could not say).
+    pub fn failed(&self, kind: FailureKind, message: String) -> Sample {
+        Sample {
+            status: SampleStatus::Failed,
+            kind: Some(kind),
+            message: Some(message),
+            wall_ns: None,
+            cpu_ns: None,
+            worker_cpu_ns: None,
+            max_rss_kb: None,
+            check: None,
+            result_repr: None,
+            gil_enabled: None,
+            warmup: self.warmup,
+            workers: self.workers,
+            mode: self.mode,
+            size: self.size,
+            stdout_tail: None,
+            stderr_tail: None,
+            exit_code: None,
+            duration_ns: None,
+            extra: Default::default(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -435,18 +304,10 @@ mod tests {
             "workers":2,"mode":"threads","warmup":false,"size":10,"start_method":"fork"}"#;
         let sample: Sample = serde_json::from_str(text).unwrap();
         assert_eq!(sample.status, SampleStatus::Failed);
-        assert_eq!(sample.kind.as_deref(), Some("timeout"));
+        assert_eq!(sample.kind, Some(FailureKind::Timeout));
         assert_eq!(sample.mode, Mode::Threads);
         assert_eq!(sample.extra["start_method"], "fork");
         let back = serde_json::to_value(&sample).unwrap();
         assert_eq!(back["start_method"], "fork");
-    }
-
-    #[test]
-    fn modes_parse_and_print() {
-        for mode in Mode::ALL {
-            assert_eq!(mode.as_str().parse::<Mode>().unwrap(), mode);
-        }
-        assert!("fibers".parse::<Mode>().is_err());
     }
 }

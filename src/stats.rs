@@ -18,8 +18,7 @@ use std::collections::BTreeMap;
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 
-use crate::results::{CellKey, RunResults};
-use crate::runner::{Sample, SampleStatus, Scaling};
+use crate::results::{CellKey, FailureKind, RunResults, Sample, SampleStatus, Scaling};
 
 /// Median of the values (mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> Option<f64> {
@@ -386,11 +385,18 @@ pub struct Failure {
     pub repeat: u32,
     pub warmup: bool,
     pub seq: u64,
-    /// A failure kind (workloads/README.md), or "failed" if none was given.
-    pub kind: String,
+    /// None when the runner gave no kind.
+    pub kind: Option<FailureKind>,
     pub message: String,
     pub exit_code: Option<i64>,
     pub stderr_tail: Option<String>,
+}
+
+impl Failure {
+    /// The failure kind's name (workloads/README.md), or "failed".
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.map_or("failed", FailureKind::as_str)
+    }
 }
 
 /// One measured sample of a cell.
@@ -525,7 +531,7 @@ impl RunSummary {
         &self,
         build: &str,
         workload: &str,
-        mode: crate::runner::Mode,
+        mode: crate::results::Mode,
         threads: u32,
     ) -> Option<&CellSummary> {
         self.get(&CellKey {
@@ -612,7 +618,7 @@ fn summarise_cell(
                     repeat: record.repeat,
                     warmup: sample.warmup,
                     seq: record.seq,
-                    kind: sample.kind.clone().unwrap_or_else(|| "failed".into()),
+                    kind: sample.kind,
                     message: sample.message.clone().unwrap_or_default(),
                     exit_code: sample.exit_code,
                     stderr_tail: sample.stderr_tail.clone().filter(|s| !s.trim().is_empty()),

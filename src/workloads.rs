@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use include_dir::{Dir, include_dir};
 
 use crate::error::{Error, invalid_input};
-use crate::runner::WorkloadInfo;
+use crate::results::WorkloadInfo;
 
 static SUITE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/workloads");
 

@@ -6,7 +6,8 @@ use std::process::Command;
 
 use gilbench::engine::Engine;
 use gilbench::engine::container::{BenchContainer, ContainerSpec};
-use gilbench::runner::{Mode, RunnerSession, SampleRequest, SampleStatus};
+use gilbench::results::{Mode, SampleStatus};
+use gilbench::runner::{RunnerSession, SampleRequest};
 use gilbench::workloads;
 
 use crate::util::{self, built_images, gilbench, run};

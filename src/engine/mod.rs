@@ -99,7 +99,7 @@ impl Engine {
                 .stderr(true)
                 .build();
             let mut logs = self.docker.logs(&id, Some(logs_options));
-            let mut splitter = LineSplitter::default();
+            let mut splitter = crate::lines::LineSplitter::default();
             let mut output = String::new();
             while let Some(chunk) = logs.next().await {
                 for line in splitter.push(&chunk?.into_bytes()) {
@@ -200,59 +200,5 @@ pub fn capped_log() -> bollard::models::HostConfigLogConfig {
             ("max-size".to_string(), "1m".to_string()),
             ("max-file".to_string(), "1".to_string()),
         ])),
-    }
-}
-
-/// Reassembles lines from stream frames, which are not line-aligned.
-#[derive(Default)]
-pub struct LineSplitter {
-    pending: Vec<u8>,
-}
-
-impl LineSplitter {
-    /// Feeds bytes; returns the lines they complete, decoded lossily.
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<String> {
-        self.pending.extend_from_slice(bytes);
-        let mut lines = Vec::new();
-        while let Some(end) = self.pending.iter().position(|&b| b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            lines.push(decode_line(&line[..end]));
-        }
-        lines
-    }
-
-    /// The last, unterminated line, if any.
-    pub fn finish(&mut self) -> Option<String> {
-        if self.pending.is_empty() {
-            None
-        } else {
-            let line = decode_line(&self.pending);
-            self.pending.clear();
-            Some(line)
-        }
-    }
-}
-
-fn decode_line(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    text.strip_suffix('\r').unwrap_or(&text).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_lines_across_frames_and_survives_invalid_utf8() {
-        let mut splitter = LineSplitter::default();
-        assert!(splitter.push(b"hel").is_empty());
-        assert_eq!(splitter.push(b"lo\nwor"), vec!["hello"]);
-        assert_eq!(
-            splitter.push(b"ld\r\n\xff\xfe\n"),
-            vec!["world", "\u{fffd}\u{fffd}"]
-        );
-        assert_eq!(splitter.push(b"tail"), Vec::<String>::new());
-        assert_eq!(splitter.finish().as_deref(), Some("tail"));
-        assert_eq!(splitter.finish(), None);
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::{Analysis, one_line};
-use crate::runner::SampleStatus;
+use crate::results::SampleStatus;
 
 pub const COLUMNS: &[&str] = &[
     "build",
@@ -56,7 +56,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
                 SampleStatus::Unsupported => "unsupported",
             }
             .to_string(),
-            s.kind.clone().unwrap_or_default(),
+            s.kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
             s.wall_ns.map(seconds).unwrap_or_default(),
             s.cpu_ns.map(seconds).unwrap_or_default(),
             worker_cpu.map(seconds).unwrap_or_default(),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{Analysis, fmt_change, fmt_times, one_line, workers_word};
-use crate::runner::Mode;
+use crate::results::{Mode, RunStatus};
 use crate::stats::{Estimate, geometric_mean};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,11 +53,10 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
 
 fn status(a: &Analysis<'_>, out: &mut Vec<Finding>) {
     let (measured, planned) = (a.measured_cells(), a.planned_cells());
-    let what = match a.results.status.as_str() {
-        "complete" => None,
-        "interrupted" => Some("This run was interrupted".to_string()),
-        "aborted" => Some("This run was aborted (the container engine was lost)".to_string()),
-        other => Some(format!("This run is {}", one_line(other))),
+    let what = match a.results.status {
+        RunStatus::Complete => None,
+        RunStatus::Interrupted => Some("This run was interrupted"),
+        RunStatus::Aborted => Some("This run was aborted (the container engine was lost)"),
     };
     if let Some(what) = what {
         out.push(Finding::new(
@@ -320,7 +319,7 @@ fn failures(a: &Analysis<'_>, out: &mut Vec<Finding>) {
         .take(4)
         .map(|c| {
             let kinds: Vec<&str> = {
-                let mut k: Vec<&str> = c.failures.iter().map(|f| f.kind.as_str()).collect();
+                let mut k: Vec<&str> = c.failures.iter().map(|f| f.kind_name()).collect();
                 k.dedup();
                 k
             };

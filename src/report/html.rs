@@ -12,6 +12,7 @@ use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::{
     Analysis, findings, fmt_seconds, fmt_times_ci, one_line, tail_lines, truncate, workers_word,
 };
+use crate::results::RunStatus;
 use crate::stats::CellSummary;
 
 /// `index.html` as a string.
@@ -151,8 +152,8 @@ impl IndexPage {
         Ok(IndexPage {
             title: format!("gilbench report {}", one_line(&r.run_id)),
             run_id: r.run_id.clone(),
-            status: r.status.clone(),
-            complete: r.status == "complete",
+            status: r.status.as_str().to_string(),
+            complete: r.status == RunStatus::Complete,
             started_at: r.started_at.clone(),
             finished_at: r.finished_at.clone().unwrap_or_else(|| "—".into()),
             gilbench_version: r.gilbench_version.clone(),
@@ -290,7 +291,7 @@ fn failure_views(a: &Analysis<'_>) -> Vec<FailureView> {
         .failed_cells()
         .enumerate()
         .map(|(i, c)| {
-            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind.as_str()).collect();
+            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind_name()).collect();
             kinds.sort_unstable();
             kinds.dedup();
             FailureView {
@@ -332,7 +333,7 @@ fn grouped_failures(failures: &[crate::stats::Failure]) -> Vec<Fact> {
         } else {
             format!("repeat {}", f.repeat)
         };
-        let key = (f.kind.clone(), f.exit_code, f.message.clone());
+        let key = (f.kind_name().to_string(), f.exit_code, f.message.clone());
         match groups.iter_mut().find(|g| g.0 == key) {
             Some(group) => group.1.push(which),
             None => groups.push((key, vec![which])),

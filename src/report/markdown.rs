@@ -25,7 +25,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
     let _ = writeln!(
         out,
         "Status: **{}** · started {} · builds: {}\n",
-        md(&r.status),
+        md(r.status.as_str()),
         md(&r.started_at),
         builds.join(", ")
     );
@@ -104,7 +104,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
         out.push_str("| build | workload | mode | workers | failed | kind | first message |\n");
         out.push_str("| --- | --- | --- | ---: | ---: | --- | --- |\n");
         for c in failed {
-            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind.as_str()).collect();
+            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind_name()).collect();
             kinds.sort_unstable();
             kinds.dedup();
             let message = c

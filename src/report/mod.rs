@@ -58,8 +58,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::results::{BuildRecord, RunResults, write_atomically};
-use crate::runner::Mode;
+use crate::results::{BuildRecord, Mode, RunResults, write_atomically};
 use crate::stats::{Bootstrap, CellSummary, Estimate, RunSummary};
 
 pub use csv::results_csv;
@@ -324,8 +323,8 @@ impl<'a> Analysis<'a> {
 
     pub fn scaling_name(&self, workload: &str) -> &'static str {
         match self.results.scaling_of(workload) {
-            crate::runner::Scaling::Weak => "weak",
-            crate::runner::Scaling::Strong => "strong",
+            crate::results::Scaling::Weak => "weak",
+            crate::results::Scaling::Strong => "strong",
         }
     }
 }

@@ -23,8 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{Analysis, one_line};
-use crate::results::{CellKey, SampleRecord};
-use crate::runner::SampleStatus;
+use crate::results::{CellKey, SampleRecord, SampleStatus};
 
 /// A pyperf `BenchmarkSuite` file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

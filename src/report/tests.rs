@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::results::{BuildRecord, Environment, RunConfig, SampleRecord};
-use crate::runner::{Sample, Scaling, WorkloadInfo};
+use crate::results::{
+    BuildRecord, Environment, RunConfig, RunStatus, Sample, SampleRecord, Scaling, WorkloadInfo,
+};
 
 pub(crate) const HOSTILE: &str = "<script>alert(1)</script>";
 
@@ -28,7 +29,7 @@ pub(crate) type OutcomeFn = dyn Fn(&str, &str, u32, u32) -> Option<Outcome>;
 /// `warmup` warmups and `repeat` measured samples, in that order. The
 /// outcome of each sample comes from `outcome(build, workload, threads, repeat)`.
 pub(crate) struct RunBuilder {
-    pub status: &'static str,
+    pub status: RunStatus,
     /// (name, org.gilbench.variant label, facts)
     pub builds: Vec<(String, String, Value)>,
     pub workloads: Vec<(String, Scaling)>,
@@ -112,7 +113,7 @@ impl RunBuilder {
             schema_version: crate::results::SCHEMA_VERSION,
             gilbench_version: "0.1.0".into(),
             run_id: "20250101-120000-abcd".into(),
-            status: self.status.into(),
+            status: self.status,
             started_at: "2025-01-01T12:00:00Z".into(),
             finished_at: Some("2025-01-01T12:10:00Z".into()),
             command_line: vec![
@@ -209,10 +210,10 @@ fn facts(python: &str, free_threaded: bool, jit: bool) -> Value {
 /// the JIT is 20 % faster. 3.13t × countdown × 4 threads fails every time
 /// (stderr with HTML in it), and the second workload has a hostile name.
 pub(crate) fn fixture() -> RunResults {
-    fixture_with("complete")
+    fixture_with(RunStatus::Complete)
 }
 
-pub(crate) fn fixture_with(status: &'static str) -> RunResults {
+pub(crate) fn fixture_with(status: RunStatus) -> RunResults {
     RunBuilder {
         status,
         builds: vec![
@@ -662,7 +663,7 @@ fn render_writes_every_file() {
 #[test]
 fn partial_runs_render() {
     // Interrupted: the headline says so.
-    let mut run = fixture_with("interrupted");
+    let mut run = fixture_with(RunStatus::Interrupted);
     run.samples.retain(|s| s.threads < 4);
     let found = texts(&findings(&run));
     assert!(
@@ -675,10 +676,10 @@ fn partial_runs_render() {
     render(&run, dir.path()).unwrap();
 
     // Only failures: no statistics, no pyperf files, still a report.
-    let mut failed = fixture_with("complete");
+    let mut failed = fixture_with(RunStatus::Complete);
     failed
         .samples
-        .retain(|s| s.sample.status != crate::runner::SampleStatus::Ok);
+        .retain(|s| s.sample.status != crate::results::SampleStatus::Ok);
     let dir = tempfile::tempdir().unwrap();
     let written = render(&failed, dir.path()).unwrap();
     assert_eq!(written.len(), 3, "no pyperf file without measurements");
@@ -690,7 +691,7 @@ fn partial_runs_render() {
 
     // A build with no samples, and a single thread count.
     let mut single = RunBuilder {
-        status: "complete",
+        status: RunStatus::Complete,
         builds: vec![
             (
                 "3.13".into(),
@@ -725,7 +726,7 @@ fn partial_runs_render() {
     assert!(html.contains("no measurements") || html.contains("<svg"));
 
     // Nothing at all.
-    let mut empty = fixture_with("aborted");
+    let mut empty = fixture_with(RunStatus::Aborted);
     empty.samples.clear();
     let dir = tempfile::tempdir().unwrap();
     assert_eq!(render(&empty, dir.path()).unwrap().len(), 3);
@@ -772,7 +773,7 @@ fn demo_big() {
     let dir =
         std::env::var("GILBENCH_REPORT_DEMO_BIG").unwrap_or_else(|_| "/tmp/report-demo-big".into());
     let run = RunBuilder {
-        status: "interrupted",
+        status: RunStatus::Interrupted,
         builds: vec![
             (
                 "3.13".into(),

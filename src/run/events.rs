@@ -8,8 +8,7 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::progress::Verbosity;
-use crate::results::{Journal, JournalEntry, SampleKey, SampleRecord};
-use crate::runner::SampleStatus;
+use crate::results::{Journal, JournalEntry, SampleKey, SampleRecord, SampleStatus};
 
 /// What happens during a run, in order.
 pub enum Event<'a> {

@@ -26,12 +26,10 @@ use crate::error::{Error, invalid_input};
 use crate::images::{self, BuildOptions};
 use crate::progress::Verbosity;
 use crate::results::{
-    self, BuildRecord, Environment, Journal, JournalEntry, RunConfig, RunResults, SampleKey,
-    SampleRecord,
+    self, BuildRecord, Environment, FailureKind, Journal, JournalEntry, Mode, RunConfig, RunHeader,
+    RunResults, RunStatus, Sample, SampleKey, SampleRecord, SampleStatus, WorkloadInfo,
 };
-use crate::runner::{
-    Mode, RunnerError, RunnerSession, Sample, SampleRequest, SampleStatus, WorkloadInfo,
-};
+use crate::runner::{RunnerError, RunnerSession, SampleRequest};
 use crate::spec::BuildSpec;
 use crate::workloads;
 use events::{Consumers, Event, ProgressView};
@@ -191,10 +189,7 @@ pub async fn execute(
             create_run(&engine, options).await?
         }
     };
-    let JournalEntry::Header { run_id, config, .. } = &header else {
-        unreachable!("the header is a header")
-    };
-    let (run_id, config) = (run_id.clone(), config.clone());
+    let (run_id, config) = (header.run_id.clone(), header.config.clone());
     let mut journal = Journal::append_to(&dir)?;
     if previous.samples.is_empty() && previous.builds.is_empty() {
         eprintln!("results go to {}", dir.display());
@@ -258,32 +253,23 @@ pub async fn execute(
     for slot in &slots {
         slot.container.remove().await;
     }
-    let (status_name, error) = match status {
-        Ok(()) => ("complete", None),
+    let (status, error) = match status {
+        Ok(()) => (RunStatus::Complete, None),
         Err(e) => match e.downcast_ref::<Error>() {
-            Some(Error::Interrupted) => ("interrupted", Some(e)),
-            _ => ("aborted", Some(e)),
+            Some(Error::Interrupted) => (RunStatus::Interrupted, Some(e)),
+            _ => (RunStatus::Aborted, Some(e)),
         },
-    };
-    let JournalEntry::Header {
-        started_at,
-        command_line,
-        environment,
-        ..
-    } = header
-    else {
-        unreachable!("the header is a header")
     };
     let results = RunResults {
         schema_version: results::SCHEMA_VERSION,
         gilbench_version: env!("CARGO_PKG_VERSION").to_string(),
         run_id,
-        status: status_name.to_string(),
-        started_at,
+        status,
+        started_at: header.started_at,
         finished_at: Some(timestamp()),
-        command_line,
+        command_line: header.command_line,
         config,
-        environment,
+        environment: header.environment,
         builds,
         workloads: chosen,
         samples: consumers.samples,
@@ -327,12 +313,12 @@ struct Previous {
     samples: Vec<SampleRecord>,
 }
 
-fn load_for_resume(dir: &Path) -> Result<(PathBuf, JournalEntry, Previous, RunOptions)> {
+fn load_for_resume(dir: &Path) -> Result<(PathBuf, RunHeader, Previous, RunOptions)> {
     let entries = Journal::read(dir)
         .map_err(|e| invalid_input(format!("cannot resume {}: {e:#}", dir.display())))?;
     let mut entries = entries.into_iter();
     let header = match entries.next() {
-        Some(header @ JournalEntry::Header { .. }) => header,
+        Some(JournalEntry::Header(header)) => header,
         _ => {
             return Err(invalid_input(format!(
                 "{} has no journal header to resume from",
@@ -346,17 +332,10 @@ fn load_for_resume(dir: &Path) -> Result<(PathBuf, JournalEntry, Previous, RunOp
             JournalEntry::Build(record) => previous.builds.push(record),
             JournalEntry::Workloads { workloads } => previous.workloads = Some(workloads),
             JournalEntry::Sample(record) => previous.samples.push(record),
-            JournalEntry::Header { .. } => {}
+            JournalEntry::Header(_) => {}
         }
     }
-    let JournalEntry::Header {
-        command_line,
-        config,
-        ..
-    } = &header
-    else {
-        unreachable!()
-    };
+    let (command_line, config) = (&header.command_line, &header.config);
     // The original command decides the images; the recorded config decides the rest.
     let args = crate::cli::Cli::run_args_from(command_line)
         .map_err(|e| invalid_input(format!("cannot re-read the recorded command line: {e}")))?;
@@ -374,7 +353,7 @@ fn load_for_resume(dir: &Path) -> Result<(PathBuf, JournalEntry, Previous, RunOp
 async fn create_run(
     engine: &Engine,
     options: RunOptions,
-) -> Result<(PathBuf, JournalEntry, Previous, RunOptions)> {
+) -> Result<(PathBuf, RunHeader, Previous, RunOptions)> {
     let info = engine.docker.info().await?;
     let engine_cpus = info.ncpu.unwrap_or(1).max(1) as u32;
     let cpus_given = match &options.cpus {
@@ -431,7 +410,7 @@ async fn create_run(
         seed: options.seed.unwrap_or_else(rand::random),
         build_options: build_options_record(&options.build_options),
     };
-    let header = JournalEntry::Header {
+    let header = RunHeader {
         schema_version: results::SCHEMA_VERSION,
         run_id,
         started_at: timestamp(),
@@ -440,7 +419,7 @@ async fn create_run(
         environment,
     };
     let mut journal = Journal::create(&dir)?;
-    journal.write(&header)?;
+    journal.write(&JournalEntry::Header(header.clone()))?;
     Ok((dir, header, Previous::default(), options))
 }
 
@@ -790,19 +769,20 @@ async fn take_sample(
     let state = slot.container.state().await.ok();
     let (kind, reason) = match (&failure, state) {
         (_, Some(state)) if state.oom_killed => (
-            "oom",
+            FailureKind::Oom,
             "the container was killed for exceeding its memory limit".to_string(),
         ),
         (_, Some(state)) if !state.running => (
-            "container_died",
+            FailureKind::ContainerDied,
             format!("the container stopped during the sample ({failure})"),
         ),
-        (RunnerError::Timeout(_), _) => {
-            ("timeout", format!("the runner did not answer: {failure}"))
-        }
-        _ => ("protocol", failure.to_string()),
+        (RunnerError::Timeout(_), _) => (
+            FailureKind::Timeout,
+            format!("the runner did not answer: {failure}"),
+        ),
+        _ => (FailureKind::Protocol, failure.to_string()),
     };
-    let sample = Sample::orchestrator_failure(request, kind, reason.clone());
+    let sample = request.failed(kind, reason.clone());
     // Start afresh: the old container may be dead, hung or in an unknown state.
     slot.container.remove().await;
     let spec = container_spec(config, run_id, &slot.name, &slot.image);

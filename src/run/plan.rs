@@ -11,8 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::results::{CellKey, SampleKey};
-use crate::runner::Mode;
+use crate::results::{CellKey, Mode, SampleKey};
 
 /// What the matrix spans.
 pub struct Matrix<'a> {

@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::results::{CellKey, RunResults};
-use crate::runner::{SampleStatus, Scaling};
+use crate::results::{CellKey, RunResults, SampleStatus, Scaling};
 use crate::stats;
 
 pub fn render(results: &RunResults) -> String {

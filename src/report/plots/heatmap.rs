@@ -13,7 +13,7 @@ use super::{
 };
 use crate::report::findings::top_speedup;
 use crate::report::{Analysis, fmt_times};
-use crate::runner::Mode;
+use crate::results::Mode;
 
 const NEUTRAL: RGBColor = RGBColor(242, 242, 242);
 const GOOD: RGBColor = RGBColor(26, 152, 80);

@@ -1,0 +1,174 @@
+//! The journal, appended and flushed as samples arrive, and the atomic
+//! write of the final results file.
+
+use std::fs::File;
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+
+use super::{BuildRecord, Environment, JOURNAL_FILE, RunConfig, SampleRecord, WorkloadInfo};
+
+/// What a run is: the journal's first line.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunHeader {
+    pub schema_version: u32,
+    pub run_id: String,
+    pub started_at: String,
+    pub command_line: Vec<String>,
+    pub config: RunConfig,
+    pub environment: Environment,
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same
+/// folder, fsync, rename, fsync of the folder.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("writing into {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    // Temporary files are private; results are meant to be read and shared.
+    tmp.as_file()
+        .set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path)
+        .with_context(|| format!("renaming into {}", path.display()))?;
+    if let Ok(folder) = File::open(dir) {
+        let _ = folder.sync_all();
+    }
+    Ok(())
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum JournalEntry {
+    /// First line: what the run is.
+    Header(RunHeader),
+    Build(BuildRecord),
+    Workloads {
+        workloads: Vec<WorkloadInfo>,
+    },
+    Sample(SampleRecord),
+}
+
+/// The journal: appended and flushed to disk as each entry arrives, so a
+/// run killed at any moment can be resumed without repeating samples.
+pub struct Journal {
+    file: File,
+    pub path: PathBuf,
+}
+
+impl Journal {
+    pub fn create(dir: &Path) -> Result<Journal> {
+        let path = dir.join(JOURNAL_FILE);
+        let file = OpenOptions::new()
+            .create_new(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("creating {}", path.display()))?;
+        Ok(Journal { file, path })
+    }
+
+    pub fn append_to(dir: &Path) -> Result<Journal> {
+        let path = dir.join(JOURNAL_FILE);
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        Ok(Journal { file, path })
+    }
+
+    pub fn write(&mut self, entry: &JournalEntry) -> Result<()> {
+        let mut line = serde_json::to_string(entry)?;
+        line.push('\n');
+        self.file.write_all(line.as_bytes())?;
+        self.file.sync_data()?;
+        Ok(())
+    }
+
+    /// Reads a journal back; a torn last line (a crash mid-write) is ignored.
+    pub fn read(dir: &Path) -> Result<Vec<JournalEntry>> {
+        let path = dir.join(JOURNAL_FILE);
+        let file =
+            File::open(&path).with_context(|| format!("no journal at {}", path.display()))?;
+        let lines: Vec<String> = BufReader::new(file).lines().collect::<Result<_, _>>()?;
+        let mut entries = Vec::new();
+        for (index, line) in lines.iter().enumerate() {
+            match serde_json::from_str(line) {
+                Ok(entry) => entries.push(entry),
+                Err(_) if index + 1 == lines.len() => break,
+                Err(e) => anyhow::bail!("{} line {} is corrupt: {e}", path.display(), index + 1),
+            }
+        }
+        Ok(entries)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::results::Sample;
+
+    fn sample_record(seq: u64) -> SampleRecord {
+        let sample: Sample = serde_json::from_value(serde_json::json!({
+            "status": "ok", "wall_ns": 1_000_000, "workers": 2, "mode": "threads", "warmup": false
+        }))
+        .unwrap();
+        SampleRecord {
+            build: "3.13t".into(),
+            workload: "fib".into(),
+            threads: 2,
+            repeat: 0,
+            seq,
+            at: 0.0,
+            sample,
+        }
+    }
+
+    #[test]
+    fn journal_round_trips_and_survives_a_torn_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::create(dir.path()).unwrap();
+        journal
+            .write(&JournalEntry::Sample(sample_record(1)))
+            .unwrap();
+        journal
+            .write(&JournalEntry::Sample(sample_record(2)))
+            .unwrap();
+        drop(journal);
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(JOURNAL_FILE))
+            .unwrap();
+        file.write_all(b"{\"type\":\"sample\",\"bui").unwrap();
+        let entries = Journal::read(dir.path()).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert!(matches!(&entries[1], JournalEntry::Sample(r) if r.seq == 2));
+        assert!(
+            Journal::create(dir.path()).is_err(),
+            "a journal is never overwritten"
+        );
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("results.json");
+        write_atomically(&path, b"first").unwrap();
+        write_atomically(&path, b"second").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), "second");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file is left"
+        );
+    }
+}

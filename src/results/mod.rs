@@ -1,0 +1,181 @@
+//! The results of a run: one `Serialize` type *is* the `results.json`
+//! schema (documented in docs/results.md). `sample` holds the domain types
+//! every sample is made of; `journal` the file appended as samples arrive
+//! and the atomic write of the final file.
+
+mod journal;
+mod sample;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub use journal::{Journal, JournalEntry, RunHeader, write_atomically};
+pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
+
+/// Bumped on any incompatible change of `results.json` or the journal.
+pub const SCHEMA_VERSION: u32 = 1;
+pub const RESULTS_FILE: &str = "results.json";
+pub const JOURNAL_FILE: &str = "journal.jsonl";
+
+/// `results.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResults {
+    pub schema_version: u32,
+    pub gilbench_version: String,
+    pub run_id: String,
+    pub status: RunStatus,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub command_line: Vec<String>,
+    pub config: RunConfig,
+    pub environment: Environment,
+    pub builds: Vec<BuildRecord>,
+    pub workloads: Vec<WorkloadInfo>,
+    pub samples: Vec<SampleRecord>,
+}
+
+/// What was asked for; enough to resume or reproduce the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    pub builds: Vec<String>,
+    pub workloads: Vec<String>,
+    pub modes: Vec<Mode>,
+    pub threads: Vec<u32>,
+    pub repeat: u32,
+    pub warmup: u32,
+    pub timeout_s: f64,
+    /// The cpuset given to every container, e.g. "0,1" (None: all CPUs).
+    pub cpus: Option<String>,
+    pub memory_bytes: i64,
+    pub seed: u64,
+    /// Build options as given on the command line (profile, source, …).
+    pub build_options: BTreeMap<String, String>,
+}
+
+/// Where the run happened.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Environment {
+    /// CPU model of the machine gilbench ran on (from /proc/cpuinfo).
+    pub host_cpu_model: Option<String>,
+    pub host_cpus: usize,
+    pub host_kernel: Option<String>,
+    pub engine_version: Option<String>,
+    pub engine_api_version: String,
+    pub engine_os: Option<String>,
+    pub engine_kernel: Option<String>,
+    pub engine_cpus: Option<i64>,
+    pub engine_memory_bytes: Option<i64>,
+}
+
+/// One build measured in the run: its image and interpreter facts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BuildRecord {
+    /// The spec as given, e.g. "3.13t+PYTHON_GIL=1": the build's name in results.
+    pub name: String,
+    pub image: String,
+    pub image_id: String,
+    pub image_labels: BTreeMap<String, String>,
+    pub runtime_env: BTreeMap<String, String>,
+    /// What `runner.py` reported about the interpreter (see workloads/README.md).
+    pub facts: Value,
+}
+
+/// One sample with its place in the matrix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRecord {
+    pub build: String,
+    pub workload: String,
+    pub threads: u32,
+    /// Index among the cell's warmups or among its measured repeats.
+    pub repeat: u32,
+    /// Order in which samples were taken in the run.
+    pub seq: u64,
+    /// Unix time (seconds) when the sample finished.
+    pub at: f64,
+    pub sample: Sample,
+}
+
+impl SampleRecord {
+    pub fn key(&self) -> SampleKey {
+        SampleKey {
+            cell: self.cell(),
+            repeat: self.repeat,
+            warmup: self.sample.warmup,
+        }
+    }
+
+    pub fn cell(&self) -> CellKey {
+        CellKey {
+            build: self.build.clone(),
+            workload: self.workload.clone(),
+            mode: self.sample.mode,
+            threads: self.threads,
+        }
+    }
+
+    pub fn is_measurement(&self) -> bool {
+        !self.sample.warmup && self.sample.status == SampleStatus::Ok
+    }
+}
+
+/// One cell of the matrix: build × workload × mode × threads.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CellKey {
+    pub build: String,
+    pub workload: String,
+    pub mode: Mode,
+    pub threads: u32,
+}
+
+/// One sample's place: a cell, and which warmup or repeat.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SampleKey {
+    pub cell: CellKey,
+    pub repeat: u32,
+    pub warmup: bool,
+}
+
+impl RunResults {
+    pub fn workload(&self, name: &str) -> Option<&WorkloadInfo> {
+        self.workloads.iter().find(|w| w.name == name)
+    }
+
+    pub fn scaling_of(&self, workload: &str) -> Scaling {
+        self.workload(workload)
+            .and_then(|w| w.scaling)
+            .unwrap_or(Scaling::Strong)
+    }
+
+    pub fn load(path: &Path) -> Result<RunResults> {
+        let file = if path.is_dir() {
+            path.join(RESULTS_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        let text =
+            fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        // The version first, so that another version gets a clear message
+        // rather than a field-by-field mismatch.
+        #[derive(Deserialize)]
+        struct Versioned {
+            #[serde(default)]
+            schema_version: u64,
+        }
+        let version = serde_json::from_str::<Versioned>(&text)
+            .with_context(|| format!("{} is not a gilbench results file", file.display()))?
+            .schema_version;
+        if version != u64::from(SCHEMA_VERSION) {
+            anyhow::bail!(crate::error::Error::InvalidInput(format!(
+                "{} has schema version {version}; this gilbench reads version {SCHEMA_VERSION}",
+                file.display()
+            )));
+        }
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} does not match the results schema", file.display()))
+    }
+}

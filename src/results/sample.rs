@@ -1,0 +1,217 @@
+//! The domain types every sample is made of: how its workers ran, what the
+//! runner measured, how it failed. They are part of the results schema and
+//! the runner protocol alike.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// How a sample's workers run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    Threads,
+    Processes,
+    Subinterpreters,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::Threads, Mode::Processes, Mode::Subinterpreters];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Threads => "threads",
+            Mode::Processes => "processes",
+            Mode::Subinterpreters => "subinterpreters",
+        }
+    }
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Mode, String> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == text)
+            .ok_or_else(|| format!("unknown mode `{text}` (threads, processes, subinterpreters)"))
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Strong: a fixed total split among N workers. Weak: each worker does a fixed unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scaling {
+    Weak,
+    Strong,
+}
+
+/// A workload as the runner describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadInfo {
+    pub name: String,
+    pub path: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
+    pub modes: Vec<Mode>,
+    /// Set when the file could not be imported or lacks the API.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SampleStatus {
+    Ok,
+    Failed,
+    Unsupported,
+}
+
+/// One measurement (or failure) as the runner reports it. Fields the
+/// runner adds later are kept in `extra` rather than dropped.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub status: SampleStatus,
+    #[serde(default)]
+    pub kind: Option<FailureKind>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub wall_ns: Option<u64>,
+    #[serde(default)]
+    pub cpu_ns: Option<u64>,
+    #[serde(default)]
+    pub worker_cpu_ns: Option<Vec<u64>>,
+    #[serde(default)]
+    pub max_rss_kb: Option<u64>,
+    #[serde(default)]
+    pub check: Option<String>,
+    #[serde(default)]
+    pub result_repr: Option<String>,
+    #[serde(default)]
+    pub gil_enabled: Option<bool>,
+    #[serde(default)]
+    pub warmup: bool,
+    pub workers: u32,
+    pub mode: Mode,
+    #[serde(default)]
+    pub size: Option<u64>,
+    #[serde(default)]
+    pub stdout_tail: Option<String>,
+    #[serde(default)]
+    pub stderr_tail: Option<String>,
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    #[serde(default)]
+    pub duration_ns: Option<u64>,
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl Sample {
+    /// "kind: first line of the message", for one-line failure reports.
+    pub fn failure_reason(&self) -> String {
+        format!(
+            "{}: {}",
+            self.kind.map_or("failure", FailureKind::as_str),
+            self.message
+                .as_deref()
+                .unwrap_or("")
+                .lines()
+                .next()
+                .unwrap_or("")
+        )
+    }
+
+    pub fn wall_s(&self) -> Option<f64> {
+        self.wall_ns.map(|ns| ns as f64 / 1e9)
+    }
+}
+
+/// Why a sample failed (see workloads/README.md, "Failure kinds"). The
+/// runner reports the first nine; the orchestrator adds `container_died`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    ImportError,
+    Exception,
+    WrongResult,
+    Timeout,
+    Signal,
+    Oom,
+    OutputLimit,
+    Protocol,
+    ResourceLimit,
+    ContainerDied,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::ImportError => "import_error",
+            FailureKind::Exception => "exception",
+            FailureKind::WrongResult => "wrong_result",
+            FailureKind::Timeout => "timeout",
+            FailureKind::Signal => "signal",
+            FailureKind::Oom => "oom",
+            FailureKind::OutputLimit => "output_limit",
+            FailureKind::Protocol => "protocol",
+            FailureKind::ResourceLimit => "resource_limit",
+            FailureKind::ContainerDied => "container_died",
+        }
+    }
+}
+
+impl fmt::Display for FailureKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    /// Every scheduled sample was taken.
+    Complete,
+    /// Stopped by Ctrl-C; resumable.
+    Interrupted,
+    /// The engine was lost; resumable.
+    Aborted,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Complete => "complete",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Aborted => "aborted",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse_and_print() {
+        for mode in Mode::ALL {
+            assert_eq!(mode.as_str().parse::<Mode>().unwrap(), mode);
+        }
+        assert!("fibers".parse::<Mode>().is_err());
+    }
+}
