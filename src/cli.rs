@@ -1,11 +1,17 @@
 //! The command line. Clap types stop here: `BuildOptionArgs::into_options`
 //! hands the rest of the program validated options.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
+use crate::error::{Error, invalid_input};
 use crate::images::base::DEFAULT_BASE;
-use crate::images::{BuildOptions, Profile};
+use crate::images::{self, BuildOptions, DEFAULT_PYTHON_ORG_MIRROR, Profile};
 use crate::progress::Verbosity;
+use crate::run::{DEFAULT_BUILDS, RunOptions, Start};
 use crate::spec::{BuildSpec, SourceSpec};
 
 #[derive(Debug, Parser)]
@@ -17,7 +23,8 @@ use crate::spec::{BuildSpec, SourceSpec};
                   through the Docker Engine API, runs Python workloads in them across thread counts, \
                   and reports the results.\n\nExit codes: 0 success, 1 unexpected error, 2 invalid input, \
                   3 Docker engine unavailable, 4 image unavailable (base, source, build or pull), \
-                  130 interrupted."
+                  5 a run finished but some cells failed, 6 `compare --fail-above` found a \
+                  significant slowdown, 130 interrupted."
 )]
 pub struct Cli {
     /// Show more: -v streams full build logs.
@@ -31,17 +38,6 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// Re-reads the arguments of a recorded `gilbench run` command line.
-    pub fn run_args_from(command_line: &[String]) -> Result<RunArgs, String> {
-        match Cli::try_parse_from(command_line)
-            .map_err(|e| e.to_string())?
-            .command
-        {
-            Command::Run(args) => Ok(args),
-            _ => Err("the recorded command is not `gilbench run`".to_string()),
-        }
-    }
-
     pub fn verbosity(&self) -> Verbosity {
         if self.quiet {
             Verbosity::Quiet
@@ -95,9 +91,10 @@ pub struct BuildOptionArgs {
     /// optimized = PGO + LTO as official releases; quick = plain build, several times faster to build.
     #[arg(
         long,
-        value_enum,
         default_value = "optimized",
-        env = "GILBENCH_PROFILE"
+        env = "GILBENCH_PROFILE",
+        value_parser = PossibleValuesParser::new(Profile::ALL.map(Profile::name))
+            .try_map(|name| name.parse::<Profile>())
     )]
     pub profile: Profile,
     /// Where CPython's source comes from (a spec's @SOURCE overrides it).
@@ -125,14 +122,14 @@ pub struct BuildOptionArgs {
     /// Where python.org release tarballs are downloaded from.
     #[arg(
         long,
-        default_value = "https://www.python.org/ftp/python",
+        default_value = DEFAULT_PYTHON_ORG_MIRROR,
         env = "GILBENCH_PYTHON_ORG_MIRROR"
     )]
     pub python_org_mirror: String,
 }
 
 impl BuildOptionArgs {
-    pub fn into_options(self) -> Result<BuildOptions, crate::error::Error> {
+    pub fn into_options(self) -> Result<BuildOptions, Error> {
         // "-o Name=value" arrives as one value; apt wants separate words.
         let mut apt_options: Vec<String> = self
             .apt_options
@@ -146,7 +143,7 @@ impl BuildOptionArgs {
         if let Some(sha) = &self.sha256
             && (sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()))
         {
-            return Err(crate::error::Error::InvalidInput(format!(
+            return Err(Error::InvalidInput(format!(
                 "--sha256 must be 64 hex digits, not `{sha}`"
             )));
         }
@@ -207,15 +204,76 @@ pub struct RunArgs {
     pub memory: i64,
     /// Folder for the results (default: a new folder under reports/).
     #[arg(long, short = 'o', value_name = "DIR")]
-    pub output: Option<std::path::PathBuf>,
+    pub output: Option<PathBuf>,
     /// Finish an interrupted run in DIR without repeating completed samples.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["builds", "workloads", "output"])]
-    pub resume: Option<std::path::PathBuf>,
+    pub resume: Option<PathBuf>,
     /// Seed of the sample order (default: random, recorded in the results).
     #[arg(long)]
     pub seed: Option<u64>,
     #[command(flatten)]
     pub options: BuildOptionArgs,
+}
+
+impl RunArgs {
+    /// A new run with validated options, or the run to resume.
+    pub fn into_start(self, command_line: Vec<String>) -> anyhow::Result<Start> {
+        if let Some(dir) = self.resume {
+            return Ok(Start::Resume(dir));
+        }
+        let builds = if self.builds.is_empty() {
+            DEFAULT_BUILDS
+                .iter()
+                .map(|s| s.parse().expect("valid"))
+                .collect()
+        } else {
+            self.builds
+        };
+        let mut names = HashSet::new();
+        for build in &builds {
+            if !names.insert(build.to_string()) {
+                return Err(invalid_input(format!("build {build} is given twice")));
+            }
+        }
+        let build_options = self.options.into_options()?;
+        for build in &builds {
+            images::validate(build, &build_options)?;
+        }
+        // Paths are made absolute so that a resumed run finds them from anywhere.
+        let workloads = self
+            .workloads
+            .iter()
+            .map(|w| {
+                if crate::workloads::is_path(w) {
+                    std::path::absolute(w)
+                        .map(|p| p.display().to_string())
+                        .map_err(|e| invalid_input(format!("workload path {w}: {e}")))
+                } else {
+                    Ok(w.clone())
+                }
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if self.threads.contains(&0) {
+            return Err(invalid_input("--threads takes counts of 1 or more"));
+        }
+        let mut modes = self.modes;
+        modes.dedup();
+        Ok(Start::New(Box::new(RunOptions {
+            builds,
+            build_options,
+            workloads,
+            modes,
+            threads: (!self.threads.is_empty()).then_some(self.threads),
+            repeat: self.repeat,
+            warmup: self.warmup,
+            timeout: self.timeout,
+            cpus: self.cpus,
+            memory_bytes: self.memory,
+            output: self.output,
+            seed: self.seed,
+            command_line,
+        })))
+    }
 }
 
 /// "2g", "512m", "1048576" -> bytes.
@@ -248,20 +306,20 @@ fn parse_bytes(text: &str) -> Result<i64, String> {
 pub struct ReportArgs {
     /// A run's folder (or its results.json).
     #[arg(value_name = "DIR")]
-    pub results: std::path::PathBuf,
+    pub results: PathBuf,
     /// Where to write the report (default: the run's folder).
     #[arg(long, short = 'o', value_name = "DIR")]
-    pub output: Option<std::path::PathBuf>,
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {
     /// The baseline run's folder (or results.json).
     #[arg(value_name = "BASE")]
-    pub base: std::path::PathBuf,
+    pub base: PathBuf,
     /// The new run's folder; omit it to compare two builds of BASE with --builds.
     #[arg(value_name = "NEW", required_unless_present = "builds")]
-    pub new: Option<std::path::PathBuf>,
+    pub new: Option<PathBuf>,
     /// Two builds of one run to compare: baseline first, e.g. --builds 3.13,3.13t.
     #[arg(
         long,
@@ -279,7 +337,7 @@ pub struct CompareArgs {
     pub min_effect: f64,
     /// Also write the comparison as Markdown to this file.
     #[arg(long, value_name = "FILE")]
-    pub markdown: Option<std::path::PathBuf>,
+    pub markdown: Option<PathBuf>,
 }
 
 /// "5%" or "5" -> 0.05.

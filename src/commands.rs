@@ -22,7 +22,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             )
             .await
         }
-        Command::Doctor(args) => crate::doctor::run(&args).await,
+        Command::Doctor(args) => crate::doctor::run(&args.options.into_options()?).await,
         Command::Run(args) => run(args, verbosity).await,
         Command::Clean => clean().await,
         Command::Report(args) => report(args),
@@ -56,14 +56,8 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
 }
 
 async fn run(args: crate::cli::RunArgs, verbosity: Verbosity) -> Result<()> {
-    let command_line: Vec<String> = std::env::args().collect();
-    let outcome = match args.resume.clone() {
-        Some(dir) => crate::run::execute(None, Some(dir), verbosity).await?,
-        None => {
-            let options = crate::run::RunOptions::from_args(args, command_line)?;
-            crate::run::execute(Some(options), None, verbosity).await?
-        }
-    };
+    let start = args.into_start(std::env::args().collect())?;
+    let outcome = crate::run::execute(start, verbosity).await?;
     if outcome.failed_cells > 0 {
         return Err(crate::error::Error::CellsFailed(outcome.failed_cells).into());
     }

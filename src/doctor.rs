@@ -5,9 +5,9 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cache::Cache;
-use crate::engine::Engine;
+use crate::engine::{Engine, START_ENGINE_HINT};
 use crate::error::Error;
-use crate::images::{self, base};
+use crate::images::{self, BuildOptions, base};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
@@ -50,19 +50,19 @@ impl Check {
     }
 }
 
-pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
+pub async fn run(options: &BuildOptions) -> Result<()> {
     let mut checks = Vec::new();
     let engine = match Engine::connect().await {
         Ok(engine) => {
-            let version = engine.docker.version().await?;
+            let facts = engine.facts().await?;
             checks.push(Check::ok(
                 "engine",
                 format!(
                     "Docker {} at {}, API {} (engine supports up to {})",
-                    version.version.unwrap_or_default(),
+                    facts.version.unwrap_or_default(),
                     engine.host,
-                    engine.api_version(),
-                    version.api_version.unwrap_or_default()
+                    facts.api_version,
+                    facts.max_api_version.unwrap_or_default()
                 ),
             ));
             Some(engine)
@@ -70,10 +70,12 @@ pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
         Err(e) => {
             checks.push(Check::fail(
                 "engine",
-                format!("{e:#}").lines().next().unwrap_or_default().to_string(),
-                "on Debian: `apt-get install docker.io`, then `dockerd &` (or `systemctl start docker`); \
-                 elsewhere set DOCKER_HOST to a reachable engine"
+                format!("{e:#}")
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
                     .to_string(),
+                START_ENGINE_HINT.to_string(),
             ));
             None
         }
@@ -81,9 +83,9 @@ pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
 
     let host_cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     if let Some(engine) = &engine {
-        let info = engine.docker.info().await?;
-        let engine_cpus = info.ncpu.unwrap_or_default();
-        let memory = info.mem_total.unwrap_or_default() as f64 / (1u64 << 30) as f64;
+        let facts = engine.facts().await?;
+        let engine_cpus = facts.cpus.unwrap_or_default();
+        let memory = facts.memory_bytes.unwrap_or_default() as f64 / (1u64 << 30) as f64;
         let finding =
             format!("{engine_cpus} on the engine ({memory:.1} GiB), {host_cpus} on this host");
         checks.push(if engine_cpus < 2 {
@@ -96,31 +98,29 @@ pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
             Check::ok("cpus", finding)
         });
 
-        checks.push(
-            match images::current_base(engine, &args.options.base).await {
-                Some(found) if found.name == args.options.base => Check::ok(
-                    "base image",
-                    format!("{} ({})", found.name, base::short_id(&found.id)),
+        checks.push(match images::current_base(engine, &options.base).await {
+            Some(found) if found.name == options.base => Check::ok(
+                "base image",
+                format!("{} ({})", found.name, base::short_id(&found.id)),
+            ),
+            Some(found) => Check::ok(
+                "base image",
+                format!(
+                    "{} ({}), bootstrapped stand-in for {}",
+                    found.name,
+                    base::short_id(&found.id),
+                    options.base
                 ),
-                Some(found) => Check::ok(
-                    "base image",
-                    format!(
-                        "{} ({}), bootstrapped stand-in for {}",
-                        found.name,
-                        base::short_id(&found.id),
-                        args.options.base
-                    ),
+            ),
+            None => Check::fail(
+                "base image",
+                format!(
+                    "{} is not on the engine (builds will try to pull it)",
+                    options.base
                 ),
-                None => Check::fail(
-                    "base image",
-                    format!(
-                        "{} is not on the engine (builds will try to pull it)",
-                        args.options.base
-                    ),
-                    format!("where no registry is reachable, {}", base::bootstrap_hint()),
-                ),
-            },
-        );
+                format!("where no registry is reachable, {}", base::bootstrap_hint()),
+            ),
+        });
 
         let built = images::list(engine, false).await?;
         checks.push(Check::ok(
@@ -132,7 +132,7 @@ pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
         ));
     }
 
-    checks.push(match &args.options.registry {
+    checks.push(match &options.registry {
         None => Check::ok(
             "registry",
             "none configured (set --registry or GILBENCH_REGISTRY to share prebuilt images)"
@@ -149,17 +149,17 @@ pub async fn run(args: &crate::cli::DoctorArgs) -> Result<()> {
         },
     });
 
-    checks.push(match http_probe(&args.options.python_org_mirror) {
+    checks.push(match http_probe(&options.python_org_mirror) {
         Ok(_) => Check::ok(
             "python.org",
             format!(
                 "{} reachable: release tarballs can be downloaded",
-                args.options.python_org_mirror
+                options.python_org_mirror
             ),
         ),
         Err(e) => Check::warn(
             "python.org",
-            format!("{} unreachable ({e})", args.options.python_org_mirror),
+            format!("{} unreachable ({e})", options.python_org_mirror),
             "builds use Debian's source package instead (--source auto or --source debian), \
              or a local tarball, tree or git repository"
                 .to_string(),

@@ -8,6 +8,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod cpuset;
 pub mod doctor;
 pub mod engine;
 pub mod error;

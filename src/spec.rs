@@ -214,6 +214,16 @@ impl BuildSpec {
         format!("{}{}", self.version, self.variant.suffix())
     }
 
+    /// Builds that share an image (e.g. 3.13t and 3.13t+PYTHON_GIL=1) share this key.
+    pub fn image_key(&self) -> String {
+        let source = self
+            .source
+            .as_ref()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        format!("{}@{source}", self.image_spec())
+    }
+
     /// Checks the combination against the version table and a source.
     pub fn check_source(&self, source: &SourceSpec) -> Result<(), SpecError> {
         if *source == SourceSpec::DebianBinary && self.variant != Variant::Default {

@@ -94,6 +94,15 @@ pub fn runner_source() -> &'static [u8] {
         .contents()
 }
 
+/// The selectors that name files or folders.
+pub fn user_paths(selectors: &[String]) -> Vec<PathBuf> {
+    selectors
+        .iter()
+        .filter(|s| is_path(s))
+        .map(PathBuf::from)
+        .collect()
+}
+
 /// Whether a `--workload` value names a path rather than a name or category.
 pub fn is_path(selector: &str) -> bool {
     selector.contains('/') || selector.ends_with(".py") || Path::new(selector).exists()

@@ -4,7 +4,7 @@
 //! version (the client's default is newer than many engines accept), and
 //! labels everything gilbench creates so that it can be listed and removed.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -20,15 +20,35 @@ use crate::error::Error;
 
 pub mod container;
 
+/// What an engine says about itself and the machine it runs on.
+#[derive(Debug, Clone)]
+pub struct EngineFacts {
+    pub version: Option<String>,
+    /// The API version in use ("major.minor").
+    pub api_version: String,
+    /// The newest API version the engine supports.
+    pub max_api_version: Option<String>,
+    pub os: Option<String>,
+    pub kernel: Option<String>,
+    pub cpus: Option<i64>,
+    pub memory_bytes: Option<i64>,
+}
+
 /// Every object gilbench creates carries this label set to "true".
 pub const LABEL_MANAGED: &str = "org.gilbench.managed";
 /// What the object is: "base", "cpython", "helper", "bench".
 pub const LABEL_ROLE: &str = "org.gilbench.role";
 
-/// A connected engine with a negotiated API version.
+/// How to get an engine running, for every message that finds none.
+pub const START_ENGINE_HINT: &str = "on Debian: `apt-get install docker.io`, then `dockerd &` (or \
+     `systemctl start docker`); elsewhere set DOCKER_HOST to a reachable engine";
+
+/// A connected engine with a negotiated API version. Only `engine/` and the
+/// image pipeline (`images/`) use the client directly; everything else goes
+/// through the methods here.
 #[derive(Clone)]
 pub struct Engine {
-    pub docker: Docker,
+    pub(crate) docker: Docker,
     /// Where the engine was reached, for messages.
     pub host: String,
 }
@@ -41,8 +61,7 @@ impl Engine {
         let unavailable = |cause: String| {
             Error::EngineUnavailable(format!(
                 "cannot reach a Docker engine at {host}: {cause}\n\
-                 hint: start one (Debian: `apt-get install docker.io && dockerd &`, or \
-                 `systemctl start docker`), or point DOCKER_HOST at one; `gilbench doctor` checks the setup"
+                 hint: {START_ENGINE_HINT}; `gilbench doctor` checks the setup"
             ))
         };
         let docker = Docker::connect_with_defaults()
@@ -63,6 +82,40 @@ impl Engine {
     pub fn api_version(&self) -> String {
         let v = self.docker.client_version();
         format!("{}.{}", v.major_version, v.minor_version)
+    }
+
+    /// What the engine says about itself and its machine.
+    pub async fn facts(&self) -> Result<EngineFacts> {
+        let info = self.docker.info().await?;
+        let version = self.docker.version().await?;
+        Ok(EngineFacts {
+            version: version.version,
+            api_version: self.api_version(),
+            max_api_version: version.api_version,
+            os: info.operating_system,
+            kernel: info.kernel_version,
+            cpus: info.ncpu,
+            memory_bytes: info.mem_total,
+        })
+    }
+
+    /// Turns a silent engine into a clear error.
+    pub async fn alive(&self) -> Result<()> {
+        match tokio::time::timeout(Duration::from_secs(10), self.docker.ping()).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(Error::EngineUnavailable(format!(
+                "the Docker engine at {} stopped answering",
+                self.host
+            ))
+            .into()),
+        }
+    }
+
+    /// An image's id and labels.
+    pub async fn image_identity(&self, image: &str) -> Result<(String, BTreeMap<String, String>)> {
+        let inspect = self.docker.inspect_image(image).await?;
+        let labels = inspect.config.and_then(|c| c.labels).unwrap_or_default();
+        Ok((inspect.id.unwrap_or_default(), labels.into_iter().collect()))
     }
 
     /// Runs a command to completion in a throwaway container and returns its

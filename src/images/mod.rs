@@ -6,7 +6,7 @@ mod build;
 pub mod recipe;
 pub mod source;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -26,7 +26,7 @@ use base::BaseImage;
 use recipe::{IMAGE_REPO, Recipe, label};
 
 /// How CPython is compiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     /// PGO + LTO (`--enable-optimizations --with-lto`), as official releases are built.
     Optimized,
@@ -35,11 +35,27 @@ pub enum Profile {
 }
 
 impl Profile {
+    pub const ALL: [Profile; 2] = [Profile::Optimized, Profile::Quick];
+
     pub fn name(self) -> &'static str {
         match self {
             Profile::Optimized => "optimized",
             Profile::Quick => "quick",
         }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = crate::error::Error;
+    fn from_str(text: &str) -> Result<Profile, Self::Err> {
+        Profile::ALL
+            .into_iter()
+            .find(|p| p.name() == text)
+            .ok_or_else(|| {
+                crate::error::Error::InvalidInput(format!(
+                    "unknown profile `{text}` (optimized, quick)"
+                ))
+            })
     }
 }
 
@@ -56,6 +72,49 @@ pub struct BuildOptions {
     pub apt_options: Vec<String>,
     pub python_org_mirror: String,
 }
+
+impl BuildOptions {
+    /// The options as the run's journal and results record them.
+    pub fn record(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            ("profile".into(), self.profile.name().into()),
+            ("source".into(), self.source.to_string()),
+            ("base".into(), self.base.clone()),
+            ("configure_args".into(), self.configure_args.join(" ")),
+            ("registry".into(), self.registry.clone().unwrap_or_default()),
+            ("pull".into(), self.pull.to_string()),
+            ("sha256".into(), self.sha256.clone().unwrap_or_default()),
+            ("apt_options".into(), self.apt_options.join(" ")),
+            ("python_org_mirror".into(), self.python_org_mirror.clone()),
+        ])
+    }
+
+    /// The options a recorded run used; what an older journal did not
+    /// record takes its default.
+    pub fn from_record(record: &BTreeMap<String, String>) -> Result<BuildOptions> {
+        let text = |key: &str| record.get(key).map(String::as_str).unwrap_or_default();
+        let words = |key: &str| text(key).split_whitespace().map(str::to_string).collect();
+        let optional = |key: &str| Some(text(key).to_string()).filter(|v| !v.is_empty());
+        Ok(BuildOptions {
+            profile: optional("profile")
+                .as_deref()
+                .unwrap_or("optimized")
+                .parse()?,
+            source: optional("source").as_deref().unwrap_or("auto").parse()?,
+            configure_args: words("configure_args"),
+            base: optional("base").unwrap_or_else(|| base::DEFAULT_BASE.to_string()),
+            registry: optional("registry"),
+            pull: text("pull") != "false",
+            sha256: optional("sha256"),
+            apt_options: words("apt_options"),
+            python_org_mirror: optional("python_org_mirror")
+                .unwrap_or_else(|| DEFAULT_PYTHON_ORG_MIRROR.to_string()),
+        })
+    }
+}
+
+/// Where python.org release tarballs come from unless told otherwise.
+pub const DEFAULT_PYTHON_ORG_MIRROR: &str = "https://www.python.org/ftp/python";
 
 /// How an image was had.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

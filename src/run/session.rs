@@ -1,0 +1,237 @@
+//! A run's session with the engine: one hardened container per build, kept
+//! for the whole run, each with its runner open. A sample goes to its build's
+//! container; a container that dies or hangs is replaced by a fresh one.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result};
+
+use super::setup::{Prepared, Previous};
+use crate::cache::Cache;
+use crate::engine::Engine;
+use crate::engine::container::{BENCH_DIR, BenchContainer, ContainerSpec};
+use crate::images;
+use crate::progress::Verbosity;
+use crate::results::{
+    BuildRecord, FailureKind, Journal, JournalEntry, RunConfig, Sample, WorkloadInfo,
+};
+use crate::runner::{RunnerError, RunnerSession, SampleRequest};
+use crate::spec::BuildSpec;
+use crate::workloads::{self, Bundle};
+
+/// One build's live state.
+struct BuildSlot {
+    name: String,
+    spec: BuildSpec,
+    image: String,
+    container: BenchContainer,
+    runner: RunnerSession,
+}
+
+pub struct Session<'a> {
+    engine: &'a Engine,
+    config: RunConfig,
+    run_id: String,
+    bundle: Bundle,
+    slots: Vec<BuildSlot>,
+}
+
+/// A sample as the session took it; `replaced` says why the build's
+/// container had to be replaced afterwards, if it had.
+pub struct Taken {
+    pub sample: Sample,
+    pub replaced: Option<String>,
+}
+
+impl<'a> Session<'a> {
+    /// Gets every image, then starts one container per build with its runner
+    /// open. On failure nothing is left running.
+    pub async fn start(
+        engine: &'a Engine,
+        cache: &Cache,
+        prepared: &Prepared,
+        verbosity: Verbosity,
+    ) -> Result<Session<'a>> {
+        let config = prepared.header.config.clone();
+        let bundle = workloads::bundle(&workloads::user_paths(&config.workloads))?;
+        let mut images_by_key: HashMap<String, String> = HashMap::new();
+        for spec in &prepared.builds {
+            let key = spec.image_key();
+            if let std::collections::hash_map::Entry::Vacant(entry) = images_by_key.entry(key) {
+                let image =
+                    images::ensure(engine, cache, spec, &prepared.build_options, verbosity).await?;
+                entry.insert(image.name);
+            }
+        }
+        let mut session = Session {
+            engine,
+            config,
+            run_id: prepared.header.run_id.clone(),
+            bundle,
+            slots: Vec::new(),
+        };
+        // Containers start concurrently: it is I/O with the engine, not measurement.
+        let starts = prepared.builds.iter().map(|spec| {
+            let image = images_by_key[&spec.image_key()].clone();
+            session.open_slot(spec.clone(), image)
+        });
+        let started: Vec<Result<BuildSlot>> = futures_util::future::join_all(starts).await;
+        let mut first_error = None;
+        for result in started {
+            match result {
+                Ok(slot) => session.slots.push(slot),
+                Err(e) => first_error = first_error.or(Some(e)),
+            }
+        }
+        if let Some(error) = first_error {
+            session.close().await;
+            return Err(error);
+        }
+        Ok(session)
+    }
+
+    fn container_spec(&self, build: &str, image: &str) -> ContainerSpec {
+        let max_threads = self.config.threads.iter().copied().max().unwrap_or(1) as i64;
+        ContainerSpec {
+            image: image.to_string(),
+            run_id: self.run_id.clone(),
+            build: build.to_string(),
+            cpuset: self.config.cpus.clone(),
+            memory_bytes: self.config.memory_bytes,
+            // The runner, its sample process, N workers (threads or processes,
+            // each with a few helper threads), and headroom for tools.
+            pids_limit: 64 + 16 * max_threads,
+        }
+    }
+
+    async fn open_slot(&self, spec: BuildSpec, image: String) -> Result<BuildSlot> {
+        let name = spec.to_string();
+        let container_spec = self.container_spec(&name, &image);
+        let container =
+            BenchContainer::start(self.engine, &container_spec, &self.bundle.files).await?;
+        match container.open_runner(&spec.runtime_env).await {
+            Ok(runner) => Ok(BuildSlot {
+                name,
+                spec,
+                image,
+                container,
+                runner,
+            }),
+            Err(e) => {
+                container.remove().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Records each build's facts and the chosen workloads in the journal,
+    /// or takes them from the journal of a resumed run.
+    pub async fn record_builds_and_workloads(
+        &mut self,
+        previous: &Previous,
+        journal: &mut Journal,
+    ) -> Result<(Vec<BuildRecord>, Vec<WorkloadInfo>)> {
+        let mut builds = previous.builds.clone();
+        for slot in self.slots.iter_mut() {
+            if builds.iter().any(|b| b.name == slot.name) {
+                continue;
+            }
+            let record = build_record(self.engine, slot).await?;
+            journal.write(&JournalEntry::Build(record.clone()))?;
+            builds.push(record);
+        }
+        if let Some(chosen) = &previous.workloads {
+            return Ok((builds, chosen.clone()));
+        }
+        let paths: Vec<String> = self
+            .bundle
+            .describe
+            .iter()
+            .map(|p| format!("{BENCH_DIR}/{p}"))
+            .collect();
+        let described = self.slots[0]
+            .runner
+            .describe(&paths)
+            .await
+            .context("describing the workloads")?;
+        let chosen = workloads::select(&described, &self.config.workloads)?;
+        journal.write(&JournalEntry::Workloads {
+            workloads: chosen.clone(),
+        })?;
+        Ok((builds, chosen))
+    }
+
+    /// One sample on `build`. A dead or hung container becomes a failed
+    /// sample and is replaced; only a lost engine is an error.
+    pub async fn take_sample(&mut self, build: &str, request: &SampleRequest) -> Result<Taken> {
+        let index = self
+            .slots
+            .iter()
+            .position(|s| s.name == build)
+            .expect("every build has a slot");
+        let failure = match self.slots[index].runner.sample(request).await {
+            Ok(sample) => {
+                return Ok(Taken {
+                    sample,
+                    replaced: None,
+                });
+            }
+            Err(e) => e,
+        };
+        self.engine.alive().await?;
+        let state = self.slots[index].container.state().await.ok();
+        let (kind, reason) = match (&failure, state) {
+            (_, Some(state)) if state.oom_killed => (
+                FailureKind::Oom,
+                "the container was killed for exceeding its memory limit".to_string(),
+            ),
+            (_, Some(state)) if !state.running => (
+                FailureKind::ContainerDied,
+                format!("the container stopped during the sample ({failure})"),
+            ),
+            (RunnerError::Timeout(_), _) => (
+                FailureKind::Timeout,
+                format!("the runner did not answer: {failure}"),
+            ),
+            _ => (FailureKind::Protocol, failure.to_string()),
+        };
+        self.replace(index).await?;
+        Ok(Taken {
+            sample: request.failed(kind, reason.clone()),
+            replaced: Some(reason),
+        })
+    }
+
+    /// Starts afresh: the old container may be dead, hung or in an unknown state.
+    async fn replace(&mut self, index: usize) -> Result<()> {
+        let old = &self.slots[index];
+        old.container.remove().await;
+        let slot = self.open_slot(old.spec.clone(), old.image.clone()).await?;
+        self.slots[index] = slot;
+        Ok(())
+    }
+
+    /// Removes every container of the session.
+    pub async fn close(self) {
+        for slot in &self.slots {
+            slot.container.remove().await;
+        }
+    }
+}
+
+async fn build_record(engine: &Engine, slot: &mut BuildSlot) -> Result<BuildRecord> {
+    let facts = slot
+        .runner
+        .facts(None)
+        .await
+        .with_context(|| format!("reading interpreter facts of {}", slot.name))?;
+    let (image_id, image_labels) = engine.image_identity(&slot.image).await?;
+    Ok(BuildRecord {
+        name: slot.name.clone(),
+        image: slot.image.clone(),
+        image_id,
+        image_labels,
+        runtime_env: slot.spec.runtime_env.iter().cloned().collect(),
+        facts,
+    })
+}
