@@ -121,10 +121,7 @@ impl BenchContainer {
     async fn upload(&self, files: &[(String, Vec<u8>)]) -> Result<()> {
         let mut builder = tar::Builder::new(Vec::new());
         for (path, contents) in files {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(contents.len() as u64);
-            header.set_mode(0o444);
-            header.set_mtime(0);
+            let mut header = crate::archive::fixed_header(contents.len() as u64, 0o444);
             builder.append_data(&mut header, path, contents.as_slice())?;
         }
         let archive = builder.into_inner()?;

@@ -140,12 +140,7 @@ fn strip_ansi(text: &str) -> String {
 fn build_context(recipe: &Recipe) -> Result<Vec<u8>> {
     let mut builder = tar::Builder::new(Vec::new());
     let mut add = |name: &str, size: u64, data: &mut dyn std::io::Read| -> Result<()> {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(size);
-        header.set_mode(0o644);
-        header.set_mtime(0);
-        header.set_uid(0);
-        header.set_gid(0);
+        let mut header = crate::archive::fixed_header(size, 0o644);
         builder.append_data(&mut header, name, data)?;
         Ok(())
     };

@@ -408,16 +408,12 @@ fn pack_directory(
         for relative in &files {
             let full = dir.join(relative);
             let metadata = fs::metadata(&full)?;
-            let mut header = tar::Header::new_gnu();
-            header.set_size(metadata.len());
-            header.set_mode(if is_executable(&metadata) {
+            let mode = if is_executable(&metadata) {
                 0o755
             } else {
                 0o644
-            });
-            header.set_mtime(0);
-            header.set_uid(0);
-            header.set_gid(0);
+            };
+            let mut header = crate::archive::fixed_header(metadata.len(), mode);
             let name = Path::new("cpython").join(relative);
             builder.append_data(&mut header, name, File::open(&full)?)?;
         }
