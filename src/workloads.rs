@@ -108,6 +108,47 @@ pub fn is_path(selector: &str) -> bool {
     selector.contains('/') || selector.ends_with(".py") || Path::new(selector).exists()
 }
 
+/// The categories a workload may declare (workloads/README.md).
+pub const CATEGORIES: [&str; 5] = ["cpu", "objects", "contention", "native", "io"];
+
+/// Names of the built-in workloads: their file names without `.py`.
+pub fn builtin_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = SUITE
+        .files()
+        .filter_map(|f| f.path().to_str()?.strip_suffix(".py"))
+        .filter(|name| *name != "runner")
+        .collect();
+    names.sort_unstable();
+    names
+}
+
+/// Checks `--workload` selectors before anything is built or started: paths
+/// must be readable workloads, names must be built-in workloads or
+/// categories. A name that may belong to a user's workload is left to
+/// [`select`], which sees what the user's files declare.
+pub fn check_selectors(selectors: &[String]) -> anyhow::Result<()> {
+    let paths = user_paths(selectors);
+    bundle(&paths)?;
+    if !paths.is_empty() {
+        return Ok(());
+    }
+    let builtin = builtin_names();
+    for name in selectors.iter().filter(|s| !is_path(s)) {
+        let known = name == "all"
+            || CATEGORIES.contains(&name.as_str())
+            || builtin.contains(&name.as_str());
+        if !known {
+            return Err(invalid_input(format!(
+                "no workload or category named `{name}`; workloads: {}; categories: {}; \
+                 or give a path to a .py file or folder",
+                builtin.join(", "),
+                CATEGORIES.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Picks workloads: `all` (every built-in one), names, categories, and
 /// everything described from user paths. Unknown names are an error that
 /// lists what exists; workloads that failed to import are errors too.
@@ -191,6 +232,42 @@ mod tests {
             info("fib", "cpu", "/gilbench/workloads/fib.py"),
             info("sha256", "native", "/gilbench/workloads/sha256.py"),
         ]
+    }
+
+    #[test]
+    fn selectors_are_checked_before_anything_starts() {
+        let ok = |s: &[&str]| check_selectors(&s.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert!(ok(&["countdown", "cpu", "all"]).is_ok());
+        let error = ok(&["nope"]).unwrap_err().to_string();
+        assert!(
+            error.contains("no workload or category named `nope`"),
+            "{error}"
+        );
+        assert!(
+            error.contains("countdown") && error.contains("contention"),
+            "{error}"
+        );
+        let missing = ok(&["./no/such/dir"]).unwrap_err().to_string();
+        assert!(missing.contains("does not exist"), "{missing}");
+    }
+
+    #[test]
+    fn every_builtin_workload_declares_a_known_category() {
+        for name in builtin_names() {
+            let text = SUITE
+                .get_file(format!("{name}.py"))
+                .unwrap()
+                .contents_utf8()
+                .unwrap();
+            let category = text
+                .lines()
+                .find_map(|l| l.strip_prefix("CATEGORY = "))
+                .map(|c| c.trim().trim_matches('"'));
+            assert!(
+                category.is_some_and(|c| CATEGORIES.contains(&c)),
+                "{name}: {category:?}"
+            );
+        }
     }
 
     fn names(chosen: &[WorkloadInfo]) -> Vec<&str> {

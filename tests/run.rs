@@ -382,6 +382,43 @@ fn bad_run_options_exit_2_before_anything_runs() {
 }
 
 #[test]
+fn a_workload_typo_fails_before_any_image_is_built() {
+    let _engine = util::engine();
+    // 3.12 is never built by the tests: reaching the image step would start a build.
+    for workload in ["nope", "./no/such/workloads"] {
+        let started = Instant::now();
+        let output = run(gilbench()
+            .args([
+                "run",
+                "--build",
+                "3.12",
+                "--profile",
+                "quick",
+                "--workload",
+                workload,
+            ])
+            .arg("-o")
+            .arg(tempfile::tempdir().unwrap().path()));
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        let text = stderr(&output);
+        assert!(
+            !text.contains("results go to"),
+            "the run never began: {text}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "a typo costs seconds, not a build"
+        );
+    }
+    let tags =
+        run(Command::new("docker").args(["images", "gilbench/cpython", "--format", "{{.Tag}}"]));
+    assert!(
+        !stdout(&tags).lines().any(|tag| tag.starts_with("3.12")),
+        "no 3.12 image was built"
+    );
+}
+
+#[test]
 fn losing_the_engine_stops_with_a_clear_error_and_a_resumable_journal() {
     let _engine = util::engine();
     let dir = tempfile::tempdir().unwrap();

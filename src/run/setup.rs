@@ -40,6 +40,8 @@ impl Previous {
 
 /// Creates the output folder and writes the journal header of a new run.
 pub async fn new_run(engine: &Engine, options: RunOptions) -> Result<Prepared> {
+    // A typo must fail now, not after an hour of building images.
+    crate::workloads::check_selectors(&options.workloads)?;
     let environment = host::environment(engine).await?;
     let engine_cpus = environment.engine_cpus.unwrap_or(1).max(1) as u32;
     let cpus_given = host::cpus_given(options.cpus.as_deref(), engine_cpus)?;
