@@ -433,7 +433,7 @@ fn release_downloads_are_verified_against_the_published_checksum() {
 
     // A release gilbench has no checksum for needs one from the user.
     let unknown = run(gilbench()
-        .args(["build", "3.13.4@python.org", "--python-org-mirror", &url])
+        .args(["build", "3.13.99@python.org", "--python-org-mirror", &url])
         .env("GILBENCH_CACHE", tampered.path()));
     assert_eq!(unknown.status.code(), Some(4));
     assert!(stderr(&unknown).contains("pass --sha256"));

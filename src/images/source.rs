@@ -172,10 +172,15 @@ async fn download_release(
         (Some(given), _) => given.to_lowercase(),
         (None, Some(known)) => known.to_string(),
         (None, None) => {
+            let page = format!(
+                "https://www.python.org/downloads/release/python-{}/",
+                release.replace('.', "")
+            );
             return Err(image_unavailable(format!(
                 "gilbench has no published SHA-256 for Python-{release}.tar.xz and will not build \
-                 an unverified download; pass --sha256 HEX (from the release page), or use \
-                 another source (--source debian)"
+                 an unverified download; pass --sha256 HEX (the release's page, {page}, lists \
+                 each file's SHA-256), or use another source (--source debian). Running \
+                 scripts/refresh-releases.py updates gilbench's list of known releases"
             )));
         }
     };
