@@ -18,8 +18,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use crate::analysis::RunSummary;
 use crate::results::{CellKey, Mode, RunResults};
-use crate::stats::{Bootstrap, Distribution, Estimate, RunSummary, geometric_mean, mann_whitney_u};
+use crate::stats::{Bootstrap, Distribution, Estimate, geometric_mean, mann_whitney_u};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CompareOptions {

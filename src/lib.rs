@@ -4,6 +4,7 @@
 //! The data's path: `spec` (which interpreter) → `images` (get it: local,
 //! pulled or built through `engine`) → measurement → reports.
 
+pub mod analysis;
 pub mod cache;
 pub mod cli;
 pub mod commands;

@@ -60,7 +60,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
             s.wall_ns.map(seconds).unwrap_or_default(),
             s.cpu_ns.map(seconds).unwrap_or_default(),
             worker_cpu.map(seconds).unwrap_or_default(),
-            crate::stats::effective_parallelism(s)
+            crate::analysis::summary::effective_parallelism(s)
                 .map(|p| format!("{p:.4}"))
                 .unwrap_or_default(),
             s.max_rss_kb.map(|k| k.to_string()).unwrap_or_default(),

@@ -12,8 +12,8 @@ use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::{
     Analysis, findings, fmt_seconds, fmt_times_ci, one_line, tail_lines, truncate, workers_word,
 };
+use crate::analysis::{CellSummary, Failure};
 use crate::results::RunStatus;
-use crate::stats::CellSummary;
 
 /// `index.html` as a string.
 pub fn index_html(results: &crate::results::RunResults) -> Result<String> {
@@ -324,7 +324,7 @@ fn failure_views(a: &Analysis<'_>) -> Vec<FailureView> {
 
 /// Failures with the same kind, exit code and message, listed once with
 /// the samples they happened in.
-fn grouped_failures(failures: &[crate::stats::Failure]) -> Vec<Fact> {
+fn grouped_failures(failures: &[Failure]) -> Vec<Fact> {
     type Key = (String, Option<i64>, String);
     let mut groups: Vec<(Key, Vec<String>)> = Vec::new();
     for f in failures {

@@ -58,8 +58,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
+use crate::analysis::{CellSummary, RunSummary};
 use crate::results::{BuildRecord, Mode, RunResults, write_atomically};
-use crate::stats::{Bootstrap, CellSummary, Estimate, RunSummary};
+use crate::stats::{Bootstrap, Estimate};
 
 pub use csv::results_csv;
 pub use findings::{Finding, FindingKind};

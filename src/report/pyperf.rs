@@ -171,7 +171,7 @@ fn benchmarks(
                 if let Some(cpu) = r.sample.cpu_ns {
                     metadata.insert("gilbench_cpu_s".into(), Value::from(cpu as f64 / 1e9));
                 }
-                if let Some(p) = crate::stats::effective_parallelism(&r.sample) {
+                if let Some(p) = crate::analysis::summary::effective_parallelism(&r.sample) {
                     metadata.insert("gilbench_effective_parallelism".into(), Value::from(p));
                 }
                 metadata.insert("gilbench_seq".into(), Value::from(r.seq));

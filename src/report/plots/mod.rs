@@ -19,8 +19,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{Analysis, one_line, truncate, workers_word};
+use crate::analysis::CellSummary;
 use crate::results::Mode;
-use crate::stats::CellSummary;
 
 pub(crate) type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
 
