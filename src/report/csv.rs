@@ -3,7 +3,8 @@
 
 use std::fmt::Write;
 
-use super::{Analysis, one_line};
+use super::one_line;
+use crate::analysis::Analysis;
 use crate::results::SampleStatus;
 
 pub const COLUMNS: &[&str] = &[

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Analysis, fmt_change, fmt_times, one_line, workers_word};
+use super::{fmt_change, fmt_times, one_line, workers_word};
+use crate::analysis::Analysis;
 use crate::results::{Mode, RunStatus};
 use crate::stats::{Estimate, geometric_mean};
 

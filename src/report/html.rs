@@ -9,10 +9,8 @@ use askama::Template;
 use serde_json::Value;
 
 use super::plots::{self, WorkloadChart, build_colour, hex};
-use super::{
-    Analysis, findings, fmt_seconds, fmt_times_ci, one_line, tail_lines, truncate, workers_word,
-};
-use crate::analysis::{CellSummary, Failure};
+use super::{findings, fmt_seconds, fmt_times_ci, one_line, tail_lines, truncate, workers_word};
+use crate::analysis::{Analysis, CellSummary, Failure};
 use crate::results::RunStatus;
 
 /// `index.html` as a string.

@@ -5,7 +5,9 @@
 
 use std::fmt::Write;
 
-use super::{Analysis, findings, fmt_seconds, fmt_times, one_line, truncate, workers_word};
+use crate::analysis::Analysis;
+
+use super::{findings, fmt_seconds, fmt_times, one_line, truncate, workers_word};
 
 pub(crate) fn render(a: &Analysis<'_>) -> String {
     let r = a.results;

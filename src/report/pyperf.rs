@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Analysis, one_line};
+use super::one_line;
+use crate::analysis::Analysis;
 use crate::results::{CellKey, SampleRecord, SampleStatus};
 
 /// A pyperf `BenchmarkSuite` file.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::*;
+use crate::analysis::{Analysis, VARIANT_LABEL};
 use crate::results::{
     BuildRecord, Environment, RunConfig, RunStatus, Sample, SampleRecord, Scaling, WorkloadInfo,
 };
@@ -825,9 +826,6 @@ fn demo_big() {
 
 #[test]
 fn helpers_format_and_parse() {
-    assert_eq!(cpuset_size("0-3,8"), Some(5));
-    assert_eq!(cpuset_size("0,1"), Some(2));
-    assert_eq!(cpuset_size("x"), None);
     assert_eq!(fmt_seconds(1.234), "1.23 s");
     assert_eq!(fmt_seconds(0.0456), "45.6 ms");
     assert_eq!(fmt_seconds(0.000789), "789 µs");

@@ -10,7 +10,7 @@ use super::{
     AXIS_DESC, Area, FONT, KeyAxis, TICKS, TITLE, build_colour, estimated_width, label, svg,
     swatch_legend, text_style, tick_formatter,
 };
-use crate::report::Analysis;
+use crate::analysis::Analysis;
 use crate::stats::Estimate;
 
 /// The chart, or None when there is no second build to compare.

@@ -11,8 +11,9 @@ use super::{
     Area, FONT, KeyAxis, LEGEND, TICKS, TITLE, estimated_width, label, svg, swatch_legend,
     text_style,
 };
+use crate::analysis::Analysis;
 use crate::report::findings::top_speedup;
-use crate::report::{Analysis, fmt_times};
+use crate::report::fmt_times;
 use crate::results::Mode;
 
 const NEUTRAL: RGBColor = RGBColor(242, 242, 242);

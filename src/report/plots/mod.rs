@@ -18,8 +18,8 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Analysis, one_line, truncate, workers_word};
-use crate::analysis::CellSummary;
+use super::{one_line, truncate, workers_word};
+use crate::analysis::{Analysis, CellSummary};
 use crate::results::Mode;
 
 pub(crate) type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
