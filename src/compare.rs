@@ -558,18 +558,7 @@ fn printable(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::tests::fixture;
-
-    fn scaled(results: &RunResults, build: &str, factor: f64) -> RunResults {
-        let mut out = results.clone();
-        out.run_id = "new".into();
-        for r in &mut out.samples {
-            if let (true, Some(ns)) = (r.build == build, r.sample.wall_ns.as_mut()) {
-                *ns = (*ns as f64 * factor).round() as u64;
-            }
-        }
-        out
-    }
+    use crate::analysis::fixture::{fixture, scaled};
 
     #[test]
     fn identical_runs_have_no_significant_cell() {

@@ -9,6 +9,8 @@
 //!
 //! Built on `stats` (pure numerics); `report` renders what is here.
 
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod summary;
 mod view;
 

@@ -51,7 +51,7 @@ mod markdown;
 mod plots;
 mod pyperf;
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
 
 use std::path::{Path, PathBuf};
 

@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn shows_medians_speedups_and_failed_cells() {
-        let results = crate::report::tests::fixture();
+        let results = crate::analysis::fixture::fixture();
         let text = render(&results);
         assert!(text.contains("countdown (weak scaling)"), "{text}");
         assert!(text.contains("speedup@4"), "{text}");
