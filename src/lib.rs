@@ -8,7 +8,6 @@ pub mod analysis;
 pub mod cache;
 pub mod cli;
 pub mod commands;
-pub mod compare;
 pub mod doctor;
 pub mod engine;
 pub mod error;

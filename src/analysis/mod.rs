@@ -6,9 +6,11 @@
 //! - `view`: the [`Analysis`] every renderer reads: the summary plus the
 //!   orders in which builds, workloads, modes and thread counts are shown,
 //!   the baseline build and the cores available.
+//! - `compare`: two runs, or two builds of one run, cell by cell.
 //!
 //! Built on `stats` (pure numerics); `report` renders what is here.
 
+pub mod compare;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod summary;

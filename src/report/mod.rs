@@ -44,6 +44,7 @@
 //! messages) become spaces. Fields are quoted per RFC 4180 when they contain
 //! a comma, a quote, or leading or trailing spaces; lines end in CRLF.
 
+pub mod compare;
 mod csv;
 mod findings;
 mod html;
