@@ -5,73 +5,60 @@
 use std::fmt::Write;
 
 use super::markdown::md;
+use super::text::{Align, TextTable, fmt_seconds_digits, one_line};
 use crate::analysis::compare::{CellComparison, Change, Comparison};
+
+/// The columns, and how they align: numbers to the right.
+const COLUMNS: [(&str, Align); 9] = [
+    ("build", Align::Left),
+    ("workload", Align::Left),
+    ("mode", Align::Left),
+    ("workers", Align::Right),
+    ("base median", Align::Right),
+    ("new median", Align::Right),
+    ("new/base [95 % CI]", Align::Right),
+    ("p", Align::Right),
+    ("verdict", Align::Left),
+];
 
 /// A plain-text table with aligned columns, for the terminal. Names are
 /// printed with control characters replaced, so a workload name cannot
 /// send escape sequences to the terminal.
 pub fn table(c: &Comparison) -> String {
-    let (header, rows) = rows(c);
-    let rows: Vec<Vec<String>> = rows
-        .into_iter()
-        .map(|r| r.into_iter().map(|f| printable(&f)).collect())
-        .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for row in &rows {
-        for (w, field) in widths.iter_mut().zip(row) {
-            *w = (*w).max(field.chars().count());
-        }
+    let mut out = format!("{} → {}\n", one_line(&c.base_label), one_line(&c.new_label));
+    let mut table = COLUMNS
+        .iter()
+        .fold(TextTable::new("  ").rule(), |t, (title, align)| {
+            t.column(*title, *align, 0)
+        });
+    for row in rows(c) {
+        table.row(row);
     }
-    let numeric = |i: usize| (3..8).contains(&i);
-    let line = |fields: Vec<String>| {
-        let cells: Vec<String> = fields
-            .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                let pad = widths[i].saturating_sub(f.chars().count());
-                if numeric(i) {
-                    format!("{}{f}", " ".repeat(pad))
-                } else {
-                    format!("{f}{}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        cells.join("  ").trim_end().to_string()
-    };
-    let mut out = format!(
-        "{} → {}\n",
-        printable(&c.base_label),
-        printable(&c.new_label)
-    );
-    out.push_str(&line(header.iter().map(|h| h.to_string()).collect()));
-    out.push('\n');
-    let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
-    out.push_str(&"-".repeat(total));
-    out.push('\n');
-    for row in rows {
-        out.push_str(&line(row));
-        out.push('\n');
-    }
+    out.push_str(&table.render());
     if c.cells.is_empty() {
         out.push_str("(no cell has measurements on both sides)\n");
     }
     for g in geomean_lines(c) {
-        let _ = writeln!(out, "{}", printable(&g));
+        let _ = writeln!(out, "{}", one_line(&g));
     }
-    unmatched(c, &mut out, printable);
+    unmatched(c, &mut out, &one_line, &one_line);
     out
 }
 
 /// The same as GitHub-flavoured Markdown, every name escaped.
 pub fn markdown(c: &Comparison) -> String {
-    let (header, rows) = rows(c);
     let mut out = format!("**{}** → **{}**\n\n", md(&c.base_label), md(&c.new_label));
-    let _ = writeln!(out, "| {} |", header.join(" | "));
-    let rule: Vec<&str> = (0..header.len())
-        .map(|i| if (3..8).contains(&i) { "---:" } else { "---" })
+    let titles: Vec<&str> = COLUMNS.iter().map(|(title, _)| *title).collect();
+    let _ = writeln!(out, "| {} |", titles.join(" | "));
+    let rule: Vec<&str> = COLUMNS
+        .iter()
+        .map(|(_, align)| match align {
+            Align::Left => "---",
+            Align::Right => "---:",
+        })
         .collect();
     let _ = writeln!(out, "| {} |", rule.join(" | "));
-    for row in rows {
+    for row in rows(c) {
         let cells: Vec<String> = row.iter().map(|f| md(f)).collect();
         let _ = writeln!(out, "| {} |", cells.join(" | "));
     }
@@ -81,7 +68,7 @@ pub fn markdown(c: &Comparison) -> String {
     for g in geomean_lines(c) {
         let _ = writeln!(out, "- {}", md(&g));
     }
-    unmatched(c, &mut out, |s| format!("- {}", md(s)));
+    unmatched(c, &mut out, &md, &|s| format!("- {}", md(s)));
     out
 }
 
@@ -94,43 +81,33 @@ pub fn verdict(c: &CellComparison) -> String {
     }
 }
 
-/// The header and one row per matched cell, as plain text.
-fn rows(c: &Comparison) -> (Vec<&'static str>, Vec<Vec<String>>) {
-    let same = c.cells.iter().all(|x| x.base_build == x.new_build);
-    let mut header = vec!["build", "workload", "mode", "workers"];
-    header.extend([
-        "base median",
-        "new median",
-        "new/base [95 % CI]",
-        "p",
-        "verdict",
-    ]);
-    let rows = c
-        .cells
+/// One row per matched cell, as plain text.
+fn rows(c: &Comparison) -> Vec<Vec<String>> {
+    let same_builds = c.cells.iter().all(|x| x.base_build == x.new_build);
+    c.cells
         .iter()
-        .map(|c| {
-            let build = if same {
-                c.new_build.clone()
+        .map(|x| {
+            let build = if same_builds {
+                x.new_build.clone()
             } else {
-                format!("{} → {}", c.base_build, c.new_build)
+                format!("{} → {}", x.base_build, x.new_build)
             };
             vec![
                 build,
-                c.workload.clone(),
-                c.mode.to_string(),
-                c.threads.to_string(),
-                seconds(c.base.median),
-                seconds(c.new.median),
+                x.workload.clone(),
+                x.mode.to_string(),
+                x.threads.to_string(),
+                fmt_seconds_digits(x.base.median, 4),
+                fmt_seconds_digits(x.new.median, 4),
                 format!(
                     "{:.3} [{:.3}–{:.3}]",
-                    c.ratio.value, c.ratio.low, c.ratio.high
+                    x.ratio.value, x.ratio.low, x.ratio.high
                 ),
-                format!("{:.3}", c.p_value),
-                verdict(c),
+                format!("{:.3}", x.p_value),
+                verdict(x),
             ]
         })
-        .collect();
-    (header, rows)
+        .collect()
 }
 
 fn geomean_lines(c: &Comparison) -> Vec<String> {
@@ -153,9 +130,14 @@ fn geomean_lines(c: &Comparison) -> Vec<String> {
         .collect()
 }
 
-/// The cells measured on one side only, under a heading per side; `fmt`
-/// formats each cell's line.
-fn unmatched(c: &Comparison, out: &mut String, fmt: impl Fn(&str) -> String) {
+/// The cells measured on one side only, under a heading per side; `name`
+/// formats the side's label, `item` each cell's line.
+fn unmatched(
+    c: &Comparison,
+    out: &mut String,
+    name: &dyn Fn(&str) -> String,
+    item: &dyn Fn(&str) -> String,
+) {
     for (side, keys) in [
         (&c.base_label, &c.only_in_base),
         (&c.new_label, &c.only_in_new),
@@ -163,13 +145,13 @@ fn unmatched(c: &Comparison, out: &mut String, fmt: impl Fn(&str) -> String) {
         if keys.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "\nOnly measured in {}:", printable(side));
+        let _ = writeln!(out, "\nOnly measured in {}:", name(side));
         for k in keys {
             let text = format!(
                 "{} × {} · {} · {} workers",
                 k.build, k.workload, k.mode, k.threads
             );
-            let _ = writeln!(out, "{}", fmt(&text));
+            let _ = writeln!(out, "{}", item(&text));
         }
     }
 }
@@ -182,32 +164,6 @@ fn change_words(ratio: f64) -> String {
     } else {
         format!("{:.1} % faster", (1.0 / ratio - 1.0) * 100.0)
     }
-}
-
-/// Four significant digits: "1.350 s", "826.2 ms", "42.07 µs".
-fn seconds(s: f64) -> String {
-    let (value, unit) = if s >= 1.0 {
-        (s, "s")
-    } else if s >= 1e-3 {
-        (s * 1e3, "ms")
-    } else {
-        (s * 1e6, "µs")
-    };
-    let decimals = if value >= 100.0 {
-        1
-    } else if value >= 10.0 {
-        2
-    } else {
-        3
-    };
-    format!("{value:.decimals$} {unit}")
-}
-
-/// Control characters (escape sequences, newlines) replaced for the terminal.
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
-        .collect()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::one_line;
+use super::text::one_line;
 use crate::analysis::Analysis;
 use crate::results::SampleStatus;
 

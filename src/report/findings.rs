@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{fmt_change, fmt_times, one_line, workers_word};
+use super::text::{fmt_change, fmt_times, one_line, truncate, workers_word};
 use crate::analysis::Analysis;
 use crate::results::{Mode, RunStatus};
 use crate::stats::{Estimate, geometric_mean};
@@ -304,7 +304,7 @@ fn unsupported(a: &Analysis<'_>, out: &mut Vec<Finding>) {
             format!(
                 "The {mode} mode is not available on {}: {}",
                 builds.join(", "),
-                super::truncate(&why, 160)
+                truncate(&why, 160)
             ),
         ));
     }

@@ -8,8 +8,9 @@ use anyhow::Result;
 use askama::Template;
 use serde_json::Value;
 
+use super::findings;
 use super::plots::{self, WorkloadChart, build_colour, hex};
-use super::{findings, fmt_seconds, fmt_times_ci, one_line, tail_lines, truncate, workers_word};
+use super::text::{fmt_seconds, fmt_times_ci, one_line, tail_lines, truncate, workers_word};
 use crate::analysis::{Analysis, CellSummary, Failure};
 use crate::results::RunStatus;
 

@@ -7,7 +7,8 @@ use std::fmt::Write;
 
 use crate::analysis::Analysis;
 
-use super::{findings, fmt_seconds, fmt_times, one_line, truncate, workers_word};
+use super::findings;
+use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
 
 pub(crate) fn render(a: &Analysis<'_>) -> String {
     let r = a.results;
@@ -148,4 +149,14 @@ pub fn md(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(md("a|b <c> *d*"), r"a\|b &lt;c&gt; \*d\*");
+    }
 }

@@ -11,7 +11,9 @@
 //! | `results.csv` | one row per sample | `csv.rs` |
 //! | `pyperf/<build>.json` | one pyperf `BenchmarkSuite` per build, for `pyperf show`/`compare_to` | `pyperf.rs` |
 //!
-//! The charts (`plots/`, one file per chart) are plotters SVG strings.
+//! The charts (`plots/`, one file per chart) are plotters SVG strings. The
+//! comparison tables of `gilbench compare` are in `compare.rs`. Numbers,
+//! names and plain-text tables are formatted in `text.rs`.
 //!
 //! # `results.csv` columns
 //!
@@ -53,14 +55,14 @@ mod plots;
 mod pyperf;
 #[cfg(test)]
 mod tests;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::analysis::Analysis;
-use crate::results::{Mode, RunResults, write_atomically};
-use crate::stats::Estimate;
+use crate::results::{RunResults, write_atomically};
 
 pub use csv::results_csv;
 pub use findings::{Finding, FindingKind};
@@ -142,94 +144,4 @@ pub fn summary_markdown(results: &RunResults) -> String {
 /// The headline findings, in plain words.
 pub fn findings(results: &RunResults) -> Vec<Finding> {
     findings::derive(&Analysis::new(results))
-}
-
-/// "1.23 s", "45.6 ms", "789 µs": three significant digits.
-pub(crate) fn fmt_seconds(seconds: f64) -> String {
-    let (value, unit) = if seconds.abs() >= 1.0 || seconds == 0.0 {
-        (seconds, "s")
-    } else if seconds.abs() >= 1e-3 {
-        (seconds * 1e3, "ms")
-    } else if seconds.abs() >= 1e-6 {
-        (seconds * 1e6, "µs")
-    } else {
-        (seconds * 1e9, "ns")
-    };
-    format!("{} {unit}", sig3(value))
-}
-
-fn sig3(value: f64) -> String {
-    let magnitude = value.abs();
-    if magnitude >= 100.0 {
-        format!("{value:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.2}")
-    }
-}
-
-/// "1.95×".
-pub(crate) fn fmt_times(x: f64) -> String {
-    if x.abs() >= 10.0 {
-        format!("{x:.1}×")
-    } else {
-        format!("{x:.2}×")
-    }
-}
-
-/// A ratio as a signed change: 1.35 → "+35 %", 0.88 → "-12 %".
-pub(crate) fn fmt_change(ratio: f64) -> String {
-    let pct = (ratio - 1.0) * 100.0;
-    if pct.abs() >= 9.95 {
-        format!("{pct:+.0} %")
-    } else {
-        format!("{pct:+.1} %")
-    }
-}
-
-/// "1.95× [1.90–2.01]".
-pub(crate) fn fmt_times_ci(e: Estimate) -> String {
-    format!("{} [{:.2}–{:.2}]", fmt_times(e.value), e.low, e.high)
-}
-
-/// "workers", or "threads"/"processes"/"subinterpreters" for a mode.
-pub(crate) fn workers_word(mode: Mode, n: u32) -> &'static str {
-    match (mode, n == 1) {
-        (Mode::Threads, true) => "thread",
-        (Mode::Threads, false) => "threads",
-        (Mode::Processes, true) => "process",
-        (Mode::Processes, false) => "processes",
-        (Mode::Subinterpreters, true) => "subinterpreter",
-        (Mode::Subinterpreters, false) => "subinterpreters",
-    }
-}
-
-/// A string on one line, for tables and headings: control characters
-/// (newlines, escape sequences) become spaces or U+FFFD.
-pub(crate) fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\r' | '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
-}
-
-/// Shortens to `max` characters with an ellipsis.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
-
-/// The last `lines` lines of a text.
-pub(crate) fn tail_lines(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }

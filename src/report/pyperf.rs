@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::one_line;
+use super::text::one_line;
 use crate::analysis::Analysis;
 use crate::results::{CellKey, SampleRecord, SampleStatus};
 

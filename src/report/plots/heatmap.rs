@@ -13,7 +13,7 @@ use super::{
 };
 use crate::analysis::Analysis;
 use crate::report::findings::top_speedup;
-use crate::report::fmt_times;
+use crate::report::text::fmt_times;
 use crate::results::Mode;
 
 const NEUTRAL: RGBColor = RGBColor(242, 242, 242);

@@ -18,7 +18,7 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{one_line, truncate, workers_word};
+use super::text::{one_line, truncate, workers_word};
 use crate::analysis::{Analysis, CellSummary};
 use crate::results::Mode;
 
