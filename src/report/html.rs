@@ -180,7 +180,7 @@ impl IndexPage {
             build_facts: build_facts(a),
             environment: environment(a),
             config: config(a),
-            command: shell_join(&r.command_line),
+            command: shell_words::join(&r.command_line),
             seed: r.config.seed,
         })
     }
@@ -605,24 +605,6 @@ fn bytes(n: i64) -> String {
     }
 }
 
-/// A command line as a POSIX shell would read it back.
-pub(crate) fn shell_join(args: &[String]) -> String {
-    args.iter()
-        .map(|arg| {
-            let safe = !arg.is_empty()
-                && arg
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-            if safe {
-                arg.clone()
-            } else {
-                format!("'{}'", arg.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,13 +618,12 @@ mod tests {
             "PYTHON_GIL=0, PYTHON_JIT unset"
         );
         assert_eq!(fact_value(&Value::Bool(true)), "true");
+    }
+
+    #[test]
+    fn the_command_line_reads_back_in_a_shell() {
         assert_eq!(
-            shell_join(&[
-                "gilbench".into(),
-                "run".into(),
-                "--workload".into(),
-                "it's here".into()
-            ]),
+            shell_words::join(["gilbench", "run", "--workload", "it's here"]),
             r"gilbench run --workload 'it'\''s here'"
         );
     }

@@ -44,7 +44,7 @@
 //!
 //! Every sample is exactly one line: line breaks inside fields (in failure
 //! messages) become spaces. Fields are quoted per RFC 4180 when they contain
-//! a comma, a quote, or leading or trailing spaces; lines end in CRLF.
+//! a comma or a quote; lines end in CRLF.
 
 pub mod compare;
 mod csv;

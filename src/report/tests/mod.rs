@@ -7,7 +7,7 @@ mod html;
 mod plots;
 mod render;
 
-use super::{Finding, csv};
+use super::Finding;
 
 fn texts(findings: &[Finding]) -> String {
     findings
@@ -15,11 +15,4 @@ fn texts(findings: &[Finding]) -> String {
         .map(|f| f.text.as_str())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-#[test]
-fn csv_fields_are_quoted() {
-    assert_eq!(csv::quote("a,b"), "\"a,b\"");
-    assert_eq!(csv::quote("say \"hi\""), "\"say \"\"hi\"\"\"");
-    assert_eq!(csv::quote("plain"), "plain");
 }
