@@ -11,8 +11,9 @@
 //! | `results.csv` | one row per sample | `csv.rs` |
 //! | `pyperf/<build>.json` | one pyperf `BenchmarkSuite` per build, for `pyperf show`/`compare_to` | `pyperf.rs` |
 //!
-//! The charts (`plots/`, one file per chart) are plotters SVG strings. The
-//! comparison tables of `gilbench compare` are in `compare.rs`. Numbers,
+//! The charts (`plots/`, one file per chart) are plotters SVG strings. On
+//! the terminal: the end-of-run summary (`terminal.rs`) and the comparison
+//! tables of `gilbench compare` (`compare.rs`, also as Markdown). Numbers,
 //! names and plain-text tables are formatted in `text.rs`.
 //!
 //! # `results.csv` columns
@@ -53,6 +54,7 @@ mod html;
 mod markdown;
 mod plots;
 mod pyperf;
+pub mod terminal;
 #[cfg(test)]
 mod tests;
 pub mod text;

@@ -9,7 +9,6 @@
 
 pub mod events;
 pub mod plan;
-pub mod summary;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -277,7 +276,7 @@ pub async fn execute(
     let json = serde_json::to_vec_pretty(&results)?;
     results::write_atomically(&dir.join(results::RESULTS_FILE), &json)?;
     if verbosity > Verbosity::Quiet {
-        print!("{}", summary::render(&results));
+        print!("{}", crate::report::terminal::summary(&results));
     }
     eprintln!("results: {}", dir.join(results::RESULTS_FILE).display());
     // The results are safe on disk; a report that fails to render is redone
