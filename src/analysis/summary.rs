@@ -102,6 +102,14 @@ impl CellSummary {
     pub fn has_measurements(&self) -> bool {
         !self.measurements.is_empty()
     }
+
+    /// The kinds of the cell's failures, by name, each once, sorted.
+    pub fn failure_kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = self.failures.iter().map(Failure::kind_name).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
 }
 
 /// Every cell of a run that has at least one sample, in key order.
@@ -297,5 +305,31 @@ fn summarise_cell(
         failures,
         unsupported,
         gil_enabled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::fixture;
+
+    #[test]
+    fn cells_are_summarised_once_with_speedups_and_failures() {
+        let summary = RunSummary::of(&fixture());
+        // 3 builds × 2 workloads × 3 thread counts, each with samples.
+        assert_eq!(summary.cells.len(), 18);
+        let free = summary
+            .cell("3.13t", "countdown", Mode::Threads, 2)
+            .unwrap();
+        assert_eq!(free.counts.measured, 5);
+        assert_eq!(free.counts.warmups, 1);
+        let speedup = free.speedup.unwrap();
+        assert!((speedup.value - 1.96).abs() < 0.01, "{speedup:?}");
+        assert!(speedup.low <= speedup.value && speedup.value <= speedup.high);
+        let failed: Vec<&CellSummary> = summary.failed_cells().collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].key.threads, 4);
+        assert_eq!(failed[0].failure_kinds(), ["exception"]);
+        assert!(!failed[0].has_measurements() && failed[0].speedup.is_none());
     }
 }

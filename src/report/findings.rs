@@ -319,18 +319,13 @@ fn failures(a: &Analysis<'_>, out: &mut Vec<Finding>) {
         .iter()
         .take(4)
         .map(|c| {
-            let kinds: Vec<&str> = {
-                let mut k: Vec<&str> = c.failures.iter().map(|f| f.kind_name()).collect();
-                k.dedup();
-                k
-            };
             format!(
                 "{} × {} at {} {} ({}, {} of {} samples)",
                 one_line(&c.key.build),
                 one_line(&c.key.workload),
                 c.key.threads,
                 workers_word(c.key.mode, c.key.threads),
-                one_line(&kinds.join("/")),
+                one_line(&c.failure_kinds().join("/")),
                 c.counts.failed,
                 c.counts.samples
             )

@@ -107,9 +107,6 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
         out.push_str("| build | workload | mode | workers | failed | kind | first message |\n");
         out.push_str("| --- | --- | --- | ---: | ---: | --- | --- |\n");
         for c in failed {
-            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind_name()).collect();
-            kinds.sort_unstable();
-            kinds.dedup();
             let message = c
                 .failures
                 .first()
@@ -124,7 +121,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
                 c.key.threads,
                 c.counts.failed,
                 c.counts.samples,
-                md(&kinds.join(", ")),
+                md(&c.failure_kinds().join(", ")),
                 md(&message)
             );
         }

@@ -269,34 +269,29 @@ fn failure_views(a: &Analysis<'_>) -> Vec<FailureView> {
     a.summary
         .failed_cells()
         .enumerate()
-        .map(|(i, c)| {
-            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind_name()).collect();
-            kinds.sort_unstable();
-            kinds.dedup();
-            FailureView {
-                anchor: format!("failure-{i}"),
-                cell: format!(
-                    "{} × {} · {} mode · {} {}",
-                    c.key.build,
-                    c.key.workload,
-                    c.key.mode,
-                    c.key.threads,
-                    workers_word(c.key.mode, c.key.threads)
-                ),
-                summary: format!(
-                    "{} of {} samples failed ({})",
-                    c.counts.failed,
-                    c.counts.samples,
-                    kinds.join(", ")
-                ),
-                samples: grouped_failures(&c.failures),
-                stderr: c
-                    .failures
-                    .iter()
-                    .find_map(|f| f.stderr_tail.as_deref())
-                    .map(|s| tail_lines(s, 40))
-                    .unwrap_or_default(),
-            }
+        .map(|(i, c)| FailureView {
+            anchor: format!("failure-{i}"),
+            cell: format!(
+                "{} × {} · {} mode · {} {}",
+                c.key.build,
+                c.key.workload,
+                c.key.mode,
+                c.key.threads,
+                workers_word(c.key.mode, c.key.threads)
+            ),
+            summary: format!(
+                "{} of {} samples failed ({})",
+                c.counts.failed,
+                c.counts.samples,
+                c.failure_kinds().join(", ")
+            ),
+            samples: grouped_failures(&c.failures),
+            stderr: c
+                .failures
+                .iter()
+                .find_map(|f| f.stderr_tail.as_deref())
+                .map(|s| tail_lines(s, 40))
+                .unwrap_or_default(),
         })
         .collect()
 }
