@@ -196,8 +196,11 @@ mod tests {
     }
 
     #[test]
-    fn unmatched_cells_are_listed() {
+    fn builds_of_one_run_match_their_snapshots() {
         let c = compare_builds(&fixture(), "3.13", "3.13t", &CompareOptions::default()).unwrap();
-        assert!(table(&c).contains("Only measured in 3.13:"));
+        let table = table(&c);
+        assert!(table.contains("Only measured in 3.13:"));
+        insta::assert_snapshot!("table", table);
+        insta::assert_snapshot!("markdown", markdown(&c));
     }
 }

@@ -140,4 +140,12 @@ mod tests {
         assert_eq!(exact_seconds(1_500_000), "0.001500000");
         assert_eq!(exact_seconds(2_000_000_001), "2.000000001");
     }
+
+    #[test]
+    fn results_csv_matches_its_snapshot() {
+        let text = results_csv(&crate::analysis::fixture::fixture());
+        // CRLF everywhere (the snapshot itself is compared with LF).
+        assert_eq!(text.matches("\r\n").count(), text.matches('\n').count());
+        insta::assert_snapshot!(text);
+    }
 }

@@ -5,10 +5,9 @@
 
 use std::fmt::Write;
 
-use crate::analysis::Analysis;
-
 use super::findings;
 use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
+use crate::analysis::Analysis;
 
 pub(crate) fn render(a: &Analysis<'_>) -> String {
     let r = a.results;
@@ -155,5 +154,11 @@ mod tests {
     #[test]
     fn names_are_escaped() {
         assert_eq!(md("a|b <c> *d*"), r"a\|b &lt;c&gt; \*d\*");
+    }
+
+    #[test]
+    fn summary_matches_its_snapshot() {
+        let run = crate::analysis::fixture::fixture();
+        insta::assert_snapshot!(render(&Analysis::new(&run)));
     }
 }

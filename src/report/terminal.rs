@@ -121,5 +121,6 @@ mod tests {
                 && text.contains("3.13t countdown threads×4: exception: RuntimeError: boom"),
             "{text}"
         );
+        insta::assert_snapshot!(text);
     }
 }

@@ -1,5 +1,6 @@
 //! Every exporter and chart, rendered from hand-built results
-//! (`analysis::fixture`).
+//! (`analysis::fixture`). The snapshot tests sit beside the renderers they
+//! test.
 
 mod exports;
 mod findings;
