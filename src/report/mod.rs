@@ -1,6 +1,7 @@
-//! Reports: a run's `results.json` in, files out. Pure data-in, bytes-out;
-//! nothing here touches Docker, so every exporter is unit-tested on
-//! hand-built results (`tests.rs`).
+//! Reports: every renderer of a run's results. They read the
+//! [`Analysis`](crate::analysis::Analysis) and write bytes; nothing here
+//! computes statistics or touches Docker, so every renderer is unit-tested
+//! on hand-built results (`tests/`).
 //!
 //! [`render`] writes, into the output folder:
 //!
@@ -109,7 +110,6 @@ pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// `summary.md` as a string.
 /// Renders the report into `dir`, adds the summary to the GitHub Actions
 /// step summary when there is one, and says where the report is.
 pub fn publish(results: &RunResults, dir: &Path) -> Result<Vec<PathBuf>> {
@@ -139,6 +139,7 @@ pub fn append_step_summary(markdown: &str) -> Result<()> {
     Ok(())
 }
 
+/// `summary.md` as a string.
 pub fn summary_markdown(results: &RunResults) -> String {
     markdown::render(&Analysis::new(results))
 }
