@@ -41,14 +41,7 @@ fn unix_now() -> f64 {
 }
 
 fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    }
+    gilbench::stats::median(values).expect("a figure has at least one value")
 }
 
 fn cv(values: &[f64]) -> f64 {

@@ -81,7 +81,7 @@ fn report(args: crate::cli::ReportArgs) -> Result<()> {
 }
 
 fn compare(args: crate::cli::CompareArgs) -> Result<()> {
-    use crate::compare::{CompareOptions, compare, compare_builds};
+    use crate::analysis::compare::{CompareOptions, compare, compare_builds};
     use crate::results::RunResults;
     let options = CompareOptions {
         min_effect: args.min_effect,
@@ -97,8 +97,8 @@ fn compare(args: crate::cli::CompareArgs) -> Result<()> {
             ));
         }
     };
-    print!("{}", comparison.to_table());
-    let markdown = comparison.to_markdown();
+    print!("{}", crate::report::compare::table(&comparison));
+    let markdown = crate::report::compare::markdown(&comparison);
     if let Some(path) = &args.markdown {
         std::fs::write(path, &markdown)?;
     }

@@ -2,13 +2,14 @@
 //! Python code, in real CPython builds run through the Docker Engine API.
 //!
 //! The data's path: `spec` (which interpreter) → `images` (get it: local,
-//! pulled or built through `engine`) → measurement → reports.
+//! pulled or built through `engine`) → measurement (`run`) → `analysis`
+//! (over the pure numerics of `stats`) → `report`.
 
+pub mod analysis;
 pub mod archive;
 pub mod cache;
 pub mod cli;
 pub mod commands;
-pub mod compare;
 pub mod cpuset;
 pub mod doctor;
 pub mod engine;

@@ -1,11 +1,16 @@
 //! `results.csv`: one row per sample, in the order samples were taken. The
-//! columns are documented in the module docs of `report`.
+//! columns are documented in the module docs of `report`; [`Row`] has them
+//! as fields, in that order.
 
-use std::fmt::Write;
+use serde::Serialize;
 
-use super::{Analysis, one_line};
-use crate::results::SampleStatus;
+use super::text::one_line;
+use crate::analysis::Analysis;
+use crate::analysis::summary::effective_parallelism;
+use crate::results::{SampleRecord, SampleStatus};
 
+/// The documented columns, in order: the header [`Row`] writes.
+#[cfg(test)]
 pub const COLUMNS: &[&str] = &[
     "build",
     "workload",
@@ -28,67 +33,119 @@ pub const COLUMNS: &[&str] = &[
     "message",
 ];
 
+/// One sample. Text fields are on one line (line breaks in failure
+/// messages become spaces); None is an empty field.
+#[derive(Serialize)]
+struct Row {
+    build: String,
+    workload: String,
+    mode: &'static str,
+    scaling: &'static str,
+    threads: u32,
+    repeat: u32,
+    warmup: bool,
+    seq: u64,
+    status: &'static str,
+    kind: Option<&'static str>,
+    wall_s: Option<String>,
+    cpu_s: Option<String>,
+    worker_cpu_s_sum: Option<String>,
+    effective_parallelism: Option<String>,
+    max_rss_kb: Option<u64>,
+    gil_enabled: Option<bool>,
+    exit_code: Option<i64>,
+    at: String,
+    message: String,
+}
+
+impl Row {
+    fn of(a: &Analysis<'_>, r: &SampleRecord) -> Row {
+        let s = &r.sample;
+        let worker_cpu = s.worker_cpu_ns.as_ref().map(|v| v.iter().sum::<u64>());
+        Row {
+            build: one_line(&r.build),
+            workload: one_line(&r.workload),
+            mode: s.mode.as_str(),
+            scaling: a.scaling_name(&r.workload),
+            threads: r.threads,
+            repeat: r.repeat,
+            warmup: s.warmup,
+            seq: r.seq,
+            status: match s.status {
+                SampleStatus::Ok => "ok",
+                SampleStatus::Failed => "failed",
+                SampleStatus::Unsupported => "unsupported",
+            },
+            kind: s.kind.map(|k| k.as_str()),
+            wall_s: s.wall_ns.map(exact_seconds),
+            cpu_s: s.cpu_ns.map(exact_seconds),
+            worker_cpu_s_sum: worker_cpu.map(exact_seconds),
+            effective_parallelism: effective_parallelism(s).map(|p| format!("{p:.4}")),
+            max_rss_kb: s.max_rss_kb,
+            gil_enabled: s.gil_enabled,
+            exit_code: s.exit_code,
+            at: format!("{:.3}", r.at),
+            message: one_line(s.message.as_deref().unwrap_or_default()),
+        }
+    }
+}
+
 /// `results.csv` as a string.
 pub fn results_csv(results: &crate::results::RunResults) -> String {
     render(&Analysis::new(results))
 }
 
 pub(crate) fn render(a: &Analysis<'_>) -> String {
-    let mut out = COLUMNS.join(",");
-    out.push_str("\r\n");
-    let mut records: Vec<_> = a.results.samples.iter().collect();
+    let mut records: Vec<&SampleRecord> = a.results.samples.iter().collect();
     records.sort_by_key(|r| r.seq);
+    let mut out = writer();
     for r in records {
-        let s = &r.sample;
-        let worker_cpu = s.worker_cpu_ns.as_ref().map(|v| v.iter().sum::<u64>());
-        let fields = [
-            r.build.clone(),
-            r.workload.clone(),
-            s.mode.to_string(),
-            a.scaling_name(&r.workload).to_string(),
-            r.threads.to_string(),
-            r.repeat.to_string(),
-            s.warmup.to_string(),
-            r.seq.to_string(),
-            match s.status {
-                SampleStatus::Ok => "ok",
-                SampleStatus::Failed => "failed",
-                SampleStatus::Unsupported => "unsupported",
-            }
-            .to_string(),
-            s.kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
-            s.wall_ns.map(seconds).unwrap_or_default(),
-            s.cpu_ns.map(seconds).unwrap_or_default(),
-            worker_cpu.map(seconds).unwrap_or_default(),
-            crate::stats::effective_parallelism(s)
-                .map(|p| format!("{p:.4}"))
-                .unwrap_or_default(),
-            s.max_rss_kb.map(|k| k.to_string()).unwrap_or_default(),
-            s.gil_enabled.map(|g| g.to_string()).unwrap_or_default(),
-            s.exit_code.map(|c| c.to_string()).unwrap_or_default(),
-            format!("{:.3}", r.at),
-            s.message.clone().unwrap_or_default(),
-        ];
-        // One sample, one line: line breaks (in messages) become spaces.
-        let line: Vec<String> = fields.iter().map(|f| quote(&one_line(f))).collect();
-        let _ = write!(out, "{}\r\n", line.join(","));
+        out.serialize(Row::of(a, r))
+            .expect("a row of strings and numbers serialises");
     }
-    out
+    let bytes = out.into_inner().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("every field is a Rust string")
 }
 
-/// Nanoseconds as exact decimal seconds: 1_500_000 → "0.001500000".
-fn seconds(ns: u64) -> String {
+/// RFC 4180: fields holding a comma, a quote or a line break are quoted,
+/// quotes inside doubled; lines end in CRLF.
+fn writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new())
+}
+
+/// Nanoseconds as exact decimal seconds, machine-readable (no unit, no
+/// rounding): 1_500_000 → "0.001500000".
+fn exact_seconds(ns: u64) -> String {
     format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
 }
 
-/// RFC 4180: quote a field holding a comma, a quote, a line break, or
-/// leading/trailing spaces; double the quotes inside.
-pub(crate) fn quote(field: &str) -> String {
-    let needs =
-        field.contains([',', '"', '\n', '\r']) || field.starts_with(' ') || field.ends_with(' ');
-    if needs {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_string()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The writer as `render` sets it up, on one record.
+    fn line(fields: &[&str]) -> String {
+        let mut out = writer();
+        out.write_record(fields).unwrap();
+        String::from_utf8(out.into_inner().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn fields_are_quoted_per_rfc_4180() {
+        assert_eq!(line(&["a,b"]), "\"a,b\"\r\n");
+        assert_eq!(line(&["say \"hi\""]), "\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(line(&["plain", "x"]), "plain,x\r\n");
+        assert_eq!(exact_seconds(1_500_000), "0.001500000");
+        assert_eq!(exact_seconds(2_000_000_001), "2.000000001");
+    }
+
+    #[test]
+    fn results_csv_matches_its_snapshot() {
+        let text = results_csv(&crate::analysis::fixture::fixture());
+        // CRLF everywhere (the snapshot itself is compared with LF).
+        assert_eq!(text.matches("\r\n").count(), text.matches('\n').count());
+        insta::assert_snapshot!(text);
     }
 }

@@ -3,7 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Analysis, fmt_change, fmt_times, one_line, workers_word};
+use super::text::{fmt_change, fmt_times, one_line, truncate, workers_word};
+use crate::analysis::Analysis;
 use crate::results::{Mode, RunStatus};
 use crate::stats::{Estimate, geometric_mean};
 
@@ -303,7 +304,7 @@ fn unsupported(a: &Analysis<'_>, out: &mut Vec<Finding>) {
             format!(
                 "The {mode} mode is not available on {}: {}",
                 builds.join(", "),
-                super::truncate(&why, 160)
+                truncate(&why, 160)
             ),
         ));
     }
@@ -318,18 +319,13 @@ fn failures(a: &Analysis<'_>, out: &mut Vec<Finding>) {
         .iter()
         .take(4)
         .map(|c| {
-            let kinds: Vec<&str> = {
-                let mut k: Vec<&str> = c.failures.iter().map(|f| f.kind_name()).collect();
-                k.dedup();
-                k
-            };
             format!(
                 "{} × {} at {} {} ({}, {} of {} samples)",
                 one_line(&c.key.build),
                 one_line(&c.key.workload),
                 c.key.threads,
                 workers_word(c.key.mode, c.key.threads),
-                one_line(&kinds.join("/")),
+                one_line(&c.failure_kinds().join("/")),
                 c.counts.failed,
                 c.counts.samples
             )

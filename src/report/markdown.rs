@@ -5,7 +5,9 @@
 
 use std::fmt::Write;
 
-use super::{Analysis, findings, fmt_seconds, fmt_times, one_line, truncate, workers_word};
+use super::findings;
+use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
+use crate::analysis::Analysis;
 
 pub(crate) fn render(a: &Analysis<'_>) -> String {
     let r = a.results;
@@ -104,9 +106,6 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
         out.push_str("| build | workload | mode | workers | failed | kind | first message |\n");
         out.push_str("| --- | --- | --- | ---: | ---: | --- | --- |\n");
         for c in failed {
-            let mut kinds: Vec<&str> = c.failures.iter().map(|f| f.kind_name()).collect();
-            kinds.sort_unstable();
-            kinds.dedup();
             let message = c
                 .failures
                 .first()
@@ -121,7 +120,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
                 c.key.threads,
                 c.counts.failed,
                 c.counts.samples,
-                md(&kinds.join(", ")),
+                md(&c.failure_kinds().join(", ")),
                 md(&message)
             );
         }
@@ -146,4 +145,20 @@ pub fn md(text: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(md("a|b <c> *d*"), r"a\|b &lt;c&gt; \*d\*");
+    }
+
+    #[test]
+    fn summary_matches_its_snapshot() {
+        let run = crate::analysis::fixture::fixture();
+        insta::assert_snapshot!(render(&Analysis::new(&run)));
+    }
 }

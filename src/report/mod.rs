@@ -1,6 +1,7 @@
-//! Reports: a run's `results.json` in, files out. Pure data-in, bytes-out;
-//! nothing here touches Docker, so every exporter is unit-tested on
-//! hand-built results (`tests.rs`).
+//! Reports: every renderer of a run's results. They read the
+//! [`Analysis`](crate::analysis::Analysis) and write bytes; nothing here
+//! computes statistics or touches Docker, so every renderer is unit-tested
+//! on hand-built results (`tests/`).
 //!
 //! [`render`] writes, into the output folder:
 //!
@@ -11,7 +12,10 @@
 //! | `results.csv` | one row per sample | `csv.rs` |
 //! | `pyperf/<build>.json` | one pyperf `BenchmarkSuite` per build, for `pyperf show`/`compare_to` | `pyperf.rs` |
 //!
-//! The charts (`plots/`, one file per chart) are plotters SVG strings.
+//! The charts (`plots/`, one file per chart) are plotters SVG strings. On
+//! the terminal: the end-of-run summary (`terminal.rs`) and the comparison
+//! tables of `gilbench compare` (`compare.rs`, also as Markdown). Numbers,
+//! names and plain-text tables are formatted in `text.rs`.
 //!
 //! # `results.csv` columns
 //!
@@ -42,33 +46,32 @@
 //!
 //! Every sample is exactly one line: line breaks inside fields (in failure
 //! messages) become spaces. Fields are quoted per RFC 4180 when they contain
-//! a comma, a quote, or leading or trailing spaces; lines end in CRLF.
+//! a comma or a quote; lines end in CRLF.
 
+pub mod compare;
 mod csv;
 mod findings;
 mod html;
 mod markdown;
 mod plots;
 mod pyperf;
+pub mod terminal;
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;
+pub mod text;
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::results::{BuildRecord, Mode, RunResults, write_atomically};
-use crate::stats::{Bootstrap, CellSummary, Estimate, RunSummary};
+use crate::analysis::Analysis;
+use crate::results::{RunResults, write_atomically};
 
 pub use csv::results_csv;
 pub use findings::{Finding, FindingKind};
 pub use html::index_html;
 pub use markdown::md as markdown_escape;
 pub use pyperf::{PyperfBenchmark, PyperfRun, PyperfSuite, pyperf_suites};
-
-/// The label on a build's image that marks the default (GIL) build.
-pub const VARIANT_LABEL: &str = "org.gilbench.variant";
 
 /// Writes `index.html`, `summary.md`, `results.csv` and `pyperf/*.json`
 /// into `out_dir` (created if needed) and returns the paths written.
@@ -107,7 +110,6 @@ pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-/// `summary.md` as a string.
 /// Renders the report into `dir`, adds the summary to the GitHub Actions
 /// step summary when there is one, and says where the report is.
 pub fn publish(results: &RunResults, dir: &Path) -> Result<Vec<PathBuf>> {
@@ -137,6 +139,7 @@ pub fn append_step_summary(markdown: &str) -> Result<()> {
     Ok(())
 }
 
+/// `summary.md` as a string.
 pub fn summary_markdown(results: &RunResults) -> String {
     markdown::render(&Analysis::new(results))
 }
@@ -144,295 +147,4 @@ pub fn summary_markdown(results: &RunResults) -> String {
 /// The headline findings, in plain words.
 pub fn findings(results: &RunResults) -> Vec<Finding> {
     findings::derive(&Analysis::new(results))
-}
-
-/// What every exporter reads: the results, their cell summaries, and the
-/// orders in which builds, workloads, modes and thread counts are shown.
-pub(crate) struct Analysis<'a> {
-    pub results: &'a RunResults,
-    pub summary: RunSummary,
-    /// In the order of the run's builds, then any other build with samples.
-    pub builds: Vec<String>,
-    /// The build others are compared with at one thread.
-    pub baseline: Option<String>,
-    pub workloads: Vec<String>,
-    pub modes: Vec<Mode>,
-    pub threads: Vec<u32>,
-    /// CPUs the containers could use, if known.
-    pub cores: Option<u32>,
-    bootstrap: Bootstrap,
-}
-
-impl<'a> Analysis<'a> {
-    pub fn new(results: &'a RunResults) -> Analysis<'a> {
-        let bootstrap = Bootstrap::default();
-        let summary = RunSummary::with(results, &bootstrap);
-        let mut builds: Vec<String> = Vec::new();
-        let names = results
-            .builds
-            .iter()
-            .map(|b| &b.name)
-            .chain(&results.config.builds)
-            .chain(results.samples.iter().map(|s| &s.build));
-        for name in names {
-            if !builds.contains(name) {
-                builds.push(name.clone());
-            }
-        }
-        // Builds named in the config but never resolved nor sampled are noise.
-        builds.retain(|name| {
-            results.builds.iter().any(|b| &b.name == name)
-                || results.samples.iter().any(|s| &s.build == name)
-        });
-        let baseline = results
-            .builds
-            .iter()
-            .find(|b| b.image_labels.get(VARIANT_LABEL).map(String::as_str) == Some("default"))
-            .map(|b| b.name.clone())
-            .or_else(|| builds.first().cloned());
-        let mut workloads: Vec<String> = Vec::new();
-        let names = results
-            .workloads
-            .iter()
-            .filter(|w| w.error.is_none())
-            .map(|w| &w.name)
-            .chain(results.samples.iter().map(|s| &s.workload));
-        for name in names {
-            if !workloads.contains(name) {
-                workloads.push(name.clone());
-            }
-        }
-        let modes: BTreeSet<Mode> = results
-            .config
-            .modes
-            .iter()
-            .copied()
-            .chain(results.samples.iter().map(|s| s.sample.mode))
-            .collect();
-        let threads: BTreeSet<u32> = results
-            .config
-            .threads
-            .iter()
-            .copied()
-            .chain(results.samples.iter().map(|s| s.threads))
-            .collect();
-        let cores = results
-            .config
-            .cpus
-            .as_deref()
-            .and_then(cpuset_size)
-            .or_else(|| {
-                results
-                    .environment
-                    .engine_cpus
-                    .and_then(|n| u32::try_from(n).ok())
-            })
-            .or_else(|| u32::try_from(results.environment.host_cpus).ok())
-            .filter(|n| *n > 0);
-        Analysis {
-            results,
-            summary,
-            builds,
-            baseline,
-            workloads,
-            modes: modes.into_iter().collect(),
-            threads: threads.into_iter().collect(),
-            cores,
-            bootstrap,
-        }
-    }
-
-    pub fn cell(
-        &self,
-        build: &str,
-        workload: &str,
-        mode: Mode,
-        threads: u32,
-    ) -> Option<&CellSummary> {
-        self.summary.cell(build, workload, mode, threads)
-    }
-
-    pub fn build_record(&self, name: &str) -> Option<&'a BuildRecord> {
-        self.results.builds.iter().find(|b| b.name == name)
-    }
-
-    /// Index of the build in the shown order: its colour.
-    pub fn build_index(&self, name: &str) -> usize {
-        self.builds.iter().position(|b| b == name).unwrap_or(0)
-    }
-
-    /// The modes a workload has any sample in.
-    pub fn modes_of(&self, workload: &str) -> Vec<Mode> {
-        self.modes
-            .iter()
-            .copied()
-            .filter(|m| {
-                self.summary
-                    .cells
-                    .iter()
-                    .any(|c| c.key.workload == workload && c.key.mode == *m)
-            })
-            .collect()
-    }
-
-    /// The cells of one workload and mode, for one build, by thread count.
-    pub fn series(&self, build: &str, workload: &str, mode: Mode) -> Vec<&CellSummary> {
-        self.threads
-            .iter()
-            .filter_map(|t| self.cell(build, workload, mode, *t))
-            .collect()
-    }
-
-    /// Time of `build` at one thread relative to the baseline build:
-    /// the ratio of medians with a bootstrap interval.
-    pub fn relative_to_baseline(
-        &self,
-        build: &str,
-        workload: &str,
-        mode: Mode,
-    ) -> Option<Estimate> {
-        let baseline = self.baseline.as_deref()?;
-        let new = self.cell(build, workload, mode, 1)?;
-        let base = self.cell(baseline, workload, mode, 1)?;
-        self.bootstrap
-            .salted(&format!("relative {build}\u{0}{workload}\u{0}{mode}"))
-            .ratio_of_medians(&new.wall_values(), &base.wall_values())
-    }
-
-    /// Cells the run asked for: builds × workloads × modes × thread counts.
-    /// Workloads are counted as described by the runner when it could
-    /// (a folder given on the command line expands to many).
-    pub fn planned_cells(&self) -> usize {
-        let c = &self.results.config;
-        let builds = c.builds.len().max(self.results.builds.len());
-        let workloads = if self.results.workloads.is_empty() {
-            c.workloads.len()
-        } else {
-            self.results.workloads.len()
-        };
-        builds * workloads * c.modes.len().max(1) * c.threads.len().max(1)
-    }
-
-    pub fn measured_cells(&self) -> usize {
-        self.summary
-            .cells
-            .iter()
-            .filter(|c| c.has_measurements())
-            .count()
-    }
-
-    pub fn scaling_name(&self, workload: &str) -> &'static str {
-        match self.results.scaling_of(workload) {
-            crate::results::Scaling::Weak => "weak",
-            crate::results::Scaling::Strong => "strong",
-        }
-    }
-}
-
-/// Number of CPUs in a cpuset such as "0-3,8"; None if it does not parse.
-pub(crate) fn cpuset_size(cpuset: &str) -> Option<u32> {
-    let mut total = 0u32;
-    for part in cpuset.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        total += match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-                b.checked_sub(a)? + 1
-            }
-            None => {
-                part.parse::<u32>().ok()?;
-                1
-            }
-        };
-    }
-    (total > 0).then_some(total)
-}
-
-/// "1.23 s", "45.6 ms", "789 µs": three significant digits.
-pub(crate) fn fmt_seconds(seconds: f64) -> String {
-    let (value, unit) = if seconds.abs() >= 1.0 || seconds == 0.0 {
-        (seconds, "s")
-    } else if seconds.abs() >= 1e-3 {
-        (seconds * 1e3, "ms")
-    } else if seconds.abs() >= 1e-6 {
-        (seconds * 1e6, "µs")
-    } else {
-        (seconds * 1e9, "ns")
-    };
-    format!("{} {unit}", sig3(value))
-}
-
-fn sig3(value: f64) -> String {
-    let magnitude = value.abs();
-    if magnitude >= 100.0 {
-        format!("{value:.0}")
-    } else if magnitude >= 10.0 {
-        format!("{value:.1}")
-    } else {
-        format!("{value:.2}")
-    }
-}
-
-/// "1.95×".
-pub(crate) fn fmt_times(x: f64) -> String {
-    if x.abs() >= 10.0 {
-        format!("{x:.1}×")
-    } else {
-        format!("{x:.2}×")
-    }
-}
-
-/// A ratio as a signed change: 1.35 → "+35 %", 0.88 → "-12 %".
-pub(crate) fn fmt_change(ratio: f64) -> String {
-    let pct = (ratio - 1.0) * 100.0;
-    if pct.abs() >= 9.95 {
-        format!("{pct:+.0} %")
-    } else {
-        format!("{pct:+.1} %")
-    }
-}
-
-/// "1.95× [1.90–2.01]".
-pub(crate) fn fmt_times_ci(e: Estimate) -> String {
-    format!("{} [{:.2}–{:.2}]", fmt_times(e.value), e.low, e.high)
-}
-
-/// "workers", or "threads"/"processes"/"subinterpreters" for a mode.
-pub(crate) fn workers_word(mode: Mode, n: u32) -> &'static str {
-    match (mode, n == 1) {
-        (Mode::Threads, true) => "thread",
-        (Mode::Threads, false) => "threads",
-        (Mode::Processes, true) => "process",
-        (Mode::Processes, false) => "processes",
-        (Mode::Subinterpreters, true) => "subinterpreter",
-        (Mode::Subinterpreters, false) => "subinterpreters",
-    }
-}
-
-/// A string on one line, for tables and headings: control characters
-/// (newlines, escape sequences) become spaces or U+FFFD.
-pub(crate) fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' | '\r' | '\t' => ' ',
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
-}
-
-/// Shortens to `max` characters with an ellipsis.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
-
-/// The last `lines` lines of a text.
-pub(crate) fn tail_lines(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }

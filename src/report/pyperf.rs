@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Analysis, one_line};
+use super::text::one_line;
+use crate::analysis::{Analysis, summary::effective_parallelism};
 use crate::results::{CellKey, SampleRecord, SampleStatus};
 
 /// A pyperf `BenchmarkSuite` file.
@@ -171,7 +172,7 @@ fn benchmarks(
                 if let Some(cpu) = r.sample.cpu_ns {
                     metadata.insert("gilbench_cpu_s".into(), Value::from(cpu as f64 / 1e9));
                 }
-                if let Some(p) = crate::stats::effective_parallelism(&r.sample) {
+                if let Some(p) = effective_parallelism(&r.sample) {
                     metadata.insert("gilbench_effective_parallelism".into(), Value::from(p));
                 }
                 metadata.insert("gilbench_seq".into(), Value::from(r.seq));

@@ -12,7 +12,6 @@ mod host;
 pub mod plan;
 mod session;
 mod setup;
-pub mod summary;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::PathBuf;
@@ -179,7 +178,7 @@ fn write_results_and_report(
     let json = serde_json::to_vec_pretty(results)?;
     results::write_atomically(&dir.join(results::RESULTS_FILE), &json)?;
     if verbosity > Verbosity::Quiet {
-        print!("{}", summary::render(results));
+        print!("{}", crate::report::terminal::summary(results));
     }
     eprintln!("results: {}", dir.join(results::RESULTS_FILE).display());
     // The results are safe on disk; a report that fails to render is redone

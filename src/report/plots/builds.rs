@@ -7,10 +7,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    AXIS_DESC, Area, FONT, KeyAxis, TICKS, TITLE, build_colour, estimated_width, label, svg,
-    swatch_legend, text_style, tick_formatter,
+    AXIS_DESC, Area, FONT, KeyAxis, TICKS, TITLE, build_colour, estimated_width, label, row_name,
+    svg, swatch_legend, text_style, tick_formatter,
 };
-use crate::report::Analysis;
+use crate::analysis::Analysis;
 use crate::stats::Estimate;
 
 /// The chart, or None when there is no second build to compare.
@@ -108,13 +108,7 @@ impl Chart<'_> {
             ))
             .axis_desc_style((FONT, AXIS_DESC))
             .label_style((FONT, TICKS))
-            .y_label_formatter(&|y| {
-                let index = (n as f64 - y - 0.5).round();
-                names
-                    .get(index.max(0.0) as usize)
-                    .cloned()
-                    .unwrap_or_default()
-            })
+            .y_label_formatter(&|y| row_name(&names, *y))
             .x_label_formatter(&|x| format!("{}%", x_format(x)))
             .disable_y_mesh()
             .light_line_style(RGBColor(235, 235, 235))

@@ -8,11 +8,12 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    Area, FONT, KeyAxis, LEGEND, TICKS, TITLE, estimated_width, label, svg, swatch_legend,
-    text_style,
+    Area, FONT, KeyAxis, LEGEND, TICKS, TITLE, estimated_width, label, row_name, svg,
+    swatch_legend, text_style,
 };
+use crate::analysis::Analysis;
 use crate::report::findings::top_speedup;
-use crate::report::{Analysis, fmt_times};
+use crate::report::text::fmt_times;
 use crate::results::Mode;
 
 const NEUTRAL: RGBColor = RGBColor(242, 242, 242);
@@ -122,13 +123,7 @@ impl Heatmap<'_> {
                     .cloned()
                     .unwrap_or_default()
             })
-            .y_label_formatter(&|y| {
-                let index = (n_rows as f64 - y - 0.5).round();
-                names
-                    .get(index.max(0.0) as usize)
-                    .cloned()
-                    .unwrap_or_default()
-            })
+            .y_label_formatter(&|y| row_name(&names, *y))
             .draw()?;
         for (i, (_, cells)) in self.rows.iter().enumerate() {
             let top = n_rows as f64 - i as f64;

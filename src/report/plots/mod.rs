@@ -18,9 +18,9 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Analysis, one_line, truncate, workers_word};
+use super::text::{one_line, truncate, workers_word};
+use crate::analysis::{Analysis, CellSummary};
 use crate::results::Mode;
-use crate::stats::CellSummary;
 
 pub(crate) type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
 
@@ -96,6 +96,16 @@ fn escape_attr(text: &str) -> String {
 }
 
 /// A name for a chart label: one line, not too long.
+/// The name of the row at height `y` in a chart whose rows are drawn top
+/// down, one unit high, the first at the top.
+pub(crate) fn row_name(names: &[String], y: f64) -> String {
+    let index = (names.len() as f64 - y - 0.5).round();
+    names
+        .get(index.max(0.0) as usize)
+        .cloned()
+        .unwrap_or_default()
+}
+
 pub(crate) fn label(text: &str, max: usize) -> String {
     truncate(&one_line(text), max)
 }

@@ -1,0 +1,387 @@
+//! Comparing measurements: two runs ([`compare`]) or two builds of one run
+//! ([`compare_builds`]). Cells are matched by build, workload, mode and
+//! workers (measured samples only: not warmups, status ok).
+//!
+//! Per cell: the ratio new/base of the median wall times with a bootstrap
+//! 95 % interval (reported as the uncertainty of the ratio), and a
+//! two-sided Mann-Whitney U test. A change is *significant* when the rank
+//! test says so (p < alpha, 0.05) and the change is at least `min_effect`
+//! (5 % by default): two runs of the same thing on one machine drift apart
+//! between runs — by up to 5 % on a shared 2-core VM — which no test within
+//! a run can see. The
+//! rank test decides rather than the interval because a percentile
+//! bootstrap of a median from a dozen samples is coarse: a 20 % slowdown
+//! with p = 0.002 can still have an interval that touches 1. Otherwise the
+//! cell is "not significant": the data do not support a difference, which
+//! is not the same as no difference.
+//!
+//! The tables (terminal and Markdown) are in `report::compare`.
+
+use std::collections::BTreeMap;
+
+use super::summary::RunSummary;
+use crate::results::{CellKey, Mode, RunResults};
+use crate::stats::{Bootstrap, Distribution, Estimate, geometric_mean, mann_whitney_u};
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompareOptions {
+    pub bootstrap: Bootstrap,
+    /// Significance level of the rank test.
+    pub alpha: f64,
+    /// Smallest relative change called significant (run-to-run noise floor).
+    pub min_effect: f64,
+}
+
+impl Default for CompareOptions {
+    fn default() -> CompareOptions {
+        CompareOptions {
+            bootstrap: Bootstrap::default(),
+            alpha: 0.05,
+            min_effect: 0.05,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Faster,
+    Slower,
+    NotSignificant,
+}
+
+/// One matched cell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellComparison {
+    pub base_build: String,
+    pub new_build: String,
+    pub workload: String,
+    pub mode: Mode,
+    pub threads: u32,
+    pub base: Distribution,
+    pub new: Distribution,
+    /// median(new) / median(base): above 1 is slower.
+    pub ratio: Estimate,
+    pub p_value: f64,
+    pub change: Change,
+}
+
+impl CellComparison {
+    pub fn significant(&self) -> bool {
+        self.change != Change::NotSignificant
+    }
+}
+
+/// The geometric mean of a build's ratios over its matched cells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildGeomean {
+    pub base_build: String,
+    pub new_build: String,
+    pub ratio: f64,
+    pub cells: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// What the base and new sides are: run ids, or build names.
+    pub base_label: String,
+    pub new_label: String,
+    pub cells: Vec<CellComparison>,
+    pub geomeans: Vec<BuildGeomean>,
+    /// Cells with measurements on one side only.
+    pub only_in_base: Vec<CellKey>,
+    pub only_in_new: Vec<CellKey>,
+    pub options: CompareOptions,
+}
+
+/// Compares two runs, cell by cell (same build name, workload, mode, workers).
+pub fn compare(base: &RunResults, new: &RunResults, opts: &CompareOptions) -> Comparison {
+    let same_cell = |key: &CellKey| Some(key.clone());
+    let mut comparison = matched(
+        label(base),
+        label(new),
+        &side(&RunSummary::with(base, &opts.bootstrap), same_cell),
+        &side(&RunSummary::with(new, &opts.bootstrap), same_cell),
+        opts,
+    );
+    comparison.sort_like(new);
+    comparison
+}
+
+fn label(r: &RunResults) -> String {
+    format!("run {}", r.run_id)
+}
+
+/// Compares two builds of one run (same workload, mode, workers).
+/// Fails if either build is not in the run.
+pub fn compare_builds(
+    results: &RunResults,
+    base_build: &str,
+    new_build: &str,
+    opts: &CompareOptions,
+) -> anyhow::Result<Comparison> {
+    let known: Vec<&str> = results
+        .builds
+        .iter()
+        .map(|b| b.name.as_str())
+        .chain(results.samples.iter().map(|s| s.build.as_str()))
+        .collect();
+    for build in [base_build, new_build] {
+        if !known.contains(&build) {
+            let mut names = known.clone();
+            names.sort_unstable();
+            names.dedup();
+            return Err(crate::error::invalid_input(format!(
+                "the run has no build `{build}` (builds: {})",
+                names.join(", ")
+            )));
+        }
+    }
+    let summary = RunSummary::with(results, &opts.bootstrap);
+    let of_build = |build: &str| {
+        side(&summary, |key: &CellKey| {
+            (key.build == build).then(|| (key.workload.clone(), key.mode, key.threads))
+        })
+    };
+    let mut comparison = matched(
+        base_build.to_string(),
+        new_build.to_string(),
+        &of_build(base_build),
+        &of_build(new_build),
+        opts,
+    );
+    comparison.sort_like(results);
+    Ok(comparison)
+}
+
+/// One side's measured cells, by what matches them with the other side's,
+/// with their wall times.
+type Side<K> = BTreeMap<K, (CellKey, Vec<f64>)>;
+
+/// The measured cells of `summary` that `matching` gives a key to.
+fn side<K: Ord>(summary: &RunSummary, matching: impl Fn(&CellKey) -> Option<K>) -> Side<K> {
+    summary
+        .cells
+        .iter()
+        .filter(|c| c.has_measurements())
+        .filter_map(|c| Some((matching(&c.key)?, (c.key.clone(), c.wall_values()))))
+        .collect()
+}
+
+/// Compares the cells both sides have; the others are listed as measured
+/// on one side only.
+fn matched<K: Ord>(
+    base_label: String,
+    new_label: String,
+    base: &Side<K>,
+    new: &Side<K>,
+    opts: &CompareOptions,
+) -> Comparison {
+    let only_in = |one: &Side<K>, other: &Side<K>| -> Vec<CellKey> {
+        one.iter()
+            .filter(|(k, _)| !other.contains_key(*k))
+            .map(|(_, (key, _))| key.clone())
+            .collect()
+    };
+    let mut cells = Vec::new();
+    for (k, (base_key, base_values)) in base {
+        let Some((new_key, new_values)) = new.get(k) else {
+            continue;
+        };
+        if let Some(cell) = compare_cell(base_key, new_key, base_values, new_values, opts) {
+            cells.push(cell);
+        }
+    }
+    let mut groups: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for c in &cells {
+        groups
+            .entry((c.base_build.clone(), c.new_build.clone()))
+            .or_default()
+            .push(c.ratio.value);
+    }
+    let geomeans = groups
+        .into_iter()
+        .filter_map(|((base_build, new_build), ratios)| {
+            Some(BuildGeomean {
+                ratio: geometric_mean(&ratios)?,
+                cells: ratios.len(),
+                base_build,
+                new_build,
+            })
+        })
+        .collect();
+    Comparison {
+        base_label,
+        new_label,
+        cells,
+        geomeans,
+        only_in_base: only_in(base, new),
+        only_in_new: only_in(new, base),
+        options: *opts,
+    }
+}
+
+impl Comparison {
+    /// Orders cells and geometric means as the run lists its builds and
+    /// workloads (names it does not list go last, by name).
+    fn sort_like(&mut self, run: &RunResults) {
+        let build_rank = |name: &str| {
+            run.builds
+                .iter()
+                .position(|b| b.name == name)
+                .unwrap_or(usize::MAX)
+        };
+        let workload_rank = |name: &str| {
+            run.workloads
+                .iter()
+                .position(|w| w.name == name)
+                .unwrap_or(usize::MAX)
+        };
+        self.cells.sort_by_cached_key(|c| {
+            (
+                build_rank(&c.new_build),
+                c.new_build.clone(),
+                workload_rank(&c.workload),
+                c.workload.clone(),
+                c.mode,
+                c.threads,
+            )
+        });
+        self.geomeans
+            .sort_by_cached_key(|g| (build_rank(&g.new_build), g.new_build.clone()));
+    }
+
+    /// Cells significantly slower by more than `fail_above` (0.05: the new
+    /// median is more than 5 % above the base median, and the change is
+    /// significant).
+    pub fn regressions(&self, fail_above: f64) -> Vec<&CellComparison> {
+        self.cells
+            .iter()
+            .filter(|c| c.change == Change::Slower && c.ratio.value > 1.0 + fail_above)
+            .collect()
+    }
+
+    /// Cells significantly faster.
+    pub fn improvements(&self) -> Vec<&CellComparison> {
+        self.cells
+            .iter()
+            .filter(|c| c.change == Change::Faster)
+            .collect()
+    }
+}
+
+/// One matched cell: the ratio of medians with its interval, and the rank
+/// test. None if either side has no usable median.
+fn compare_cell(
+    base_key: &CellKey,
+    new_key: &CellKey,
+    base_values: &[f64],
+    new_values: &[f64],
+    opts: &CompareOptions,
+) -> Option<CellComparison> {
+    let (base, new) = (
+        Distribution::of(base_values)?,
+        Distribution::of(new_values)?,
+    );
+    let salt = format!(
+        "compare {}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        base_key.build, new_key.build, new_key.workload, new_key.mode, new_key.threads
+    );
+    let ratio = opts
+        .bootstrap
+        .salted(&salt)
+        .ratio_of_medians(new_values, base_values)?;
+    let p_value = mann_whitney_u(new_values, base_values).map_or(1.0, |t| t.p_value);
+    let large_enough = (ratio.value - 1.0).abs() >= opts.min_effect;
+    let change = match (p_value < opts.alpha && large_enough, ratio.value > 1.0) {
+        (false, _) => Change::NotSignificant,
+        (true, true) => Change::Slower,
+        (true, false) => Change::Faster,
+    };
+    Some(CellComparison {
+        base_build: base_key.build.clone(),
+        new_build: new_key.build.clone(),
+        workload: new_key.workload.clone(),
+        mode: new_key.mode,
+        threads: new_key.threads,
+        base,
+        new,
+        ratio,
+        p_value,
+        change,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::{fixture, scaled};
+
+    #[test]
+    fn identical_runs_have_no_significant_cell() {
+        let run = fixture();
+        let c = compare(&run, &run, &CompareOptions::default());
+        assert!(!c.cells.is_empty());
+        assert!(c.cells.iter().all(|c| !c.significant()), "{c:?}");
+        assert!(c.regressions(0.0).is_empty());
+        assert!(c.only_in_base.is_empty() && c.only_in_new.is_empty());
+        for g in &c.geomeans {
+            assert!((g.ratio - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn a_twenty_percent_slowdown_is_flagged() {
+        let run = fixture();
+        let slower = scaled(&run, "3.13t", 1.2);
+        let c = compare(&run, &slower, &CompareOptions::default());
+        let regressions = c.regressions(0.05);
+        assert!(!regressions.is_empty());
+        for r in &regressions {
+            assert_eq!(r.new_build, "3.13t");
+            assert!((r.ratio.value - 1.2).abs() < 0.01, "{r:?}");
+            assert!(r.p_value < 0.05);
+            assert_eq!(r.change, Change::Slower);
+        }
+        // Every 3.13t cell with measurements on both sides is flagged.
+        let t_cells = c.cells.iter().filter(|c| c.new_build == "3.13t").count();
+        assert_eq!(regressions.len(), t_cells);
+        assert!(c.regressions(0.25).is_empty(), "above the threshold only");
+        assert!(
+            c.cells
+                .iter()
+                .filter(|c| c.new_build != "3.13t")
+                .all(|c| !c.significant())
+        );
+        let g = c.geomeans.iter().find(|g| g.new_build == "3.13t").unwrap();
+        assert!((g.ratio - 1.2).abs() < 0.01, "{g:?}");
+        let other = c.geomeans.iter().find(|g| g.new_build == "3.13").unwrap();
+        assert!((other.ratio - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn builds_of_one_run_and_unmatched_cells() {
+        let run = fixture();
+        let c = compare_builds(&run, "3.13", "3.13t", &CompareOptions::default()).unwrap();
+        // 3.13t is slower at 1 thread and faster at 2 threads on countdown.
+        let at = |threads| {
+            c.cells
+                .iter()
+                .find(|x| x.workload == "countdown" && x.threads == threads)
+                .unwrap()
+        };
+        assert_eq!(at(1).change, Change::Slower);
+        assert_eq!(at(2).change, Change::Faster);
+        assert_eq!(c.geomeans.len(), 1);
+        // The failed 3.13t cell has no measurements: only the base has it.
+        assert_eq!(c.only_in_base.len(), 1, "{:?}", c.only_in_base);
+        assert_eq!(c.only_in_base[0].build, "3.13");
+        assert!(compare_builds(&run, "3.13", "nope", &CompareOptions::default()).is_err());
+
+        let mut fewer = run.clone();
+        fewer.samples.retain(|s| s.threads != 4);
+        let c = compare(&run, &fewer, &CompareOptions::default());
+        assert!(!c.only_in_base.is_empty());
+        assert!(c.only_in_base.iter().all(|k| k.threads == 4));
+        assert!(c.only_in_new.is_empty());
+    }
+}

@@ -1,0 +1,20 @@
+//! Between the statistics and the reports: what a run's samples mean.
+//!
+//! - `summary`: one [`CellSummary`] per build × workload × mode × threads
+//!   (measurements, failures, median with its interval, speedup), gathered
+//!   in a [`RunSummary`].
+//! - `view`: the [`Analysis`] every renderer reads: the summary plus the
+//!   orders in which builds, workloads, modes and thread counts are shown,
+//!   the baseline build and the cores available.
+//! - `compare`: two runs, or two builds of one run, cell by cell.
+//!
+//! Built on `stats` (pure numerics); `report` renders what is here.
+
+pub mod compare;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod summary;
+mod view;
+
+pub use summary::{CellSummary, Counts, Failure, Measurement, RunSummary, summarize};
+pub use view::{Analysis, VARIANT_LABEL, cpuset_size};

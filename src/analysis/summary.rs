@@ -1,0 +1,335 @@
+//! The per-cell summary of a run: one [`CellSummary`] per build × workload ×
+//! mode × threads, with its measurements, failures, distribution, median
+//! interval and speedup against one worker. Every report and comparison
+//! reads these instead of the raw samples.
+
+use std::collections::BTreeMap;
+
+use crate::results::{
+    CellKey, FailureKind, Mode, RunResults, Sample, SampleRecord, SampleStatus, Scaling,
+};
+use crate::stats::{Bootstrap, Distribution, Estimate, scaling, tukey_outliers};
+
+/// Sum of the workers' CPU time over the wall time: how many workers were
+/// on a CPU at once, on average. None without per-worker CPU times.
+pub fn effective_parallelism(sample: &Sample) -> Option<f64> {
+    let wall = sample.wall_ns.filter(|w| *w > 0)?;
+    let cpu: u64 = sample.worker_cpu_ns.as_ref()?.iter().sum();
+    Some(cpu as f64 / wall as f64)
+}
+
+/// A failed sample, as the reports show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub repeat: u32,
+    pub warmup: bool,
+    pub seq: u64,
+    /// None when the runner gave no kind.
+    pub kind: Option<FailureKind>,
+    pub message: String,
+    pub exit_code: Option<i64>,
+    pub stderr_tail: Option<String>,
+}
+
+impl Failure {
+    /// The failure kind's name (workloads/README.md), or "failed".
+    pub fn kind_name(&self) -> &'static str {
+        self.kind.map_or("failed", FailureKind::as_str)
+    }
+}
+
+/// One measured sample of a cell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Measurement {
+    pub repeat: u32,
+    pub seq: u64,
+    pub wall_s: f64,
+    pub cpu_s: Option<f64>,
+    pub effective_parallelism: Option<f64>,
+    pub max_rss_kb: Option<u64>,
+    /// Outside Tukey's fences among the cell's wall times (kept all the same).
+    pub outlier: bool,
+}
+
+/// How many samples of each sort a cell has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Every sample, warmups and failures included.
+    pub samples: usize,
+    pub warmups: usize,
+    /// Status ok, not a warmup, with a wall time.
+    pub measured: usize,
+    pub failed: usize,
+    pub unsupported: usize,
+}
+
+/// One cell of the matrix (build × workload × mode × threads), summarised.
+/// Statistics cover the measured samples only: not warmups, status ok.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CellSummary {
+    pub key: CellKey,
+    pub scaling: Scaling,
+    pub counts: Counts,
+    /// In the order they were taken.
+    pub measurements: Vec<Measurement>,
+    /// Of the wall times in seconds.
+    pub wall: Option<Distribution>,
+    /// The median wall time with its bootstrap interval.
+    pub median: Option<Estimate>,
+    pub cpu: Option<Distribution>,
+    /// Of the per-sample effective parallelism; `median` is the headline value.
+    pub parallelism: Option<Distribution>,
+    /// Against the same build, workload and mode at one thread.
+    pub speedup: Option<Estimate>,
+    pub efficiency: Option<Estimate>,
+    /// Failed samples, warmups included.
+    pub failures: Vec<Failure>,
+    /// Why the mode is unsupported, if a sample said so.
+    pub unsupported: Option<String>,
+    /// True if any measured sample ran with the GIL on; None if none said.
+    pub gil_enabled: Option<bool>,
+}
+
+impl CellSummary {
+    pub fn wall_values(&self) -> Vec<f64> {
+        self.measurements.iter().map(|m| m.wall_s).collect()
+    }
+
+    pub fn outliers(&self) -> impl Iterator<Item = &Measurement> {
+        self.measurements.iter().filter(|m| m.outlier)
+    }
+
+    pub fn has_measurements(&self) -> bool {
+        !self.measurements.is_empty()
+    }
+
+    /// The kinds of the cell's failures, by name, each once, sorted.
+    pub fn failure_kinds(&self) -> Vec<&'static str> {
+        let mut kinds: Vec<&'static str> = self.failures.iter().map(Failure::kind_name).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        kinds
+    }
+}
+
+/// Every cell of a run that has at least one sample, in key order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    pub cells: Vec<CellSummary>,
+}
+
+impl RunSummary {
+    /// Summarises with the default bootstrap (2000 resamples, 95 %).
+    pub fn of(results: &RunResults) -> RunSummary {
+        RunSummary::with(results, &Bootstrap::default())
+    }
+
+    pub fn with(results: &RunResults, bootstrap: &Bootstrap) -> RunSummary {
+        let mut grouped: BTreeMap<CellKey, Vec<&SampleRecord>> = BTreeMap::new();
+        for record in &results.samples {
+            grouped.entry(record.cell()).or_default().push(record);
+        }
+        let groups: Vec<(CellKey, Vec<&SampleRecord>)> = grouped.into_iter().collect();
+        let mut cells: Vec<CellSummary> = parallel_map(&groups, |(key, records)| {
+            let mut records = records.clone();
+            records.sort_by_key(|r| r.seq);
+            let scaling = results.scaling_of(&key.workload);
+            summarise_cell(key.clone(), scaling, &records, bootstrap)
+        });
+        // Speedup against the one-thread cell of the same build, workload, mode.
+        let baselines: BTreeMap<CellKey, Vec<f64>> = cells
+            .iter()
+            .filter(|c| c.key.threads == 1 && c.has_measurements())
+            .map(|c| (c.key.clone(), c.wall_values()))
+            .collect();
+        let speedups = parallel_map(&cells, |cell| {
+            let one = CellKey {
+                threads: 1,
+                ..cell.key.clone()
+            };
+            let t1 = baselines.get(&one)?;
+            let salted = bootstrap.salted(&format!("speedup {}", cell_salt(&cell.key)));
+            scaling(
+                cell.scaling,
+                cell.key.threads,
+                t1,
+                &cell.wall_values(),
+                &salted,
+            )
+        });
+        for (cell, estimate) in cells.iter_mut().zip(speedups) {
+            if let Some(s) = estimate {
+                cell.speedup = Some(s.speedup);
+                cell.efficiency = Some(s.efficiency);
+            }
+        }
+        RunSummary { cells }
+    }
+
+    pub fn get(&self, key: &CellKey) -> Option<&CellSummary> {
+        self.cells
+            .binary_search_by(|c| c.key.cmp(key))
+            .ok()
+            .map(|i| &self.cells[i])
+    }
+
+    pub fn cell(
+        &self,
+        build: &str,
+        workload: &str,
+        mode: Mode,
+        threads: u32,
+    ) -> Option<&CellSummary> {
+        self.get(&CellKey {
+            build: build.to_string(),
+            workload: workload.to_string(),
+            mode,
+            threads,
+        })
+    }
+
+    /// Cells with at least one failed sample.
+    pub fn failed_cells(&self) -> impl Iterator<Item = &CellSummary> {
+        self.cells.iter().filter(|c| !c.failures.is_empty())
+    }
+}
+
+/// `items.iter().map(f)`, spread over the machine's cores: bootstrapping
+/// every cell of a large run is the slow part of a report.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a summary thread panicked"))
+            .collect()
+    })
+}
+
+/// Shorthand for [`RunSummary::of`].
+pub fn summarize(results: &RunResults) -> RunSummary {
+    RunSummary::of(results)
+}
+
+fn cell_salt(key: &CellKey) -> String {
+    format!(
+        "{}\u{0}{}\u{0}{}\u{0}{}",
+        key.build, key.workload, key.mode, key.threads
+    )
+}
+
+fn summarise_cell(
+    key: CellKey,
+    scaling: Scaling,
+    records: &[&SampleRecord],
+    bootstrap: &Bootstrap,
+) -> CellSummary {
+    let mut counts = Counts::default();
+    let mut measurements = Vec::new();
+    let mut failures = Vec::new();
+    let mut unsupported = None;
+    let mut gil_enabled = None;
+    for record in records {
+        let sample = &record.sample;
+        counts.samples += 1;
+        if sample.warmup {
+            counts.warmups += 1;
+        }
+        match sample.status {
+            SampleStatus::Ok => {
+                if let (false, Some(wall_s)) = (sample.warmup, sample.wall_s()) {
+                    counts.measured += 1;
+                    if let Some(on) = sample.gil_enabled {
+                        gil_enabled = Some(gil_enabled.unwrap_or(false) || on);
+                    }
+                    measurements.push(Measurement {
+                        repeat: record.repeat,
+                        seq: record.seq,
+                        wall_s,
+                        cpu_s: sample.cpu_ns.map(|ns| ns as f64 / 1e9),
+                        effective_parallelism: effective_parallelism(sample),
+                        max_rss_kb: sample.max_rss_kb,
+                        outlier: false,
+                    });
+                }
+            }
+            SampleStatus::Failed => {
+                counts.failed += 1;
+                failures.push(Failure {
+                    repeat: record.repeat,
+                    warmup: sample.warmup,
+                    seq: record.seq,
+                    kind: sample.kind,
+                    message: sample.message.clone().unwrap_or_default(),
+                    exit_code: sample.exit_code,
+                    stderr_tail: sample.stderr_tail.clone().filter(|s| !s.trim().is_empty()),
+                });
+            }
+            SampleStatus::Unsupported => {
+                counts.unsupported += 1;
+                unsupported.get_or_insert_with(|| {
+                    sample
+                        .message
+                        .clone()
+                        .unwrap_or_else(|| "mode not supported".into())
+                });
+            }
+        }
+    }
+    let walls: Vec<f64> = measurements.iter().map(|m| m.wall_s).collect();
+    for (m, flagged) in measurements.iter_mut().zip(tukey_outliers(&walls)) {
+        m.outlier = flagged;
+    }
+    let cpus: Vec<f64> = measurements.iter().filter_map(|m| m.cpu_s).collect();
+    let parallelism: Vec<f64> = measurements
+        .iter()
+        .filter_map(|m| m.effective_parallelism)
+        .collect();
+    let salted = bootstrap.salted(&format!("median {}", cell_salt(&key)));
+    CellSummary {
+        median: salted.median(&walls),
+        wall: Distribution::of(&walls),
+        cpu: Distribution::of(&cpus),
+        parallelism: Distribution::of(&parallelism),
+        key,
+        scaling,
+        counts,
+        measurements,
+        speedup: None,
+        efficiency: None,
+        failures,
+        unsupported,
+        gil_enabled,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::fixture;
+
+    #[test]
+    fn cells_are_summarised_once_with_speedups_and_failures() {
+        let summary = RunSummary::of(&fixture());
+        // 3 builds × 2 workloads × 3 thread counts, each with samples.
+        assert_eq!(summary.cells.len(), 18);
+        let free = summary
+            .cell("3.13t", "countdown", Mode::Threads, 2)
+            .unwrap();
+        assert_eq!(free.counts.measured, 5);
+        assert_eq!(free.counts.warmups, 1);
+        let speedup = free.speedup.unwrap();
+        assert!((speedup.value - 1.96).abs() < 0.01, "{speedup:?}");
+        assert!(speedup.low <= speedup.value && speedup.value <= speedup.high);
+        let failed: Vec<&CellSummary> = summary.failed_cells().collect();
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].key.threads, 4);
+        assert_eq!(failed[0].failure_kinds(), ["exception"]);
+        assert!(!failed[0].has_measurements() && failed[0].speedup.is_none());
+    }
+}

@@ -1,0 +1,228 @@
+//! [`Analysis`]: what every renderer reads. The results, their cell
+//! summaries, and the orders in which builds, workloads, modes and thread
+//! counts are shown.
+
+use std::collections::BTreeSet;
+
+use super::summary::{CellSummary, RunSummary};
+use crate::results::{BuildRecord, Mode, RunResults, Scaling};
+use crate::stats::{Bootstrap, Estimate};
+
+/// The label on a build's image that marks the default (GIL) build.
+pub const VARIANT_LABEL: &str = "org.gilbench.variant";
+
+/// What every exporter reads: the results, their cell summaries, and the
+/// orders in which builds, workloads, modes and thread counts are shown.
+pub struct Analysis<'a> {
+    pub results: &'a RunResults,
+    pub summary: RunSummary,
+    /// In the order of the run's builds, then any other build with samples.
+    pub builds: Vec<String>,
+    /// The build others are compared with at one thread.
+    pub baseline: Option<String>,
+    pub workloads: Vec<String>,
+    pub modes: Vec<Mode>,
+    pub threads: Vec<u32>,
+    /// CPUs the containers could use, if known.
+    pub cores: Option<u32>,
+    bootstrap: Bootstrap,
+}
+
+impl<'a> Analysis<'a> {
+    pub fn new(results: &'a RunResults) -> Analysis<'a> {
+        let bootstrap = Bootstrap::default();
+        let summary = RunSummary::with(results, &bootstrap);
+        let mut builds = first_seen(
+            results
+                .builds
+                .iter()
+                .map(|b| &b.name)
+                .chain(&results.config.builds)
+                .chain(results.samples.iter().map(|s| &s.build)),
+        );
+        // Builds named in the config but never resolved nor sampled are noise.
+        builds.retain(|name| {
+            results.builds.iter().any(|b| &b.name == name)
+                || results.samples.iter().any(|s| &s.build == name)
+        });
+        let baseline = results
+            .builds
+            .iter()
+            .find(|b| b.image_labels.get(VARIANT_LABEL).map(String::as_str) == Some("default"))
+            .map(|b| b.name.clone())
+            .or_else(|| builds.first().cloned());
+        let workloads = first_seen(
+            results
+                .workloads
+                .iter()
+                .filter(|w| w.error.is_none())
+                .map(|w| &w.name)
+                .chain(results.samples.iter().map(|s| &s.workload)),
+        );
+        let modes: BTreeSet<Mode> = results
+            .config
+            .modes
+            .iter()
+            .copied()
+            .chain(results.samples.iter().map(|s| s.sample.mode))
+            .collect();
+        let threads: BTreeSet<u32> = results
+            .config
+            .threads
+            .iter()
+            .copied()
+            .chain(results.samples.iter().map(|s| s.threads))
+            .collect();
+        let cores = results
+            .config
+            .cpus
+            .as_deref()
+            .and_then(cpuset_size)
+            .or_else(|| {
+                results
+                    .environment
+                    .engine_cpus
+                    .and_then(|n| u32::try_from(n).ok())
+            })
+            .or_else(|| u32::try_from(results.environment.host_cpus).ok())
+            .filter(|n| *n > 0);
+        Analysis {
+            results,
+            summary,
+            builds,
+            baseline,
+            workloads,
+            modes: modes.into_iter().collect(),
+            threads: threads.into_iter().collect(),
+            cores,
+            bootstrap,
+        }
+    }
+
+    pub fn cell(
+        &self,
+        build: &str,
+        workload: &str,
+        mode: Mode,
+        threads: u32,
+    ) -> Option<&CellSummary> {
+        self.summary.cell(build, workload, mode, threads)
+    }
+
+    pub fn build_record(&self, name: &str) -> Option<&'a BuildRecord> {
+        self.results.builds.iter().find(|b| b.name == name)
+    }
+
+    /// Index of the build in the shown order: its colour.
+    pub fn build_index(&self, name: &str) -> usize {
+        self.builds.iter().position(|b| b == name).unwrap_or(0)
+    }
+
+    /// The modes a workload has any sample in.
+    pub fn modes_of(&self, workload: &str) -> Vec<Mode> {
+        self.modes
+            .iter()
+            .copied()
+            .filter(|m| {
+                self.summary
+                    .cells
+                    .iter()
+                    .any(|c| c.key.workload == workload && c.key.mode == *m)
+            })
+            .collect()
+    }
+
+    /// The cells of one workload and mode, for one build, by thread count.
+    pub fn series(&self, build: &str, workload: &str, mode: Mode) -> Vec<&CellSummary> {
+        self.threads
+            .iter()
+            .filter_map(|t| self.cell(build, workload, mode, *t))
+            .collect()
+    }
+
+    /// Time of `build` at one thread relative to the baseline build:
+    /// the ratio of medians with a bootstrap interval.
+    pub fn relative_to_baseline(
+        &self,
+        build: &str,
+        workload: &str,
+        mode: Mode,
+    ) -> Option<Estimate> {
+        let baseline = self.baseline.as_deref()?;
+        let new = self.cell(build, workload, mode, 1)?;
+        let base = self.cell(baseline, workload, mode, 1)?;
+        self.bootstrap
+            .salted(&format!("relative {build}\u{0}{workload}\u{0}{mode}"))
+            .ratio_of_medians(&new.wall_values(), &base.wall_values())
+    }
+
+    /// Cells the run asked for: builds × workloads × modes × thread counts.
+    /// Workloads are counted as described by the runner when it could
+    /// (a folder given on the command line expands to many).
+    pub fn planned_cells(&self) -> usize {
+        let c = &self.results.config;
+        let builds = c.builds.len().max(self.results.builds.len());
+        let workloads = if self.results.workloads.is_empty() {
+            c.workloads.len()
+        } else {
+            self.results.workloads.len()
+        };
+        builds * workloads * c.modes.len().max(1) * c.threads.len().max(1)
+    }
+
+    pub fn measured_cells(&self) -> usize {
+        self.summary
+            .cells
+            .iter()
+            .filter(|c| c.has_measurements())
+            .count()
+    }
+
+    pub fn scaling_name(&self, workload: &str) -> &'static str {
+        match self.results.scaling_of(workload) {
+            Scaling::Weak => "weak",
+            Scaling::Strong => "strong",
+        }
+    }
+}
+
+/// Number of CPUs in a cpuset such as "0-3,8"; None if it does not parse.
+pub fn cpuset_size(cpuset: &str) -> Option<u32> {
+    let mut total = 0u32;
+    for part in cpuset.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        total += match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+                b.checked_sub(a)? + 1
+            }
+            None => {
+                part.parse::<u32>().ok()?;
+                1
+            }
+        };
+    }
+    (total > 0).then_some(total)
+}
+
+/// The names in the order they are first seen, each once.
+fn first_seen<'n>(names: impl Iterator<Item = &'n String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        if !out.contains(name) {
+            out.push(name.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpusets_are_counted() {
+        assert_eq!(cpuset_size("0-3,8"), Some(5));
+        assert_eq!(cpuset_size("0,1"), Some(2));
+        assert_eq!(cpuset_size("x"), None);
+    }
+}

@@ -1,0 +1,206 @@
+//! The tables of `gilbench compare`: plain text for the terminal
+//! ([`table`]) and GitHub-flavoured Markdown ([`markdown`]) of a
+//! [`Comparison`] (computed in `analysis::compare`).
+
+use std::fmt::Write;
+
+use super::markdown::md;
+use super::text::{Align, TextTable, fmt_seconds_digits, one_line};
+use crate::analysis::compare::{CellComparison, Change, Comparison};
+
+/// The columns, and how they align: numbers to the right.
+const COLUMNS: [(&str, Align); 9] = [
+    ("build", Align::Left),
+    ("workload", Align::Left),
+    ("mode", Align::Left),
+    ("workers", Align::Right),
+    ("base median", Align::Right),
+    ("new median", Align::Right),
+    ("new/base [95 % CI]", Align::Right),
+    ("p", Align::Right),
+    ("verdict", Align::Left),
+];
+
+/// A plain-text table with aligned columns, for the terminal. Names are
+/// printed with control characters replaced, so a workload name cannot
+/// send escape sequences to the terminal.
+pub fn table(c: &Comparison) -> String {
+    let mut out = format!("{} → {}\n", one_line(&c.base_label), one_line(&c.new_label));
+    let mut table = COLUMNS
+        .iter()
+        .fold(TextTable::new("  ").rule(), |t, (title, align)| {
+            t.column(*title, *align, 0)
+        });
+    for row in rows(c) {
+        table.row(row);
+    }
+    out.push_str(&table.render());
+    if c.cells.is_empty() {
+        out.push_str("(no cell has measurements on both sides)\n");
+    }
+    for g in geomean_lines(c) {
+        let _ = writeln!(out, "{}", one_line(&g));
+    }
+    unmatched(c, &mut out, &one_line, &one_line);
+    out
+}
+
+/// The same as GitHub-flavoured Markdown, every name escaped.
+pub fn markdown(c: &Comparison) -> String {
+    let mut out = format!("**{}** → **{}**\n\n", md(&c.base_label), md(&c.new_label));
+    let titles: Vec<&str> = COLUMNS.iter().map(|(title, _)| *title).collect();
+    let _ = writeln!(out, "| {} |", titles.join(" | "));
+    let rule: Vec<&str> = COLUMNS
+        .iter()
+        .map(|(_, align)| match align {
+            Align::Left => "---",
+            Align::Right => "---:",
+        })
+        .collect();
+    let _ = writeln!(out, "| {} |", rule.join(" | "));
+    for row in rows(c) {
+        let cells: Vec<String> = row.iter().map(|f| md(f)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    if !c.geomeans.is_empty() {
+        out.push('\n');
+    }
+    for g in geomean_lines(c) {
+        let _ = writeln!(out, "- {}", md(&g));
+    }
+    unmatched(c, &mut out, &md, &|s| format!("- {}", md(s)));
+    out
+}
+
+/// "1.20× slower", "1.15× faster", "not significant".
+pub fn verdict(c: &CellComparison) -> String {
+    match c.change {
+        Change::Slower => format!("{:.2}× slower", c.ratio.value),
+        Change::Faster => format!("{:.2}× faster", 1.0 / c.ratio.value),
+        Change::NotSignificant => "not significant".into(),
+    }
+}
+
+/// One row per matched cell, as plain text.
+fn rows(c: &Comparison) -> Vec<Vec<String>> {
+    let same_builds = c.cells.iter().all(|x| x.base_build == x.new_build);
+    c.cells
+        .iter()
+        .map(|x| {
+            let build = if same_builds {
+                x.new_build.clone()
+            } else {
+                format!("{} → {}", x.base_build, x.new_build)
+            };
+            vec![
+                build,
+                x.workload.clone(),
+                x.mode.to_string(),
+                x.threads.to_string(),
+                fmt_seconds_digits(x.base.median, 4),
+                fmt_seconds_digits(x.new.median, 4),
+                format!(
+                    "{:.3} [{:.3}–{:.3}]",
+                    x.ratio.value, x.ratio.low, x.ratio.high
+                ),
+                format!("{:.3}", x.p_value),
+                verdict(x),
+            ]
+        })
+        .collect()
+}
+
+fn geomean_lines(c: &Comparison) -> Vec<String> {
+    c.geomeans
+        .iter()
+        .map(|g| {
+            let who = if g.base_build == g.new_build {
+                g.new_build.clone()
+            } else {
+                format!("{} vs {}", g.new_build, g.base_build)
+            };
+            format!(
+                "{who}: geometric mean of new/base {:.3} ({}) over {} cell{}",
+                g.ratio,
+                change_words(g.ratio),
+                g.cells,
+                if g.cells == 1 { "" } else { "s" }
+            )
+        })
+        .collect()
+}
+
+/// The cells measured on one side only, under a heading per side; `name`
+/// formats the side's label, `item` each cell's line.
+fn unmatched(
+    c: &Comparison,
+    out: &mut String,
+    name: &dyn Fn(&str) -> String,
+    item: &dyn Fn(&str) -> String,
+) {
+    for (side, keys) in [
+        (&c.base_label, &c.only_in_base),
+        (&c.new_label, &c.only_in_new),
+    ] {
+        if keys.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\nOnly measured in {}:", name(side));
+        for k in keys {
+            let text = format!(
+                "{} × {} · {} · {} workers",
+                k.build, k.workload, k.mode, k.threads
+            );
+            let _ = writeln!(out, "{}", item(&text));
+        }
+    }
+}
+
+fn change_words(ratio: f64) -> String {
+    if (ratio - 1.0).abs() < 5e-4 {
+        "no change".into()
+    } else if ratio >= 1.0 {
+        format!("{:.1} % slower", (ratio - 1.0) * 100.0)
+    } else {
+        format!("{:.1} % faster", (1.0 / ratio - 1.0) * 100.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::compare::{CompareOptions, compare, compare_builds};
+    use crate::analysis::fixture::{fixture, scaled};
+
+    #[test]
+    fn a_twenty_percent_slowdown_reads_as_such() {
+        let run = fixture();
+        let c = compare(
+            &run,
+            &scaled(&run, "3.13t", 1.2),
+            &CompareOptions::default(),
+        );
+        let regressions = c.regressions(0.05);
+        assert!(!regressions.is_empty());
+        for r in &regressions {
+            assert_eq!(verdict(r), "1.20× slower");
+        }
+        let table = table(&c);
+        assert!(table.contains("1.20× slower"), "{table}");
+        assert!(table.contains("not significant"));
+        assert!(!table.contains('\u{1b}'));
+        let md = markdown(&c);
+        assert!(md.contains("| build | workload | mode | workers |"), "{md}");
+        assert!(md.contains("&lt;script&gt;"), "names are escaped: {md}");
+        assert!(!md.contains("<script"));
+    }
+
+    #[test]
+    fn builds_of_one_run_match_their_snapshots() {
+        let c = compare_builds(&fixture(), "3.13", "3.13t", &CompareOptions::default()).unwrap();
+        let table = table(&c);
+        assert!(table.contains("Only measured in 3.13:"));
+        insta::assert_snapshot!("table", table);
+        insta::assert_snapshot!("markdown", markdown(&c));
+    }
+}

@@ -1,0 +1,126 @@
+//! The terminal summary at the end of a run: per workload, a table of
+//! build × mode rows with the median wall time at each thread count and
+//! the speedup at the highest, then the failed cells. It reads the run's
+//! [`Analysis`] like every other report.
+
+use std::fmt::Write;
+
+use super::text::{Align, TextTable, fmt_seconds_digits, fmt_times, one_line};
+use crate::analysis::{Analysis, CellSummary};
+use crate::results::RunResults;
+
+/// The summary of a run's results.
+pub fn summary(results: &RunResults) -> String {
+    render(&Analysis::new(results))
+}
+
+pub fn render(a: &Analysis<'_>) -> String {
+    let top = a.threads.iter().copied().max().unwrap_or(1);
+    let mut out = String::new();
+    for workload in &a.workloads {
+        let _ = writeln!(
+            out,
+            "\n{} ({} scaling)",
+            one_line(workload),
+            a.scaling_name(workload)
+        );
+        let mut table = a.threads.iter().fold(
+            TextTable::new(" ")
+                .indent("  ")
+                .column("build", Align::Left, 24)
+                .column("mode", Align::Left, 16),
+            |t, threads| t.column(format!("{threads} thr"), Align::Right, 10),
+        );
+        table = table.column(format!("speedup@{top}"), Align::Right, 11);
+        for build in &a.builds {
+            for mode in &a.modes {
+                let cells: Vec<Option<&CellSummary>> = a
+                    .threads
+                    .iter()
+                    .map(|t| a.cell(build, workload, *mode, *t))
+                    .collect();
+                let shown = |c: &&CellSummary| c.has_measurements() || !c.failures.is_empty();
+                if !cells.iter().flatten().any(shown) {
+                    continue;
+                }
+                let mut row = vec![build.clone(), mode.to_string()];
+                row.extend(cells.iter().map(|cell| median_text(*cell)));
+                let speedup = a.cell(build, workload, *mode, top).and_then(|c| c.speedup);
+                row.push(speedup.map_or_else(|| "-".into(), |s| fmt_times(s.value)));
+                table.row(row);
+            }
+        }
+        out.push_str(&table.render());
+    }
+    let failed: Vec<&CellSummary> = a.summary.failed_cells().collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "\nfailed cells ({}):", failed.len());
+        for c in failed {
+            let first = &c.failures[0];
+            let reason = format!(
+                "{}: {}",
+                first.kind_name(),
+                first.message.lines().next().unwrap_or("")
+            );
+            let _ = writeln!(
+                out,
+                "  {}",
+                one_line(&format!(
+                    "{} {} {}×{}: {reason}",
+                    c.key.build, c.key.workload, c.key.mode, c.key.threads
+                ))
+            );
+        }
+    }
+    out
+}
+
+/// The median wall time, "FAILED" if only failures were measured, "-" if
+/// nothing was.
+fn median_text(cell: Option<&CellSummary>) -> String {
+    match cell {
+        Some(CellSummary {
+            wall: Some(wall), ..
+        }) => fmt_seconds_digits(wall.median, 4),
+        Some(c) if !c.failures.is_empty() => "FAILED".into(),
+        _ => "-".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::fixture;
+
+    #[test]
+    fn shows_medians_speedups_and_failed_cells() {
+        let results = fixture();
+        let text = summary(&results);
+        assert!(text.contains("countdown (weak scaling)"), "{text}");
+        assert!(text.contains("speedup@4"), "{text}");
+        let row = |build: &str| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(&format!("{build} ")) && l.contains("threads"))
+                .unwrap_or_else(|| panic!("a row for {build} in {text}"))
+                .to_string()
+        };
+        // Weak scaling: the GIL build's time grows with threads (speedup 1×).
+        assert!(
+            row("3.13").contains("1.000 s") && row("3.13").trim_end().ends_with("1.00×"),
+            "{}",
+            row("3.13")
+        );
+        // The free-threaded build failed at 4 threads: no speedup there.
+        assert!(
+            row("3.13t").contains("FAILED") && row("3.13t").trim_end().ends_with('-'),
+            "{}",
+            row("3.13t")
+        );
+        assert!(
+            text.contains("failed cells (1):")
+                && text.contains("3.13t countdown threads×4: exception: RuntimeError: boom"),
+            "{text}"
+        );
+        insta::assert_snapshot!(text);
+    }
+}

@@ -1,0 +1,53 @@
+//! `index.html`.
+
+use crate::analysis::fixture::*;
+use crate::report::index_html;
+
+#[test]
+fn html_is_self_contained_escaped_and_complete() {
+    let html = index_html(&fixture()).unwrap();
+    assert!(html.contains(
+        r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">"#
+    ));
+    let lower = html.to_lowercase();
+    assert!(!lower.contains("<script"), "no script tag at all");
+    assert!(!lower.contains("<b>html"), "stderr is escaped");
+    assert!(!lower.contains("<i>really"), "descriptions are escaped");
+    // askama escapes as numeric entities, plotters' SVG as named ones.
+    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(html.contains("&#60;b&#62;html&#60;/b&#62;"));
+    for external in [
+        "src=",
+        "href=\"http",
+        "@import",
+        "url(",
+        "<link",
+        "<iframe",
+        "<img",
+    ] {
+        assert!(
+            !lower.contains(external),
+            "no external resource: {external}"
+        );
+    }
+    // Headline findings, charts, tables, facts, failures, reproduction.
+    assert!(html.contains("flat on 3.13 (1.00× at 4 threads)"));
+    assert!(html.contains("scales on 3.13t"));
+    assert_eq!(
+        html.matches("<svg").count(),
+        2 + 3 * 2,
+        "heatmap, builds, 3 per workload"
+    );
+    assert!(html.contains("95 % CI of median"));
+    assert!(html.contains("3.13.1") && html.contains("--disable-gil"));
+    assert!(html.contains("gil_enabled_at_start") && html.contains("0-3"));
+    assert!(html.contains("cgroup_cpu_max") && html.contains("PYTHON_GIL unset"));
+    assert!(html.contains("RuntimeError: boom"));
+    assert!(html.contains("gilbench/cpython:3.13t") && html.contains("sha256:"));
+    assert!(html.contains("seed 42"));
+    assert!(
+        html.contains("gilbench run --builds 3.13,3.13t,3.13-jit --workload &#39;&#60;script&#62;")
+    );
+    assert!(html.contains("Fabricated CPU"));
+}
