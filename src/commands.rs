@@ -10,6 +10,7 @@ use crate::engine::Engine;
 use crate::error::invalid_input;
 use crate::images::{self, Origin};
 use crate::progress::Verbosity;
+use crate::report::text::{Align, TextTable};
 
 pub async fn dispatch(cli: Cli) -> Result<()> {
     let verbosity = cli.verbosity();
@@ -123,17 +124,16 @@ async fn images_command(command: ImagesCommand, verbosity: Verbosity) -> Result<
     let engine = Engine::connect().await?;
     match command {
         ImagesCommand::List { all } => {
-            let rows: Vec<Vec<String>> = images::list(&engine, all)
-                .await?
-                .iter()
-                .map(images::describe)
-                .collect();
-            print_table(
-                &[
-                    "IMAGE", "VERSION", "VARIANT", "PROFILE", "SOURCE", "SIZE", "AGE",
-                ],
-                &rows,
-            );
+            let header = [
+                "IMAGE", "VERSION", "VARIANT", "PROFILE", "SOURCE", "SIZE", "AGE",
+            ];
+            let mut table = header.into_iter().fold(TextTable::new("  "), |t, title| {
+                t.column(title, Align::Left, 0)
+            });
+            for image in images::list(&engine, all).await? {
+                table.row(images::describe(&image));
+            }
+            print!("{}", table.render());
         }
         ImagesCommand::Prune {
             specs,
@@ -167,26 +167,4 @@ async fn images_command(command: ImagesCommand, verbosity: Verbosity) -> Result<
         }
     }
     Ok(())
-}
-
-/// Left-aligned columns separated by two spaces.
-pub fn print_table(header: &[&str], rows: &[Vec<String>]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect();
-        println!("{}", padded.join("  ").trim_end());
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
 }

@@ -36,6 +36,12 @@ fn decode_line(bytes: &[u8]) -> String {
     text.strip_suffix('\r').unwrap_or(&text).to_string()
 }
 
+/// The last `count` lines of a text.
+pub fn tail_lines(text: &str, count: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(count)..].join("\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,5 +58,11 @@ mod tests {
         assert_eq!(splitter.push(b"tail"), Vec::<String>::new());
         assert_eq!(splitter.finish().as_deref(), Some("tail"));
         assert_eq!(splitter.finish(), None);
+    }
+
+    #[test]
+    fn tails_keep_the_last_lines() {
+        assert_eq!(tail_lines("a\nb\nc", 2), "b\nc");
+        assert_eq!(tail_lines("a", 5), "a");
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::VARIANT_LABEL;
+use crate::results::VARIANT_LABEL;
 use crate::results::{
     BuildRecord, Environment, Mode, RunConfig, RunResults, RunStatus, Sample, SampleRecord,
     Scaling, WorkloadInfo,

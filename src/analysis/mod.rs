@@ -17,4 +17,4 @@ pub mod summary;
 mod view;
 
 pub use summary::{CellSummary, Counts, Failure, Measurement, RunSummary, summarize};
-pub use view::{Analysis, VARIANT_LABEL, cpuset_size};
+pub use view::Analysis;

@@ -5,11 +5,8 @@
 use std::collections::BTreeSet;
 
 use super::summary::{CellSummary, RunSummary};
-use crate::results::{BuildRecord, Mode, RunResults, Scaling};
+use crate::results::{BuildRecord, Mode, RunResults, Scaling, VARIANT_LABEL};
 use crate::stats::{Bootstrap, Estimate};
-
-/// The label on a build's image that marks the default (GIL) build.
-pub const VARIANT_LABEL: &str = "org.gilbench.variant";
 
 /// What every exporter reads: the results, their cell summaries, and the
 /// orders in which builds, workloads, modes and thread counts are shown.
@@ -77,7 +74,8 @@ impl<'a> Analysis<'a> {
             .config
             .cpus
             .as_deref()
-            .and_then(cpuset_size)
+            .and_then(|set| crate::cpuset::parse(set).ok())
+            .map(|cpus| cpus.len() as u32)
             .or_else(|| {
                 results
                     .environment
@@ -186,24 +184,6 @@ impl<'a> Analysis<'a> {
     }
 }
 
-/// Number of CPUs in a cpuset such as "0-3,8"; None if it does not parse.
-pub fn cpuset_size(cpuset: &str) -> Option<u32> {
-    let mut total = 0u32;
-    for part in cpuset.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        total += match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b): (u32, u32) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-                b.checked_sub(a)? + 1
-            }
-            None => {
-                part.parse::<u32>().ok()?;
-                1
-            }
-        };
-    }
-    (total > 0).then_some(total)
-}
-
 /// The names in the order they are first seen, each once.
 fn first_seen<'n>(names: impl Iterator<Item = &'n String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
@@ -213,16 +193,4 @@ fn first_seen<'n>(names: impl Iterator<Item = &'n String>) -> Vec<String> {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cpusets_are_counted() {
-        assert_eq!(cpuset_size("0-3,8"), Some(5));
-        assert_eq!(cpuset_size("0,1"), Some(2));
-        assert_eq!(cpuset_size("x"), None);
-    }
 }

@@ -25,7 +25,7 @@ pub const IMAGE_REPO: &str = "gilbench/cpython";
 pub mod label {
     pub const SPEC: &str = "org.gilbench.spec";
     pub const RELEASE: &str = "org.gilbench.release";
-    pub const VARIANT: &str = "org.gilbench.variant";
+    pub const VARIANT: &str = crate::results::VARIANT_LABEL;
     pub const PROFILE: &str = "org.gilbench.profile";
     pub const SOURCE: &str = "org.gilbench.source";
     pub const SOURCE_ID: &str = "org.gilbench.source-id";

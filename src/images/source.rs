@@ -21,6 +21,7 @@ use super::base::BaseImage;
 use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::error::{image_unavailable, invalid_input};
+use crate::lines::tail_lines;
 use crate::progress::Task;
 use crate::spec::{BuildSpec, SourceSpec};
 use crate::versions;
@@ -590,11 +591,6 @@ fn tree_release_matches(release: &str, spec: &BuildSpec) -> Result<()> {
             spec.version
         )))
     }
-}
-
-pub fn tail_lines(text: &str, count: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(count)..].join("\n")
 }
 
 #[cfg(test)]

@@ -93,12 +93,6 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
 }
 
-/// The last `count` lines of a text.
-pub fn tail_lines(text: &str, count: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    lines[lines.len().saturating_sub(count)..].join("\n")
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     Left,
@@ -231,8 +225,6 @@ mod tests {
         assert_eq!(one_line("a\nb\u{1b}[2J"), "a b\u{FFFD}[2J");
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
-        assert_eq!(tail_lines("a\nb\nc", 2), "b\nc");
-        assert_eq!(tail_lines("a", 5), "a");
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, Wo
 pub const SCHEMA_VERSION: u32 = 1;
 pub const RESULTS_FILE: &str = "results.json";
 pub const JOURNAL_FILE: &str = "journal.jsonl";
+/// The image label (in [`BuildRecord::image_labels`]) naming a build's
+/// variant: "default", "free-threaded" or "jit".
+pub const VARIANT_LABEL: &str = "org.gilbench.variant";
 
 /// `results.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

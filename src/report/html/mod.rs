@@ -13,8 +13,9 @@ use facts::{Fact, FactRow, build_facts, config, environment};
 
 use super::findings;
 use super::plots::{self, WorkloadChart, build_colour, hex};
-use super::text::{fmt_seconds, fmt_times_ci, one_line, tail_lines, truncate, workers_word};
+use super::text::{fmt_seconds, fmt_times_ci, one_line, truncate, workers_word};
 use crate::analysis::{Analysis, CellSummary, Failure};
+use crate::lines::tail_lines;
 
 /// `index.html` as a string.
 pub fn index_html(results: &crate::results::RunResults) -> Result<String> {
