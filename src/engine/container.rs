@@ -148,7 +148,7 @@ impl BenchContainer {
 
     /// Starts `python3 runner.py serve` in the container with `env` added.
     pub async fn open_runner(&self, env: &[(String, String)]) -> Result<RunnerSession> {
-        let runner = format!("{BENCH_DIR}/runner.py");
+        let runner = format!("{BENCH_DIR}/runner");
         let (_, output, input) = self
             .exec_attached(vec!["python3", runner.as_str(), "serve"], env)
             .await

@@ -1,4 +1,4 @@
-"""Tests for workloads/runner.py and the built-in workload suite.
+"""Tests for the runner package (runner/) and the built-in workload suite.
 
 Run from the repository root:
 
@@ -25,7 +25,7 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 WORKLOADS = os.path.join(ROOT, "workloads")
-RUNNER = os.path.join(WORKLOADS, "runner.py")
+RUNNER = os.path.join(ROOT, "runner")  # run as `python3 runner serve`
 PYTHON = os.environ.get("GILBENCH_TEST_PYTHON") or sys.executable
 
 sys.dont_write_bytecode = True  # no __pycache__ in workloads/ from TestJitDetection
@@ -75,7 +75,7 @@ HAS_SUBINTERPRETERS = PY_VERSION >= (3, 14)
 
 
 class Server(object):
-    """`runner.py serve` as a subprocess; every stdout line must be JSON."""
+    """`runner serve` as a subprocess; every stdout line must be JSON."""
 
     def __init__(self):
         self.stderr = tempfile.TemporaryFile()
@@ -683,21 +683,35 @@ class TestProtocol(RunnerTestBase):
         self.assertEqual(s["kind"], "wrong_result", s)
 
     def test_workload_named_like_a_stdlib_module(self):
-        # A workload file json.py next to runner.py must not shadow the
-        # runner's own `import json`.
+        # A workload file json.py must not shadow the runner's own
+        # `import json`: neither in the workloads folder nor next to the
+        # package (the package's parent is never left on sys.path).
         d = tempfile.mkdtemp(dir=self.tmp)
-        shutil.copy(RUNNER, os.path.join(d, "runner.py"))
-        with open(os.path.join(d, "json.py"), "w") as f:
-            f.write("CATEGORY = 'cpu'\nSCALING = 'weak'\nSIZE = 5\n"
+        shutil.copytree(RUNNER, os.path.join(d, "runner"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        workloads = os.path.join(d, "workloads")
+        os.mkdir(workloads)
+        with open(os.path.join(workloads, "json.py"), "w") as f:
+            # work() also reports any sys.path entry holding the runner
+            # (its folder, a compiled copy of it, or its parent).
+            f.write("import os, sys\n"
+                    "CATEGORY = 'cpu'\nSCALING = 'weak'\nSIZE = 5\n"
                     "def dumps(*a, **k):\n    raise RuntimeError('shadowed!')\n"
                     "loads = dumps\n"
-                    "def work(s, i, n, size):\n    return size\n"
-                    "def check(r, size, n):\n    return r == [size] * n\n")
-        proc = subprocess.Popen([PYTHON, os.path.join(d, "runner.py"), "serve"],
+                    "def work(s, i, n, size):\n"
+                    "    return size, [p for p in sys.path if any(os.path.exists(\n"
+                    "        os.path.join(p or os.curdir, name))\n"
+                    "        for name in ('runner', '__main__.py', '__main__.pyc'))]\n"
+                    "def check(r, size, n):\n    return r == [(size, [])] * n\n")
+        for name in ("json", "queue"):
+            with open(os.path.join(d, name + ".py"), "w") as f:
+                f.write("raise RuntimeError('shadowed by the parent folder!')\n")
+        proc = subprocess.Popen([PYTHON, os.path.join(d, "runner"), "serve"],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
-        reqs = [{"v": 1, "id": 1, "op": "describe", "paths": [d]},
-                {"v": 1, "id": 2, "op": "sample", "workload": os.path.join(d, "json.py"),
+        reqs = [{"v": 1, "id": 1, "op": "describe", "paths": [workloads]},
+                {"v": 1, "id": 2, "op": "sample",
+                 "workload": os.path.join(workloads, "json.py"),
                  "mode": "processes", "workers": 2}]
         out, err = proc.communicate(
             "".join(json.dumps(r) + "\n" for r in reqs).encode(), timeout=120)
@@ -730,7 +744,8 @@ class TestJitDetection(unittest.TestCase):
 
     def setUp(self):
         import importlib.util
-        spec = importlib.util.spec_from_file_location("gilbench_runner_under_test", RUNNER)
+        spec = importlib.util.spec_from_file_location(
+            "gilbench_runner_under_test", os.path.join(RUNNER, "__main__.py"))
         self.runner = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(self.runner)
         self.saved_jit = getattr(sys, "_jit", None)

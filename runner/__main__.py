@@ -1,27 +1,29 @@
 #!/usr/bin/env python3
 """gilbench in-container runner (standard library only, CPython 3.9+).
 
+Run the folder itself: ``python3 <dir>/runner <subcommand>``.
+
 Subcommands:
 
-  runner.py serve
+  runner serve
       Long-lived protocol server.  Reads one JSON request per line on stdin,
       writes exactly one JSON response line per request on stdout.  Every
       line carries "v": 1.  Each sample runs in a FRESH interpreter child
-      (``runner.py worker``), see workloads/README.md for the full protocol.
+      (``runner worker``), see workloads/README.md for the full protocol.
 
-  runner.py worker --result-fd N (--facts [--after-import P] |
-                                  --describe P [P ...] |
-                                  --workload P --mode M --workers N ...)
+  runner worker --result-fd N (--facts [--after-import P] |
+                               --describe P [P ...] |
+                               --workload P --mode M --workers N ...)
       The child.  Reads a per-run token from stdin first thing, then reports
       exactly one result line "<token> <json>" on the pipe fd N.
 
-  runner.py run PATH [--mode M] [--workers N] [--size S] [--timeout T]
-  runner.py facts [--after-import PATH]
-  runner.py describe PATH [PATH ...]
+  runner run PATH [--mode M] [--workers N] [--size S] [--timeout T]
+  runner facts [--after-import PATH]
+  runner describe PATH [PATH ...]
       Human conveniences: run one request through the same machinery as
       ``serve`` and print the JSON response.
 
-This file must run unchanged on CPython 3.9 .. 3.15, on default,
+This package must run unchanged on CPython 3.9 .. 3.15, on default,
 free-threaded and JIT builds: no match statements, no ``X | Y`` type syntax,
 no newer-than-3.9 library calls without a guard.
 """
@@ -29,11 +31,12 @@ no newer-than-3.9 library calls without a guard.
 import os
 import sys
 
-# runner.py's own folder (the workloads folder) is sys.path[0] when it runs
-# as a script: drop it, so that a workload file named like a standard
-# module (json.py, queue.py, ...) can never shadow the runner's imports.
-if sys.path and sys.path[0] and \
-        os.path.abspath(sys.path[0]) == os.path.dirname(os.path.abspath(__file__)):
+# Running the folder puts the folder itself first on sys.path: drop it, so
+# that nothing next to the runner's own files can shadow the standard
+# library.  Its parent (the bench dir) holds no workloads, and is never put
+# on sys.path.
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == PACKAGE_DIR:
     del sys.path[0]
 
 import errno
@@ -71,8 +74,6 @@ MESSAGE_MAX = 4000
 REPR_MAX = 200
 DEFAULT_TIMEOUT_S = 60.0
 READER_JOIN_S = 5.0
-
-RUNNER_PATH = os.path.abspath(__file__)
 
 ENV_FACTS = (
     "PYTHON_GIL", "PYTHON_JIT", "PYTHONMALLOC", "PYTHONHASHSEED",
@@ -1266,7 +1267,7 @@ def worker_main(argv):
     import argparse
 
     gil_at_start = _gil_enabled()
-    parser = argparse.ArgumentParser(prog="runner.py worker")
+    parser = argparse.ArgumentParser(prog="runner worker")
     parser.add_argument("--result-fd", type=int, required=True)
     parser.add_argument("--facts", action="store_true")
     parser.add_argument("--after-import")
@@ -1368,24 +1369,33 @@ def _killpg(pid):
 _compiled_runner = []
 
 
-def _worker_script():
-    """This file compiled once into a private temporary folder, so that each
-    worker starts from bytecode instead of compiling the runner again (about
-    20 ms a sample). Falls back to the source where nothing is writable."""
+def _worker_folder():
+    """This package compiled once into a private temporary folder, so that
+    each worker starts from bytecode instead of compiling the runner again
+    (about 20 ms a sample). Falls back to the source where nothing is
+    writable."""
     if not _compiled_runner:
         import py_compile
         import tempfile
         try:
-            folder = tempfile.mkdtemp(prefix="gilbench-runner-")
-            _compiled_runner.append(py_compile.compile(
-                RUNNER_PATH, cfile=os.path.join(folder, "runner.pyc"), doraise=True))
+            target = os.path.join(tempfile.mkdtemp(prefix="gilbench-runner-"),
+                                  os.path.basename(PACKAGE_DIR))
+            for folder, subdirs, names in os.walk(PACKAGE_DIR):
+                subdirs[:] = [d for d in subdirs if d != "__pycache__"]
+                for name in sorted(names):
+                    if name.endswith(".py"):
+                        source = os.path.join(folder, name)
+                        relative = os.path.relpath(source, PACKAGE_DIR)
+                        py_compile.compile(source, cfile=os.path.join(target, relative + "c"),
+                                           doraise=True)
+            _compiled_runner.append(target)
         except (OSError, py_compile.PyCompileError):
-            _compiled_runner.append(RUNNER_PATH)
+            _compiled_runner.append(PACKAGE_DIR)
     return _compiled_runner[0]
 
 
 def run_child(worker_args, timeout_s, extra_env=None):
-    """Run `runner.py worker ...` in a fresh process group; see README."""
+    """Run `runner worker ...` in a fresh process group; see README."""
     import secrets
     import subprocess
     out = ChildOutcome()
@@ -1398,7 +1408,7 @@ def run_child(worker_args, timeout_s, extra_env=None):
             env[key] = value
     r_fd, w_fd = os.pipe()
     # -B: never write __pycache__ next to the workloads (often a bind mount).
-    cmd = [sys.executable, "-B", _worker_script(), "worker", "--result-fd", str(w_fd)] \
+    cmd = [sys.executable, "-B", _worker_folder(), "worker", "--result-fd", str(w_fd)] \
         + list(worker_args)
     oom_before = _oom_kill_count()
     t0 = time.perf_counter_ns()
@@ -1835,7 +1845,7 @@ def serve():
 def _cli_oneshot(argv):
     import argparse
 
-    parser = argparse.ArgumentParser(prog="runner.py")
+    parser = argparse.ArgumentParser(prog="runner")
     sub = parser.add_subparsers(dest="cmd")
     p_run = sub.add_parser("run", help="run one sample and print it as JSON")
     p_run.add_argument("workload")
