@@ -28,7 +28,7 @@ WORKLOADS = os.path.join(ROOT, "workloads")
 RUNNER = os.path.join(ROOT, "runner")  # run as `python3 runner serve`
 PYTHON = os.environ.get("GILBENCH_TEST_PYTHON") or sys.executable
 
-sys.dont_write_bytecode = True  # no __pycache__ in workloads/ from TestJitDetection
+sys.dont_write_bytecode = True  # no __pycache__ in runner/ from TestJitDetection
 
 # Small sizes so that the whole suite runs in seconds.
 SMALL = {
@@ -743,11 +743,12 @@ class TestJitDetection(unittest.TestCase):
     """detect_jit() on the 3.13 code path, with faked build variables."""
 
     def setUp(self):
-        import importlib.util
-        spec = importlib.util.spec_from_file_location(
-            "gilbench_runner_under_test", os.path.join(RUNNER, "__main__.py"))
-        self.runner = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(self.runner)
+        sys.path.insert(0, ROOT)
+        try:
+            from runner import facts
+        finally:
+            sys.path.remove(ROOT)
+        self.facts = facts
         self.saved_jit = getattr(sys, "_jit", None)
         self.saved_tic = sys.modules.get("_testinternalcapi")
         if self.saved_jit is not None:
@@ -775,7 +776,7 @@ class TestJitDetection(unittest.TestCase):
             mod = types.ModuleType("_testinternalcapi")
             mod.get_optimizer = lambda: optimizer
             sys.modules["_testinternalcapi"] = mod
-        return self.runner.detect_jit()
+        return self.facts.detect_jit()
 
     def test_not_built(self):
         built, enabled, how = self.fake("-O3", "'--prefix=/usr'")
