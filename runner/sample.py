@@ -8,7 +8,7 @@ from .common import (
     classify, exc_message, gil_enabled, have_subinterpreters, is_int, new_sample,
     print_exc, short_repr, truncate,
 )
-from .modes import WorkloadFailure, run_mode
+from .modes import WorkloadFailure, catch_thread_exceptions, run_mode
 from .workload import import_workload, workload_meta
 
 
@@ -47,24 +47,7 @@ def run_sample(path, mode, workers, size, warmup):
 
     # Exceptions in threads the workload starts itself are failures too.
     hook_errors = []
-    previous_hook = threading.excepthook
-
-    def excepthook(args):
-        if args.exc_type is SystemExit:
-            return
-        name = getattr(args.thread, "name", "?")
-        exc = args.exc_value
-        if exc is None:
-            exc = args.exc_type()
-        hook_errors.append((classify(exc),
-                            truncate("exception in thread %s: %s"
-                                      % (name, exc_message(exc)))))
-        try:
-            previous_hook(args)
-        except Exception:
-            pass
-
-    threading.excepthook = excepthook
+    previous_hook = catch_thread_exceptions(hook_errors)
     try:
         out = run_mode(mode, mod, path, workers, size)
     except WorkloadFailure as failure:

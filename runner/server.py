@@ -12,7 +12,7 @@ from .child import child_failure, kill_current_child, run_child
 from .common import (
     KINDS, MODES, PROTOCOL_VERSION, clean, dumps, exc_message, is_int, new_sample, truncate,
 )
-from .workload import error_entry, expand_paths
+from .workload import entry_for, expand_paths
 
 MAX_REQUEST_BYTES = 4 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 60.0
@@ -98,7 +98,7 @@ def op_describe(req):
         if os.path.isfile(f):
             files.append(f)
         else:
-            entries.append(error_entry(f, "no such workload file or directory"))
+            entries.append(entry_for(f, "no such workload file or directory"))
     if files:
         found, _ = _describe_batch(files, timeout, env)
         if found is None:
@@ -106,7 +106,7 @@ def op_describe(req):
             found = []
             for f in files:
                 one, err = _describe_batch([f], timeout, env)
-                found.extend(one if one is not None else [error_entry(f, err)])
+                found.extend(one if one is not None else [entry_for(f, err)])
         entries.extend(found)
     entries.sort(key=lambda e: (str(e.get("name")), str(e.get("path"))))
     return {"ok": True, "workloads": entries}

@@ -47,11 +47,7 @@ def import_workload(path):
 def workload_meta(module, path):
     """Validate the workload API; returns (meta dict, error string or None)."""
     stem = os.path.splitext(os.path.basename(path))[0]
-    meta = {
-        "name": stem, "path": os.path.abspath(path), "category": None,
-        "scaling": None, "description": None, "size": None,
-        "modes": [], "error": None,
-    }
+    meta = entry_for(os.path.abspath(path))
     problems = []
     name = getattr(module, "NAME", stem)
     if isinstance(name, str) and name:
@@ -130,22 +126,19 @@ def expand_paths(paths):
 def describe_files(paths):
     entries = []
     for path in paths:
-        stem = os.path.splitext(os.path.basename(path))[0]
         try:
             mod = import_workload(path)
         except BaseException as exc:
             print_exc("cannot import workload %s" % path, exc)
-            entry = {"name": stem, "path": os.path.abspath(path), "category": None,
-                     "scaling": None, "description": None, "size": None,
-                     "modes": [],
-                     "error": "import failed: " + exc_message(exc)}
+            entry = entry_for(os.path.abspath(path), "import failed: " + exc_message(exc))
         else:
             entry, _ = workload_meta(mod, path)
         entries.append(entry)
     return entries
 
 
-def error_entry(path, error):
+def entry_for(path, error=None):
+    """An entry of describe's list that knows only the path (and the error)."""
     return {"name": os.path.splitext(os.path.basename(path))[0], "path": path,
             "category": None, "scaling": None, "description": None,
             "size": None, "modes": [], "error": error}

@@ -9,6 +9,7 @@ or raises WorkloadFailure.
 
 import sys
 import threading
+import time
 
 from ..common import classify, exc_message, print_exc, truncate
 
@@ -76,6 +77,43 @@ def start_threads(workers, target, name, barrier, report=False):
                               "starting worker thread %d: %s"
                               % (len(threads), exc_message(exc)))
     return threads
+
+
+def release_and_join(barrier, threads):
+    """Release the worker threads waiting at `barrier` (the caller is its
+    last party) and join them all: (wall_ns, cpu_ns) of that section."""
+    barrier.wait()
+    t0 = time.perf_counter_ns()
+    c0 = time.process_time_ns()
+    for t in threads:
+        t.join()
+    t1 = time.perf_counter_ns()
+    c1 = time.process_time_ns()
+    return t1 - t0, c1 - c0
+
+
+def catch_thread_exceptions(errors, where=""):
+    """From now on, an exception that ends any thread (other than
+    SystemExit) is appended to `errors` as (kind, message), then passed on
+    to the hook it replaces.  Returns that hook, for the caller to restore.
+    `where` is added after the thread's name in the message."""
+    previous_hook = threading.excepthook
+
+    def excepthook(args):
+        if args.exc_type is SystemExit:
+            return
+        exc = args.exc_value if args.exc_value is not None else args.exc_type()
+        errors.append((classify(exc),
+                       truncate("exception in thread %s%s: %s"
+                                % (getattr(args.thread, "name", "?"), where,
+                                   exc_message(exc)))))
+        try:
+            previous_hook(args)
+        except Exception:
+            pass
+
+    threading.excepthook = excepthook
+    return previous_hook
 
 
 def run_mode(mode, mod, path, workers, size):

@@ -2,12 +2,11 @@
 
 import os
 import signal
-import threading
 import time
 
 from ..common import classify, exc_message, oom_kill_count, print_exc, signal_name
 from ..workload import import_workload
-from . import WorkloadFailure, maxrss_kb, new_errors
+from . import WorkloadFailure, catch_thread_exceptions, maxrss_kb, new_errors
 
 
 def _relocate_conn(conn):
@@ -26,20 +25,7 @@ def _process_entry(path, index, workers, size, start, abort, conn):
     """Body of one processes-mode worker (runs in the child process)."""
     conn = _relocate_conn(conn)
     thread_errors = []
-    previous_hook = threading.excepthook
-
-    def excepthook(args):
-        if args.exc_type is not SystemExit:
-            exc = args.exc_value if args.exc_value is not None else args.exc_type()
-            thread_errors.append((classify(exc), "exception in thread %s (worker %d): %s"
-                                  % (getattr(args.thread, "name", "?"), index,
-                                     exc_message(exc))))
-        try:
-            previous_hook(args)
-        except Exception:
-            pass
-
-    threading.excepthook = excepthook
+    catch_thread_exceptions(thread_errors, " (worker %d)" % index)
     try:
         mod = import_workload(path)
         setup = getattr(mod, "setup", None)

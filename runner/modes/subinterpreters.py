@@ -3,11 +3,10 @@ each running `work` from its own thread of the main interpreter."""
 
 import os
 import threading
-import time
 
 from ..common import classify, exc_message, print_exc, short_repr, truncate
 from ..workload import module_name_for
-from . import WorkloadFailure, maxrss_kb_self, new_errors, start_threads
+from . import WorkloadFailure, maxrss_kb_self, new_errors, release_and_join, start_threads
 
 
 # Code run inside each subinterpreter.  Exceptions never escape `exec`
@@ -186,13 +185,7 @@ def run_subinterpreters(mod, path, workers, size):
                 exec_failures[index] = ("error", "work", type(exc).__name__, str(exc))
 
         threads = start_threads(workers, target, "gilbench-subinterp", barrier)
-        barrier.wait()
-        t0 = time.perf_counter_ns()
-        c0 = time.process_time_ns()
-        for t in threads:
-            t.join()
-        t1 = time.perf_counter_ns()
-        c1 = time.process_time_ns()
+        wall_ns, cpu_ns = release_and_join(barrier, threads)
 
         for i in range(workers):
             if exec_failures[i] is not None:
@@ -208,7 +201,7 @@ def run_subinterpreters(mod, path, workers, size):
             else:
                 errors.append(("protocol", "subinterpreter worker %d sent %r"
                                % (i, short_repr(status))))
-        return {"wall_ns": t1 - t0, "cpu_ns": c1 - c0, "worker_cpu_ns": cpu,
+        return {"wall_ns": wall_ns, "cpu_ns": cpu_ns, "worker_cpu_ns": cpu,
                 "results": results, "errors": errors,
                 "max_rss_kb": maxrss_kb_self()}
     finally:

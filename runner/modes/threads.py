@@ -4,7 +4,10 @@ import threading
 import time
 
 from ..common import classify, exc_message, print_exc
-from . import WorkloadFailure, maxrss_kb_self, new_errors, record_error, start_threads
+from . import (
+    WorkloadFailure, maxrss_kb_self, new_errors, record_error, release_and_join,
+    start_threads,
+)
 
 
 def run_threads(mod, workers, size):
@@ -37,15 +40,9 @@ def run_threads(mod, workers, size):
 
     threads = start_threads(workers, target, "gilbench-worker", barrier,
                              report=True)
-    barrier.wait()
-    t0 = time.perf_counter_ns()
-    c0 = time.process_time_ns()
-    for t in threads:
-        t.join()
-    t1 = time.perf_counter_ns()
-    c1 = time.process_time_ns()
+    wall_ns, cpu_ns = release_and_join(barrier, threads)
     return {
-        "wall_ns": t1 - t0, "cpu_ns": c1 - c0, "worker_cpu_ns": cpu,
+        "wall_ns": wall_ns, "cpu_ns": cpu_ns, "worker_cpu_ns": cpu,
         "results": results, "errors": errors,
         "max_rss_kb": maxrss_kb_self(),
     }
