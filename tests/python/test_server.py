@@ -1,5 +1,5 @@
 """The protocol server: malformed requests, blank lines, env, shutdown and
-EOF, and workload files named like standard modules.
+EOF; workload files named like standard modules, and what a worker imports.
 
 Run with `python3 -m unittest discover -s tests/python` (see runner_support).
 """
@@ -111,6 +111,30 @@ class TestProtocol(RunnerTestBase):
         self.assertEqual([(e["name"], e["error"]) for e in described], [("json", None)])
         sample = json.loads(lines[1])["sample"]
         self.assertEqual(sample["status"], "ok", sample)
+
+    def test_worker_imports_only_what_a_sample_needs(self):
+        # A worker starts for every sample, so its imports are per-sample
+        # overhead: a threads-mode sample must not import the server's
+        # modules, nor the standard modules only they need (unless the
+        # interpreter imports them at start-up anyway).
+        server_only = ["platform", "secrets", "subprocess", "sysconfig"]
+        at_start = json.loads(subprocess.check_output(
+            [PYTHON, "-B", "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"]))
+        server_only = [m for m in server_only if m not in at_start]
+        server_only += ["runner.server", "runner.child", "runner.facts",
+                        "runner.modes.processes", "runner.modes.subinterpreters"]
+        d = tempfile.mkdtemp(dir=self.tmp)
+        path = os.path.join(d, "imports.py")
+        with open(path, "w") as f:
+            f.write("import sys\nCATEGORY = 'cpu'\nSCALING = 'weak'\nSIZE = 1\n"
+                    "SERVER_ONLY = %r\n"
+                    "def work(s, i, n, size):\n"
+                    "    return ([m for m in SERVER_ONLY if m in sys.modules],\n"
+                    "            'runner.worker' in sys.modules)\n"  # the names are right
+                    "def check(r, size, n):\n    return r == [([], True)] * n\n"
+                    % (server_only,))
+        s = self.server.sample(path, "threads", 2)
+        self.assertEqual(s["status"], "ok", s)
 
     def test_shutdown_and_eof(self):
         server = Server()
