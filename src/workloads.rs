@@ -251,7 +251,13 @@ mod tests {
     fn the_suite_is_compiled_in() {
         let bundle = bundle(&[]).unwrap();
         assert!(bundle.files.iter().any(|(p, _)| p == "runner/__main__.py"));
-        assert!(bundle.files.iter().any(|(p, _)| p == "runner/__init__.py"));
+        assert!(
+            bundle
+                .files
+                .iter()
+                .any(|(p, _)| p == "runner/modes/threads.py")
+        );
+        assert!(bundle.files.iter().all(|(p, _)| p.ends_with(".py")));
         assert!(
             bundle
                 .files
