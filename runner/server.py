@@ -262,6 +262,8 @@ def serve():
 
 
 def oneshot(argv):
+    """``runner run|facts|describe ...``: one request through the same
+    handling as ``serve``; prints the response, pretty-printed."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="runner")

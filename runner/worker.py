@@ -82,6 +82,7 @@ def _emit(fd, token, payload):
 
 
 def main(argv):
+    """``runner worker --result-fd N ...``: answer one request, then exit."""
     import argparse
 
     gil_at_start = gil_enabled()
