@@ -147,8 +147,9 @@ impl RunnerSession {
         }
     }
 
-    /// Starts `python runner.py serve` as a local process (the host's
-    /// interpreter), for tests and for checking workloads before a run.
+    /// Starts `python runner serve` (`runner` being the package folder) as a
+    /// local process (the host's interpreter), for tests and for checking
+    /// workloads before a run.
     pub fn spawn_local(python: &str, runner: &std::path::Path) -> std::io::Result<RunnerSession> {
         use std::process::Stdio;
         use tokio_stream_adapter::reader_chunks;

@@ -10,6 +10,11 @@ use crate::error::{Error, invalid_input};
 use crate::results::WorkloadInfo;
 
 static SUITE: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/workloads");
+static RUNNER: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/runner");
+
+/// In-container folder of the runner package (under the bench dir), started
+/// as `python3 <bench dir>/runner serve`.
+pub const RUNNER_DIR: &str = "runner";
 
 /// In-container folder of the built-in suite (under the bench dir).
 pub const BUILTIN_DIR: &str = "workloads";
@@ -26,10 +31,13 @@ pub struct Bundle {
 
 /// The runner and the built-in suite, plus the user's files or folders.
 pub fn bundle(user_paths: &[PathBuf]) -> Result<Bundle, Error> {
-    let mut files = vec![("runner.py".to_string(), runner_source().to_vec())];
+    let mut files: Vec<(String, Vec<u8>)> = runner_sources()
+        .into_iter()
+        .map(|(path, contents)| (format!("{RUNNER_DIR}/{path}"), contents.to_vec()))
+        .collect();
     for file in SUITE.files() {
         let name = file.path().to_string_lossy();
-        if name.ends_with(".py") && name != "runner.py" {
+        if name.ends_with(".py") {
             files.push((format!("{BUILTIN_DIR}/{name}"), file.contents().to_vec()));
         }
     }
@@ -87,11 +95,22 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
     fs::read(path).map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))
 }
 
-pub fn runner_source() -> &'static [u8] {
-    SUITE
-        .get_file("runner.py")
-        .expect("workloads/runner.py is compiled in")
-        .contents()
+/// The runner package's `.py` files: (path inside `runner/`, contents).
+pub fn runner_sources() -> Vec<(String, &'static [u8])> {
+    fn walk(dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
+        for file in dir.files() {
+            let path = file.path().to_string_lossy();
+            if path.ends_with(".py") {
+                out.push((path.into_owned(), file.contents()));
+            }
+        }
+        for sub in dir.dirs() {
+            walk(sub, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&RUNNER, &mut out);
+    out
 }
 
 /// The selectors that name files or folders.
@@ -116,7 +135,6 @@ pub fn builtin_names() -> Vec<&'static str> {
     let mut names: Vec<&str> = SUITE
         .files()
         .filter_map(|f| f.path().to_str()?.strip_suffix(".py"))
-        .filter(|name| *name != "runner")
         .collect();
     names.sort_unstable();
     names
@@ -317,7 +335,14 @@ mod tests {
     #[test]
     fn the_suite_is_compiled_in() {
         let bundle = bundle(&[]).unwrap();
-        assert!(bundle.files.iter().any(|(p, _)| p == "runner.py"));
+        assert!(bundle.files.iter().any(|(p, _)| p == "runner/__main__.py"));
+        assert!(
+            bundle
+                .files
+                .iter()
+                .any(|(p, _)| p == "runner/modes/threads.py")
+        );
+        assert!(bundle.files.iter().all(|(p, _)| p.ends_with(".py")));
         assert!(
             bundle
                 .files

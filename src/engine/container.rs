@@ -143,9 +143,9 @@ impl BenchContainer {
         Ok(())
     }
 
-    /// Starts `python3 runner.py serve` in the container with `env` added.
+    /// Starts the runner package (`python3 runner serve`) in the container with `env` added.
     pub async fn open_runner(&self, env: &[(String, String)]) -> Result<RunnerSession> {
-        let runner = format!("{BENCH_DIR}/runner.py");
+        let runner = format!("{BENCH_DIR}/runner");
         let (_, output, input) = self
             .exec_attached(vec!["python3", runner.as_str(), "serve"], env)
             .await
