@@ -101,6 +101,20 @@ def _worker_script():
     return _compiled_runner[0]
 
 
+def _chunks(fd):
+    """What a pipe delivers until its writers close it (or it breaks)."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except InterruptedError:
+            continue
+        except OSError:
+            return
+        if not chunk:
+            return
+        yield chunk
+
+
 def run_child(worker_args, timeout_s, extra_env=None):
     """Run `runner worker ...` in a fresh process group; see workloads/README.md."""
     import secrets
@@ -140,15 +154,7 @@ def run_child(worker_args, timeout_s, extra_env=None):
     result = {"line": None}
 
     def drain(fd, tail):
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except InterruptedError:
-                continue
-            except OSError:
-                break
-            if not chunk:
-                break
+        for chunk in _chunks(fd):
             with lock:
                 if state["limited"]:
                     continue
@@ -163,15 +169,7 @@ def run_child(worker_args, timeout_s, extra_env=None):
     def read_results():
         pending = bytearray()
         discarding = False
-        while True:
-            try:
-                chunk = os.read(r_fd, 65536)
-            except InterruptedError:
-                continue
-            except OSError:
-                break
-            if not chunk:
-                break
+        for chunk in _chunks(r_fd):
             pending += chunk
             while True:
                 nl = pending.find(b"\n")

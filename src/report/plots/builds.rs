@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    AXIS_DESC, Area, FONT, KeyAxis, TICKS, TITLE, build_colour, estimated_width, label, row_name,
+    AXIS_DESC, Area, FONT, KeyAxis, TICKS, TITLE, build_colour, label, label_area_width, row_name,
     svg, swatch_legend, text_style, tick_formatter,
 };
 use crate::analysis::Analysis;
@@ -81,14 +81,7 @@ impl Chart<'_> {
         let pad = ((hi - lo) * 0.14).max(5.0);
         let x_range = (lo - pad, hi + pad);
         let centres: Vec<f64> = (0..n).map(|i| n as f64 - i as f64 - 0.5).collect();
-        let label_width = self
-            .rows
-            .iter()
-            .map(|r| estimated_width(&r.0, TICKS))
-            .max()
-            .unwrap_or(60)
-            .clamp(60, 320)
-            + 16;
+        let label_width = label_area_width(self.rows.iter().map(|r| r.0.as_str()));
         let mut chart = ChartBuilder::on(&upper)
             .caption(self.title, (FONT, TITLE))
             .margin(14)

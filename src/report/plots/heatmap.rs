@@ -8,7 +8,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    Area, FONT, KeyAxis, LEGEND, TICKS, TITLE, estimated_width, label, row_name, svg,
+    Area, FONT, KeyAxis, LEGEND, TICKS, TITLE, label, label_area_width, row_name, svg,
     swatch_legend, text_style,
 };
 use crate::analysis::Analysis;
@@ -64,13 +64,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> Result<Option<String>> {
         Some(n) => format!("Speedup at {n} workers vs 1 worker"),
         None => "Speedup at each cell's highest worker count (shown as @N)".to_string(),
     };
-    let label_width = rows
-        .iter()
-        .map(|r| estimated_width(&r.0, TICKS))
-        .max()
-        .unwrap_or(60)
-        .clamp(60, 320)
-        + 16;
+    let label_width = label_area_width(rows.iter().map(|r| r.0.as_str()));
     let column = 170;
     let width = (label_width as u32 + column * a.builds.len() as u32 + 60).clamp(900, 1180);
     let height = 150 + 44 * rows.len() as u32;

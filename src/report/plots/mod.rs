@@ -443,6 +443,16 @@ fn swatch_legend(area: &Area<'_>, entries: &[(String, RGBColor)]) -> Result<()> 
     Ok(())
 }
 
+/// Room for a column of row labels at tick size: the widest, within bounds.
+pub(crate) fn label_area_width<'a>(labels: impl Iterator<Item = &'a str>) -> i32 {
+    labels
+        .map(|label| estimated_width(label, TICKS))
+        .max()
+        .unwrap_or(60)
+        .clamp(60, 320)
+        + 16
+}
+
 /// Rough width of a label in pixels (the browser picks the font).
 fn estimated_width(text: &str, size: u32) -> i32 {
     let chars = i32::try_from(text.chars().count()).unwrap_or(i32::MAX / 64);
