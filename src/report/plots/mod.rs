@@ -6,6 +6,7 @@
 //! The three per-workload charts (time, speedup, parallelism) are line
 //! charts over the thread count on a log₂ axis; they share [`LineChart`].
 
+mod axis;
 pub(crate) mod builds;
 pub(crate) mod heatmap;
 pub(crate) mod parallelism;
@@ -13,8 +14,8 @@ pub(crate) mod speedup;
 pub(crate) mod time;
 
 use anyhow::Result;
+pub(crate) use axis::KeyAxis;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -457,46 +458,4 @@ pub(crate) fn label_area_width<'a>(labels: impl Iterator<Item = &'a str>) -> i32
 fn estimated_width(text: &str, size: u32) -> i32 {
     let chars = i32::try_from(text.chars().count()).unwrap_or(i32::MAX / 64);
     chars.saturating_mul(i32::try_from(size).unwrap_or(16)) * 9 / 20
-}
-
-/// A linear f64 axis whose ticks are exactly the given points (the thread
-/// counts, or the centres of categories). plotters' `WithKeyPoints` over
-/// f64 cannot take a custom label formatter, this can.
-#[derive(Clone)]
-pub(crate) struct KeyAxis {
-    pub low: f64,
-    pub high: f64,
-    pub ticks: Vec<f64>,
-}
-
-impl KeyAxis {
-    pub fn new(low: f64, high: f64, ticks: Vec<f64>) -> KeyAxis {
-        KeyAxis { low, high, ticks }
-    }
-}
-
-impl Ranged for KeyAxis {
-    type FormatOption = DefaultFormatting;
-    type ValueType = f64;
-
-    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
-        if self.high == self.low {
-            return (limit.0 + limit.1) / 2;
-        }
-        let fraction = (value - self.low) / (self.high - self.low);
-        let length = f64::from(limit.1 - limit.0);
-        limit.0 + (length * fraction).round() as i32
-    }
-
-    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
-        if hint.weight().allow_light_points() {
-            Vec::new()
-        } else {
-            self.ticks.clone()
-        }
-    }
-
-    fn range(&self) -> std::ops::Range<f64> {
-        self.low..self.high
-    }
 }
