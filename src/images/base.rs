@@ -37,12 +37,14 @@ pub fn bootstrap_hint() -> String {
 }
 
 /// Finds the base: the requested image, the bootstrapped stand-in for the
-/// default, or a pull of the requested image.
+/// default, a pull of the requested image, or — for the default, where no
+/// registry answers — a stand-in bootstrapped now.
 pub async fn resolve(
     engine: &Engine,
     requested: &str,
     allow_pull: bool,
     task: &mut Task,
+    verbosity: Verbosity,
 ) -> Result<BaseImage> {
     if let Some(found) = inspect(engine, requested).await {
         return Ok(found);
@@ -62,6 +64,13 @@ pub async fn resolve(
             }
             Err(e) => task.note(&format!("could not pull {requested}: {e:#}")),
         }
+    }
+    if requested == DEFAULT_BASE {
+        task.note(&format!(
+            "{requested} is not on the engine and cannot be pulled: creating {BOOTSTRAP_TAG} \
+             from Debian packages instead (once; about a minute)"
+        ));
+        return bootstrap(engine, BOOTSTRAP_TAG, None, verbosity).await;
     }
     Err(image_unavailable(format!(
         "base image {requested} is not on the engine and could not be pulled; {}",

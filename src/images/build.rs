@@ -13,6 +13,7 @@ use super::recipe::Recipe;
 use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::error::image_unavailable;
+use crate::lines::LineSplitter;
 use crate::progress::Task;
 
 const FAILURE_TAIL_LINES: usize = 40;
@@ -46,7 +47,7 @@ pub async fn build(
             .build_image(options, None, Some(bollard::body_full(context.into())));
 
     let mut tail: VecDeque<String> = VecDeque::new();
-    let mut pending = String::new();
+    let mut lines = LineSplitter::default();
     let mut stage = StageTracker::default();
     let mut failure = None;
     while let Some(item) = stream.next().await {
@@ -67,10 +68,9 @@ pub async fn build(
                 break;
             }
         };
-        pending.push_str(&text);
-        while let Some(end) = pending.find('\n') {
-            let line: String = pending.drain(..=end).collect();
-            let line = strip_ansi(line.trim_end());
+        for line in lines.push(text.as_bytes()) {
+            // The classic builder colours stderr.
+            let line = console::strip_ansi_codes(line.trim_end()).into_owned();
             writeln!(log, "{line}")?;
             task.log_line(&line);
             if let Some(name) = stage.observe(&line) {
@@ -82,9 +82,9 @@ pub async fn build(
             }
         }
     }
-    if !pending.is_empty() {
-        writeln!(log, "{pending}")?;
-        tail.push_back(pending);
+    if let Some(last) = lines.finish() {
+        writeln!(log, "{last}")?;
+        tail.push_back(last);
     }
     if let Some(error) = failure {
         writeln!(log, "error: {error}")?;
@@ -106,33 +106,27 @@ fn build_failed(
 ) -> anyhow::Error {
     let lines: Vec<&str> = tail.iter().map(String::as_str).collect();
     image_unavailable(format!(
-        "building {} failed: {error}\n--- last {} lines of the build log ---\n{}\n--- the whole log is in {} ---",
+        "building {} failed: {error}\n--- last {} lines of the build log ---\n{}\n--- the whole log is in {} ---{}",
         recipe.image_name(),
         lines.len(),
         lines.join("\n"),
-        log_path.display()
+        log_path.display(),
+        apt_advice(&lines)
+            .map(|a| format!("\nhint: {a}"))
+            .unwrap_or_default()
     ))
 }
 
-/// Removes terminal colour codes (the classic builder colours stderr).
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            // ESC [ parameters final-byte
-            if chars.next() == Some('[') {
-                for c in chars.by_ref() {
-                    if c.is_ascii_alphabetic() {
-                        break;
-                    }
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+/// What to do about an apt failure seen in a log, if gilbench knows.
+pub fn apt_advice(lines: &[&str]) -> Option<&'static str> {
+    let expired = lines
+        .iter()
+        .any(|l| l.contains("Release file for") && l.contains("is expired"));
+    expired.then_some(
+        "a suite's Release file has expired, as on a dated mirror or snapshot; if you trust \
+         the mirror, build with --apt-option='-o Acquire::Check-Valid-Until=false' (or set \
+         GILBENCH_APT_OPTIONS to that)",
+    )
 }
 
 /// The context: the Dockerfile and the source tarball, with fixed metadata so
@@ -197,7 +191,9 @@ impl StageTracker {
             || line.contains("Running code to generate profile data")
         {
             "running the PGO training"
-        } else if line.contains("Generating JIT") || line.contains("jit_stencils") {
+        } else if line.contains("Tools/jit/build.py") {
+            // The stencil generator's command line; other mentions of
+            // jit_stencils (make's dependency chatter) appear in every build.
             "generating JIT stencils"
         } else if line.starts_with("Creating directory")
             || line.starts_with("if test ") && line.contains("install")
@@ -224,10 +220,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strips_colour_codes() {
+    fn an_expired_suite_gets_the_apt_option_advice() {
+        let log = [
+            "E: Release file for http://deb.debian.org/debian/dists/sid/InRelease is expired \
+             (invalid since 12d 3h 1min 2s). Updates for this repository will not be applied.",
+        ];
+        assert!(
+            apt_advice(&log)
+                .unwrap()
+                .contains("Acquire::Check-Valid-Until=false")
+        );
         assert_eq!(
-            strip_ansi("\u{1b}[91m+ mkdir /src\u{1b}[0m"),
-            "+ mkdir /src"
+            apt_advice(&["E: Unable to locate package python3.99"]),
+            None
         );
     }
 
@@ -248,6 +253,16 @@ mod tests {
             Some("step 11/19: compiling")
         );
         assert_eq!(stages.observe("gcc -c -O3 -o a.o a.c"), None);
+        assert_eq!(
+            stages.observe("make: 'Python/jit_stencils.h' is up to date."),
+            None
+        );
+        assert_eq!(
+            stages
+                .observe("python3 ./Tools/jit/build.py x86_64-pc-linux-gnu")
+                .as_deref(),
+            Some("step 11/19: generating JIT stencils")
+        );
         assert_eq!(stages.observe("random noise"), None);
         assert_eq!(
             stages.observe("Step 12/19 : ENV PATH=/opt/python/bin"),

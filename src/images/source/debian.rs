@@ -78,8 +78,11 @@ pub(super) async fn fetch_debian(
     };
     engine.remove_container(&run.container_id).await;
     let archive = archive.map_err(|e| {
+        let advice = crate::images::build::apt_advice(&run.output.lines().collect::<Vec<_>>())
+            .map(|a| format!("\nhint: {a}"))
+            .unwrap_or_default();
         image_unavailable(format!(
-            "could not fetch Debian's source package {package} ({e:#}); its output ended with:\n{}",
+            "could not fetch Debian's source package {package} ({e:#}); its output ended with:\n{}{advice}",
             tail_lines(&run.output, 15)
         ))
     })?;
