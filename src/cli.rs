@@ -11,7 +11,7 @@ use crate::error::{Error, invalid_input};
 use crate::images::base::DEFAULT_BASE;
 use crate::images::{self, BuildOptions, DEFAULT_PYTHON_ORG_MIRROR, Profile};
 use crate::progress::Verbosity;
-use crate::run::{DEFAULT_BUILDS, RunOptions, Start};
+use crate::run::{RunOptions, Start};
 use crate::spec::{BuildSpec, SourceSpec};
 
 #[derive(Debug, Parser)]
@@ -163,7 +163,8 @@ impl BuildOptionArgs {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Builds to measure (repeatable); default 3.13, 3.13t and 3.13-jit.
+    /// Builds to measure (repeatable). Default: the default, free-threaded and JIT builds of
+    /// the newest minor version whose source can be fetched and verified (3.13 offline).
     #[arg(long = "build", value_name = "SPEC", long_help = crate::spec::GRAMMAR)]
     pub builds: Vec<BuildSpec>,
     /// Workloads: names, categories (cpu, objects, contention, native, io), `all`, or paths
@@ -221,14 +222,7 @@ impl RunArgs {
         if let Some(dir) = self.resume {
             return Ok(Start::Resume(dir));
         }
-        let builds = if self.builds.is_empty() {
-            DEFAULT_BUILDS
-                .iter()
-                .map(|s| s.parse().expect("valid"))
-                .collect()
-        } else {
-            self.builds
-        };
+        let builds = self.builds;
         let mut names = HashSet::new();
         for build in &builds {
             if !names.insert(build.to_string()) {

@@ -18,12 +18,13 @@ pub struct MinorVersion {
     pub jit_with_free_threading: bool,
     /// `concurrent.interpreters` is in the standard library (PEP 734).
     pub subinterpreters: bool,
-    /// The release a bare `3.MINOR` means when the source does not decide it.
-    pub default_release: &'static str,
     /// Debian source package holding the pristine upstream tarball.
     pub debian_source_package: &'static str,
     /// Debian suite whose binary package `python3.MINOR` gives a default build.
     pub debian_binary_suite: Option<&'static str>,
+    /// That package is configured `--enable-experimental-jit=yes-off`: the
+    /// JIT is built in and `PYTHON_JIT=1` switches it on.
+    pub debian_binary_jit: bool,
 }
 
 /// SHA-256 of python.org release tarballs (`Python-X.Y.Z.tar.xz`) that
@@ -48,19 +49,19 @@ static RELEASES: LazyLock<Vec<Release>> = LazyLock::new(|| {
 });
 
 pub const VERSIONS: &[MinorVersion] = &[
-    old(9, "3.9.23"),
-    old(10, "3.10.18"),
-    old(11, "3.11.13"),
-    old(12, "3.12.11"),
+    old(9),
+    old(10),
+    old(11),
+    old(12),
     MinorVersion {
         minor: 13,
         free_threading: true,
         jit_llvm: Some(18),
         jit_with_free_threading: false,
         subinterpreters: false,
-        default_release: "3.13.5",
         debian_source_package: "python3.13",
         debian_binary_suite: Some("trixie"),
+        debian_binary_jit: false,
     },
     MinorVersion {
         minor: 14,
@@ -68,9 +69,9 @@ pub const VERSIONS: &[MinorVersion] = &[
         jit_llvm: Some(19),
         jit_with_free_threading: false,
         subinterpreters: true,
-        default_release: "3.14.10",
         debian_source_package: "python3.14",
         debian_binary_suite: Some("sid"),
+        debian_binary_jit: true,
     },
     MinorVersion {
         minor: 15,
@@ -78,23 +79,33 @@ pub const VERSIONS: &[MinorVersion] = &[
         jit_llvm: Some(21),
         jit_with_free_threading: false,
         subinterpreters: true,
-        default_release: "3.15.2",
         debian_source_package: "python3.15",
         debian_binary_suite: Some("sid"),
+        debian_binary_jit: true,
     },
 ];
 
-const fn old(minor: u32, default_release: &'static str) -> MinorVersion {
+const fn old(minor: u32) -> MinorVersion {
     MinorVersion {
         minor,
         free_threading: false,
         jit_llvm: None,
         jit_with_free_threading: false,
         subinterpreters: false,
-        default_release,
         debian_source_package: "",
         debian_binary_suite: None,
+        debian_binary_jit: false,
     }
+}
+
+/// LLVM versions the default base (Debian trixie) packages: a JIT build that
+/// needs another must name a base that has it.
+pub const DEFAULT_BASE_LLVM: &[u32] = &[18, 19];
+
+/// The release a bare `3.MINOR` means when the source does not decide it:
+/// the newest one whose checksum gilbench knows.
+pub fn default_release(minor: u32) -> String {
+    newest_release(minor).map_or_else(|| format!("3.{minor}.0"), str::to_string)
 }
 
 /// The row for `3.minor`, if gilbench knows it.
@@ -230,22 +241,11 @@ mod tests {
     }
 
     #[test]
-    fn table_defaults_are_listed_releases() {
-        // Defaults in the table that python.org had not published when the
-        // list was last refreshed. When a refresh lists one, or the table is
-        // corrected, remove it here.
-        const UNPUBLISHED_DEFAULTS: &[&str] = &["3.14.10", "3.15.2"];
+    fn every_minor_in_the_table_defaults_to_a_listed_release() {
         for v in VERSIONS {
-            let listed = known_release_sha256(v.default_release).is_some();
-            let expected = !UNPUBLISHED_DEFAULTS.contains(&v.default_release);
-            assert_eq!(
-                listed,
-                expected,
-                "default release {} of 3.{}: listed {listed}; newest listed {:?}",
-                v.default_release,
-                v.minor,
-                newest_release(v.minor)
-            );
+            let release = default_release(v.minor);
+            assert!(known_release_sha256(&release).is_some(), "{release}");
+            assert!(release.starts_with(&format!("3.{}.", v.minor)), "{release}");
         }
     }
 
@@ -277,12 +277,5 @@ mod tests {
         assert!(twice.contains("twice"), "{twice}");
         let sorted = one(format!("3.13.10\t{sha}\n3.13.9\t{sha}")).unwrap();
         assert_eq!(sorted[1].version, "3.13.10");
-    }
-
-    #[test]
-    fn default_release_belongs_to_its_minor() {
-        for v in VERSIONS {
-            assert!(v.default_release.starts_with(&format!("3.{}.", v.minor)));
-        }
     }
 }

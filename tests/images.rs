@@ -9,7 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::util::{
-    self, built_images, cached_release_tarball, gilbench, python_in, run, stderr, stdout,
+    self, built_images, cached_release_tarball, gilbench, python_in, python_in_env, run, stderr,
+    stdout,
 };
 
 const SID_APT: &str = "--apt-option=-o Acquire::Check-Valid-Until=false";
@@ -33,14 +34,20 @@ fn three_variants_build_from_debian_source_then_come_from_cache() {
     assert_eq!(facts[0], "3.13.5 0 False 10001 /opt/python");
     assert_eq!(facts[1], "3.13.5 1 False 10001 /opt/python");
     assert_eq!(facts[2], "3.13.5 0 True 10001 /opt/python");
-    let optimizer = python_in(
-        &images[2].0,
-        "import _testinternalcapi as t; print(type(t.get_optimizer()).__name__)",
-    );
+    // The JIT is built in and off until PYTHON_JIT=1 switches it on.
+    let optimizer = |env: &[&str]| {
+        python_in_env(
+            &images[2].0,
+            env,
+            "import _testinternalcapi as t; print(type(t.get_optimizer()).__name__)",
+        )
+    };
+    let on = optimizer(&["PYTHON_JIT=1"]);
     assert!(
-        optimizer.to_lowercase().contains("uop"),
-        "the JIT's optimizer is on: {optimizer}"
+        on.to_lowercase().contains("uop"),
+        "the JIT's optimizer is on: {on}"
     );
+    assert_eq!(optimizer(&[]), "NoneType", "off by default");
 
     // Unchanged inputs: every image is found by its content hash, no build step runs.
     let second = run(gilbench().args(["build", "3.13", "3.13t", "3.13-jit"]));
@@ -437,4 +444,56 @@ fn release_downloads_are_verified_against_the_published_checksum() {
         .env("GILBENCH_CACHE", tampered.path()));
     assert_eq!(unknown.status.code(), Some(4));
     assert!(stderr(&unknown).contains("pass --sha256"));
+}
+
+#[test]
+fn an_expired_suite_fails_with_the_apt_option_advice() {
+    let _engine = util::engine();
+    // Verified on this project's mirror: sid's Release file has expired, so
+    // without the option apt refuses it.
+    let output = run(gilbench().args(["build", "3.14@debian-binary"]));
+    assert_eq!(output.status.code(), Some(4));
+    let text = stderr(&output);
+    assert!(text.contains("is expired"), "{text}");
+    assert!(
+        text.contains("--apt-option='-o Acquire::Check-Valid-Until=false'"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_default_base_is_bootstrapped_by_the_run_itself() {
+    let _engine = util::engine();
+    // Take the default base's stand-in away, keeping it under another name
+    // so that it (and every image built on it) comes back afterwards.
+    let stand_in = "gilbench/debian:trixie";
+    let kept = "gilbench-test/debian:kept";
+    assert!(
+        run(Command::new("docker").args(["tag", stand_in, kept]))
+            .status
+            .success()
+    );
+    assert!(
+        run(Command::new("docker").args(["rmi", stand_in]))
+            .status
+            .success()
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(gilbench()
+        .args(["run", "--build", "3.13", "--workload", "countdown"])
+        .args(["--threads", "1", "--repeat", "1", "--warmup", "0", "-o"])
+        .arg(dir.path()));
+    let bootstrapped =
+        run(Command::new("docker").args(["inspect", "--format", "{{.Id}}", stand_in]));
+    // Restore the original base before asserting, whatever happened.
+    run(Command::new("docker").args(["tag", kept, stand_in]));
+    run(Command::new("docker").args(["rmi", kept]));
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("creating gilbench/debian:trixie from Debian packages"),
+        "the run said why it bootstrapped"
+    );
+    assert!(bootstrapped.status.success(), "the run created the base");
+    let results = fs::read_to_string(dir.path().join("results.json")).unwrap();
+    assert!(results.contains("\"status\": \"complete\""));
 }

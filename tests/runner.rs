@@ -43,7 +43,12 @@ pub async fn open(engine: &Engine, image: &str, build: &str) -> (BenchContainer,
     let container = BenchContainer::start(engine, &spec, &bundle.files)
         .await
         .unwrap();
-    let runner = container.open_runner(&[]).await.unwrap();
+    // As gilbench runs it: a JIT build with PYTHON_JIT=1.
+    let env = build
+        .parse::<gilbench::spec::BuildSpec>()
+        .map(|spec| spec.run_env())
+        .unwrap_or_default();
+    let runner = container.open_runner(&env).await.unwrap();
     (container, runner)
 }
 

@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod images;
+mod jit;
 mod report;
 mod run;
 mod runner;

@@ -69,16 +69,17 @@ pub fn built_images(output: &Output) -> Vec<(String, String)> {
 
 /// Runs a Python snippet in an image with the docker CLI and returns stdout.
 pub fn python_in(image: &str, code: &str) -> String {
-    let output = run(Command::new("docker").args([
-        "run",
-        "--rm",
-        "--network",
-        "none",
-        image,
-        "python3",
-        "-c",
-        code,
-    ]));
+    python_in_env(image, &[], code)
+}
+
+/// The same, with environment variables (`NAME=VALUE`) set.
+pub fn python_in_env(image: &str, env: &[&str], code: &str) -> String {
+    let mut command = Command::new("docker");
+    command.args(["run", "--rm", "--network", "none"]);
+    for setting in env {
+        command.args(["--env", setting]);
+    }
+    let output = run(command.args([image, "python3", "-c", code]));
     assert!(output.status.success(), "python failed in {image}");
     stdout(&output).trim().to_string()
 }

@@ -5,6 +5,7 @@ pub mod base;
 mod build;
 pub mod recipe;
 pub mod source;
+mod timings;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -135,8 +136,26 @@ pub struct Image {
 
 /// Checks a spec against the options before any work starts.
 pub fn validate(spec: &BuildSpec, options: &BuildOptions) -> Result<(), crate::error::Error> {
-    spec.check_source(&source_of(spec, options))?;
+    let source = source_of(spec, options);
+    spec.check_source(&source)?;
     spec::check_configure_args(spec, &options.configure_args)?;
+    let llvm = spec.version.table().jit_llvm;
+    if spec.variant == spec::Variant::Jit
+        && source != SourceSpec::DebianBinary
+        && options.base == base::DEFAULT_BASE
+        && let Some(llvm) = llvm.filter(|v| !crate::versions::DEFAULT_BASE_LLVM.contains(v))
+    {
+        return Err(crate::error::Error::InvalidInput(format!(
+            "{spec}: the JIT of {} is built with LLVM {llvm}, which the default base \
+             ({}, Debian trixie) does not package; pass --base with a Debian image that has \
+             clang-{llvm} and llvm-{llvm}, or measure 3.{}'s JIT as Debian builds it \
+             ({}-jit@debian-binary)",
+            spec.version,
+            base::DEFAULT_BASE,
+            spec.version.minor,
+            spec.version
+        )));
+    }
     Ok(())
 }
 
@@ -160,7 +179,7 @@ pub async fn ensure(
     let source = source_of(spec, options);
     let mut task = Task::start(spec.image_spec(), verbosity);
     task.stage("resolving the base image");
-    let base = base::resolve(engine, &options.base, options.pull, &mut task).await?;
+    let base = base::resolve(engine, &options.base, options.pull, &mut task, verbosity).await?;
 
     let prepared;
     let recipe = if source == SourceSpec::DebianBinary {
@@ -194,7 +213,24 @@ pub async fn ensure(
             Err(e) => task.note(&format!("not pulled from {registry}: {e:#}; building")),
         }
     }
+    let times = timings::BuildTimes::load(cache);
+    let profile = &recipe.labels[label::PROFILE];
+    let kind = timings::key(&engine.host, &spec.image_spec(), profile);
+    task.note(&match times.expected(&kind) {
+        Some(expected) => format!(
+            "building {name}: the last {} {profile} build on this engine took {}",
+            spec.image_spec(),
+            crate::progress::format_duration(expected)
+        ),
+        None => format!(
+            "building {name}: the first {} {profile} build on this engine ({})",
+            spec.image_spec(),
+            timings::first_build_estimate(profile)
+        ),
+    });
+    let started = std::time::Instant::now();
     build::build(engine, cache, &recipe, &mut task).await?;
+    times.record(kind, started.elapsed());
     let image = local(engine, &name, Origin::Built)
         .await
         .context("the built image is missing")?;
@@ -376,5 +412,47 @@ pub async fn current_base(engine: &Engine, requested: &str) -> Option<BaseImage>
         Some(found) => Some(found),
         None if requested == base::DEFAULT_BASE => base::inspect(engine, base::BOOTSTRAP_TAG).await,
         None => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_build_options_come_back_as_they_were() {
+        let options = BuildOptions {
+            profile: Profile::Quick,
+            source: "debian".parse().unwrap(),
+            configure_args: vec!["--with-pydebug".into(), "--without-doc-strings".into()],
+            base: "gilbench/debian:trixie".into(),
+            registry: Some("127.0.0.1:5000".into()),
+            pull: false,
+            sha256: Some("ab".repeat(32)),
+            apt_options: vec!["-o".into(), "Acquire::Check-Valid-Until=false".into()],
+            python_org_mirror: "http://127.0.0.1:8000".into(),
+        };
+        let back = BuildOptions::from_record(&options.record()).unwrap();
+        assert_eq!(format!("{back:?}"), format!("{options:?}"));
+    }
+
+    #[test]
+    fn an_older_record_resumes_with_defaults() {
+        let record = BTreeMap::from([
+            ("profile".to_string(), "quick".to_string()),
+            ("source".to_string(), "auto".to_string()),
+        ]);
+        let options = BuildOptions::from_record(&record).unwrap();
+        assert_eq!(options.profile, Profile::Quick);
+        assert_eq!(options.base, base::DEFAULT_BASE);
+        assert!(options.pull && options.registry.is_none() && options.sha256.is_none());
+        assert_eq!(options.python_org_mirror, DEFAULT_PYTHON_ORG_MIRROR);
+        assert!(
+            BuildOptions::from_record(&BTreeMap::from([(
+                "profile".to_string(),
+                "fastest".to_string()
+            )]))
+            .is_err()
+        );
     }
 }

@@ -58,7 +58,9 @@ impl Recipe {
         match spec.variant {
             Variant::Default => {}
             Variant::FreeThreaded => configure.push("--disable-gil".to_string()),
-            Variant::Jit => configure.push("--enable-experimental-jit".to_string()),
+            // Built in but off by default, as CPython ships it: PYTHON_JIT
+            // switches it per run, so one image measures the JIT on and off.
+            Variant::Jit => configure.push("--enable-experimental-jit=yes-off".to_string()),
         }
         if options.profile == Profile::Optimized {
             configure.extend([
@@ -236,7 +238,7 @@ mod tests {
         assert_eq!(recipe.build_args["LLVM_VERSION"], "18");
         assert_eq!(
             recipe.build_args["CONFIGURE_ARGS"],
-            "--enable-experimental-jit --enable-optimizations --with-lto"
+            "--enable-experimental-jit=yes-off --enable-optimizations --with-lto"
         );
         let ft: BuildSpec = "3.14t".parse().unwrap();
         let recipe = Recipe::compiled(&ft, &options(Profile::Quick), &base(), &source("sha256:1"));

@@ -7,6 +7,7 @@
 //! container is replaced, a failing cell is recorded and skipped, Ctrl-C and
 //! a lost engine stop cleanly with partial results and a resumable journal.
 
+mod defaults;
 pub mod events;
 mod host;
 pub mod plan;
@@ -34,10 +35,9 @@ use crate::spec::BuildSpec;
 use events::{Consumers, Event, ProgressView};
 use session::Session;
 
-pub const DEFAULT_BUILDS: [&str; 3] = ["3.13", "3.13t", "3.13-jit"];
-
 /// Validated options of a new run.
 pub struct RunOptions {
+    /// Empty: the newest minor's three builds (see `defaults`).
     pub builds: Vec<BuildSpec>,
     pub build_options: BuildOptions,
     pub workloads: Vec<String>,
@@ -73,7 +73,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     warn_about_leftovers(&engine).await;
     let cache = Cache::open()?;
     let prepared = match start {
-        Start::New(options) => setup::new_run(&engine, *options).await?,
+        Start::New(options) => setup::new_run(&engine, &cache, *options).await?,
         Start::Resume(dir) => setup::resume(&dir)?,
     };
     let (dir, header) = (prepared.dir.clone(), prepared.header.clone());

@@ -109,7 +109,7 @@ impl<'a> Session<'a> {
         let container_spec = self.container_spec(&name, &image);
         let container =
             BenchContainer::start(self.engine, &container_spec, &self.bundle.files).await?;
-        match container.open_runner(&spec.runtime_env).await {
+        match container.open_runner(&spec.run_env()).await {
             Ok(runner) => Ok(BuildSlot {
                 name,
                 spec,
@@ -231,7 +231,7 @@ async fn build_record(engine: &Engine, slot: &mut BuildSlot) -> Result<BuildReco
         image: slot.image.clone(),
         image_id,
         image_labels,
-        runtime_env: slot.spec.runtime_env.iter().cloned().collect(),
+        runtime_env: slot.spec.run_env().into_iter().collect(),
         facts,
     })
 }

@@ -6,7 +6,8 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
-use super::{RunOptions, host, plan};
+use super::{RunOptions, defaults, host, plan};
+use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::error::invalid_input;
 use crate::images::BuildOptions;
@@ -39,9 +40,16 @@ impl Previous {
 }
 
 /// Creates the output folder and writes the journal header of a new run.
-pub async fn new_run(engine: &Engine, options: RunOptions) -> Result<Prepared> {
+pub async fn new_run(engine: &Engine, cache: &Cache, mut options: RunOptions) -> Result<Prepared> {
     // A typo must fail now, not after an hour of building images.
     crate::workloads::check_selectors(&options.workloads)?;
+    if options.builds.is_empty() {
+        let (builds, why) =
+            tokio::task::block_in_place(|| defaults::default_builds(cache, &options.build_options));
+        let names: Vec<String> = builds.iter().map(ToString::to_string).collect();
+        eprintln!("no --build given: measuring {} ({why})", names.join(", "));
+        options.builds = builds;
+    }
     let environment = host::environment(engine).await?;
     let engine_cpus = environment.engine_cpus.unwrap_or(1).max(1) as u32;
     let cpus_given = host::cpus_given(options.cpus.as_deref(), engine_cpus)?;

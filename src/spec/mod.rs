@@ -4,7 +4,7 @@
 //! spec    := version variant? setting* ("@" source)?
 //! version := "3." MINOR ("." PATCH)?          3.13, 3.13.5
 //! variant := "t"                              free-threaded (--disable-gil)
-//!          | "-jit"                           experimental JIT (--enable-experimental-jit)
+//!          | "-jit"                           JIT (--enable-experimental-jit=yes-off, run with PYTHON_JIT=1)
 //! setting := "+" NAME "=" VALUE               runtime environment, e.g. +PYTHON_GIL=1
 //! source  := see `SourceSpec`                 e.g. @debian, @dir:/src/cpython
 //! ```
@@ -21,8 +21,9 @@ use crate::versions::{self, MinorVersion};
 pub const GRAMMAR: &str = "\
 build spec grammar: 3.MINOR[.PATCH][t|-jit][+NAME=VALUE...][@SOURCE]
   3.13         default (GIL) build          3.13t        free-threaded (--disable-gil)
-  3.13-jit     experimental JIT build       3.13.5t      an exact release
+  3.13-jit     JIT build, JIT on            3.13.5t      an exact release
   3.13t+PYTHON_GIL=1   a runtime setting on top of a build
+  3.13-jit+PYTHON_JIT=0   the same JIT image with the JIT off
   3.13@debian  a source other than the default (see --source)";
 
 pub const SOURCE_GRAMMAR: &str = "\
@@ -30,7 +31,8 @@ sources: auto | python.org | debian | debian-binary | tarball:PATH | dir:PATH | 
   auto           a cached tarball, else python.org, else Debian's source package
   python.org     the release tarball, verified against its published SHA-256
   debian         Debian's source package (the pristine upstream tarball)
-  debian-binary  Debian's prebuilt python3.X package (default builds only, no compiling)
+  debian-binary  Debian's prebuilt python3.X package, no compiling (default builds; 3.14 and
+                 3.15 also as -jit, their JIT being built in)
   tarball:PATH   a local source tarball;  dir:PATH  a local source tree (your branch)
   git:URL#REF    a git repository and ref (branch, tag or commit; default HEAD)";
 
@@ -94,7 +96,7 @@ impl PythonVersion {
     pub fn release(&self) -> String {
         match self.patch {
             Some(patch) => format!("3.{}.{patch}", self.minor),
-            None => self.table().default_release.to_string(),
+            None => crate::versions::default_release(self.minor),
         }
     }
 }
@@ -224,17 +226,35 @@ impl BuildSpec {
         format!("{}@{source}", self.image_spec())
     }
 
+    /// The environment the interpreter runs with: the spec's runtime
+    /// settings, and for a JIT build `PYTHON_JIT=1` unless the spec sets it
+    /// (JIT builds are configured so that the JIT is switched at run time).
+    pub fn run_env(&self) -> Vec<(String, String)> {
+        let mut env = self.runtime_env.clone();
+        if self.variant == Variant::Jit && !env.iter().any(|(name, _)| name == "PYTHON_JIT") {
+            env.push(("PYTHON_JIT".to_string(), "1".to_string()));
+        }
+        env
+    }
+
     /// Checks the combination against the version table and a source.
     pub fn check_source(&self, source: &SourceSpec) -> Result<(), SpecError> {
-        if *source == SourceSpec::DebianBinary && self.variant != Variant::Default {
+        let table = self.version.table();
+        let prebuilt_jit = self.variant == Variant::Jit && table.debian_binary_jit;
+        if *source == SourceSpec::DebianBinary && self.variant != Variant::Default && !prebuilt_jit
+        {
             return Err(self.impossible(format!(
-                "Debian's prebuilt interpreter is a default build; a {} build must be compiled \
+                "Debian's prebuilt interpreter is a default build{}; a {} build must be compiled \
                  (use --source debian or another source)",
+                if table.jit_llvm.is_some() && self.variant == Variant::Jit {
+                    " without the JIT"
+                } else {
+                    ""
+                },
                 self.variant.name()
             )));
         }
         if *source == SourceSpec::DebianBinary {
-            let table = self.version.table();
             if table.debian_binary_suite.is_none() {
                 return Err(self.impossible(format!(
                     "Debian ships no prebuilt python3.{} package gilbench knows of",

@@ -22,7 +22,11 @@ fn parses_the_three_variants_and_exact_releases() {
     let exact = parse("3.13.5t");
     assert_eq!(exact.version.patch, Some(5));
     assert_eq!(exact.version.release(), "3.13.5");
-    assert_eq!(parse("3.13").version.release(), "3.13.5");
+    // A bare minor means the newest release whose checksum gilbench knows.
+    assert_eq!(
+        parse("3.13").version.release(),
+        crate::versions::newest_release(13).unwrap()
+    );
 }
 
 #[test]
@@ -110,6 +114,12 @@ fn rejects_impossible_combinations_with_a_reason() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("must be compiled"), "{err}");
+    let err = "3.13-jit@debian-binary"
+        .parse::<BuildSpec>()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("without the JIT"), "{err}");
+    assert!("3.14-jit@debian-binary".parse::<BuildSpec>().is_ok());
 
     let jit_ft = parse("3.13-jit");
     let err = check_configure_args(&jit_ft, &["--disable-gil".into()])
@@ -117,6 +127,22 @@ fn rejects_impossible_combinations_with_a_reason() {
         .to_string();
     assert!(err.contains("free-threaded"), "{err}");
     assert!(check_configure_args(&parse("3.13t"), &["--with-pydebug".into()]).is_ok());
+}
+
+#[test]
+fn jit_builds_run_with_the_jit_on_unless_the_spec_says_otherwise() {
+    let env = |spec: &str| parse(spec).run_env();
+    let on = vec![("PYTHON_JIT".to_string(), "1".to_string())];
+    assert_eq!(env("3.13-jit"), on);
+    assert_eq!(
+        env("3.13-jit+PYTHON_JIT=0"),
+        vec![("PYTHON_JIT".to_string(), "0".to_string())]
+    );
+    assert!(env("3.13").is_empty());
+    assert_eq!(
+        parse("3.13-jit").image_key(),
+        parse("3.13-jit+PYTHON_JIT=0").image_key()
+    );
 }
 
 #[test]
