@@ -43,16 +43,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
 
     for workload in &a.workloads {
         for mode in a.modes_of(workload) {
-            let threads: Vec<u32> = a
-                .threads
-                .iter()
-                .copied()
-                .filter(|t| {
-                    a.builds
-                        .iter()
-                        .any(|b| a.cell(b, workload, mode, *t).is_some())
-                })
-                .collect();
+            let threads = a.threads_of(workload, mode);
             let _ = writeln!(
                 out,
                 "\n## {} ({} scaling, {mode} mode)\n",
