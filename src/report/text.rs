@@ -49,7 +49,7 @@ pub fn fmt_change(ratio: f64) -> String {
     format!("{sign}{}", fmt_percent(pct.abs()))
 }
 
-/// A percentage: 12.3 → "12 %", 3.14 → "3.1 %" (a decimal below 10).
+/// A percentage: 12.3 → "12 %", 3.12 → "3.1 %" (a decimal below 10).
 pub fn fmt_percent(pct: f64) -> String {
     if pct.abs() >= 9.95 {
         format!("{pct:.0} %")
@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(fmt_change(1.031), "+3.1 %");
         assert_eq!(fmt_change(0.995), "-0.5 %");
         assert_eq!(fmt_percent(12.3), "12 %");
-        assert_eq!(fmt_percent(3.14), "3.1 %");
+        assert_eq!(fmt_percent(3.12), "3.1 %");
         assert_eq!(fmt_times(1.953), "1.95×");
     }
 

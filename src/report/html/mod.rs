@@ -11,9 +11,9 @@ mod facts;
 
 use facts::{Fact, FactRow, build_facts, config, environment};
 
-use super::findings;
 use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::text::{fmt_seconds, fmt_times_ci, one_line, truncate, workers_word};
+use super::{findings, shape};
 use crate::analysis::{Analysis, CellSummary, Failure};
 use crate::lines::tail_lines;
 
@@ -89,7 +89,9 @@ struct RowView {
     speedup: String,
     efficiency: String,
     parallelism: String,
-    outliers: String,
+    /// "bimodal, 1 outlier"; the phrases and the outliers' repeats on hover.
+    shape: String,
+    shape_detail: String,
     failed: String,
     class: &'static str,
 }
@@ -120,6 +122,7 @@ impl IndexPage {
                     findings::FindingKind::Status => "status",
                     findings::FindingKind::Failures => "failures",
                     findings::FindingKind::Gil => "gil",
+                    findings::FindingKind::Shape => "shape",
                     _ => "plain",
                 },
                 text: f.text,
@@ -244,10 +247,13 @@ fn row_view(a: &Analysis<'_>, c: &CellSummary) -> RowView {
         parallelism: c
             .parallelism
             .map_or_else(dash, |p| format!("{:.2}", p.median)),
-        outliers: if outliers.is_empty() {
-            String::new()
-        } else {
-            format!("{} ({})", outliers.len(), outliers.join(", "))
+        shape: shape::label(&c.shape),
+        shape_detail: {
+            let mut detail = shape::phrases(c);
+            if !outliers.is_empty() {
+                detail.push(format!("outliers: {}", outliers.join(", ")));
+            }
+            detail.join("; ")
         },
         failed: if c.counts.failed > 0 {
             format!("{} failed", c.counts.failed)

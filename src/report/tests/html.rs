@@ -39,6 +39,7 @@ fn html_is_self_contained_escaped_and_complete() {
         2 + 3 * 2,
         "heatmap, builds, 3 per workload"
     );
+    assert!(html.contains("<th title=\"bimodal samples, a drift between the first and second half, outliers\">shape</th>"));
     assert!(html.contains("95 % CI of median"));
     assert!(html.contains("3.13.1") && html.contains("--disable-gil"));
     assert!(html.contains("gil_enabled_at_start") && html.contains("0-3"));
@@ -50,4 +51,15 @@ fn html_is_self_contained_escaped_and_complete() {
         html.contains("gilbench run --builds 3.13,3.13t,3.13-jit --workload &#39;&#60;script&#62;")
     );
     assert!(html.contains("Fabricated CPU"));
+}
+
+#[test]
+fn shapes_are_flagged_in_the_tables() {
+    let html = index_html(&noisy()).unwrap();
+    assert!(
+        html.contains(r#"title="bimodal: 3 of 5 samples at 313 ms, 2 at 384 ms">bimodal</td>"#)
+    );
+    assert!(html.contains(">bimodal, drift +12 %</td>"));
+    assert!(html.contains(r#"title="1 outlier (620 ms); outliers: #6">1 outlier</td>"#));
+    assert!(html.contains("inconclusive on countdown: -17 % but bimodal on 3.14-jit"));
 }
