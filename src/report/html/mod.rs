@@ -187,11 +187,17 @@ fn workload_view(a: &Analysis<'_>, index: usize, name: &str) -> Result<WorkloadV
             workload: name,
             mode: *mode,
         };
-        let charts = vec![
-            plots::time::render(ctx)?,
-            plots::speedup::render(ctx)?,
-            plots::parallelism::render(ctx)?,
-        ];
+        // At one thread count, speedup and parallelism would be one point each.
+        let charts = if a.threads_of(name, *mode).len() > 1 {
+            vec![
+                plots::time::render(ctx)?,
+                plots::speedup::render(ctx)?,
+                plots::parallelism::render(ctx)?,
+                plots::strip::render(ctx)?,
+            ]
+        } else {
+            vec![plots::time::render(ctx)?, plots::strip::render(ctx)?]
+        };
         let mut rows = Vec::new();
         for build in &a.builds {
             for cell in a.series(build, name, *mode) {
