@@ -1,5 +1,6 @@
 //! What each build costs or gains at one thread against the baseline build.
-//! A difference the bootstrap interval proves is stated; a small one that
+//! A difference the bootstrap interval proves (with at least two samples a
+//! side) is stated; a small one that
 //! it does not is "no clear difference"; a large one that it does not
 //! (at least [`LARGE`]) is never hidden as "no clear difference": it is
 //! "inconclusive", with the reason (bimodal, drift, too few samples, too
@@ -74,17 +75,18 @@ pub(super) fn build_costs(a: &Analysis<'_>, out: &mut Vec<Finding>) {
 }
 
 fn verdict(a: &Analysis<'_>, build: &str, baseline: &str, row: &Row<'_>) -> Verdict {
-    if row.e.excludes(1.0) {
-        return Verdict::Clear;
-    }
-    if (row.e.value - 1.0).abs() < LARGE {
-        return Verdict::Small;
-    }
     let cells: Vec<_> = [build, baseline]
         .iter()
         .filter_map(|b| a.cell(b, row.workload, row.mode, 1))
         .collect();
     let samples = cells.iter().map(|c| c.counts.measured).min().unwrap_or(0);
+    // One sample a side has an interval of one point: it proves nothing.
+    if row.e.excludes(1.0) && samples >= 2 {
+        return Verdict::Clear;
+    }
+    if (row.e.value - 1.0).abs() < LARGE {
+        return Verdict::Small;
+    }
     let on = |flagged: fn(&CellSummary) -> bool| {
         let names: Vec<String> = cells
             .iter()

@@ -137,4 +137,10 @@ fn a_large_unproven_difference_is_inconclusive_with_its_reason() {
         all.contains("but too few samples (3); run with more repeats (--repeat 10)"),
         "{all}"
     );
+    // One sample a side: its interval is a point, which proves nothing.
+    let all = texts(&findings(&noisy_run(1)));
+    assert!(
+        all.contains("inconclusive: -10 % but too few samples (1)"),
+        "{all}"
+    );
 }
