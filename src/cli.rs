@@ -394,6 +394,10 @@ pub struct DoctorArgs {
     /// The options builds would use: doctor checks their base, registry and sources.
     #[command(flatten)]
     pub options: BuildOptionArgs,
+    /// The CPUs a run would use (a cpuset such as 0,1 or 0-3), for the machine checks.
+    /// Default: all.
+    #[arg(long, value_name = "CPUSET")]
+    pub cpus: Option<String>,
 }
 
 #[cfg(test)]

@@ -23,7 +23,9 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             )
             .await
         }
-        Command::Doctor(args) => crate::doctor::run(&args.options.into_options()?).await,
+        Command::Doctor(args) => {
+            crate::doctor::run(&args.options.into_options()?, args.cpus.as_deref()).await
+        }
         Command::Run(args) => run(args, verbosity).await,
         Command::Clean => clean().await,
         Command::Report(args) => report(args),

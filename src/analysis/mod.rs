@@ -1,8 +1,8 @@
 //! Between the statistics and the reports: what a run's samples mean.
 //!
 //! - `summary`: one [`CellSummary`] per build × workload × mode × threads
-//!   (measurements, failures, median with its interval, speedup), gathered
-//!   in a [`RunSummary`].
+//!   (measurements, failures, median with its interval, speedup, the
+//!   [`Shape`] of its samples), gathered in a [`RunSummary`].
 //! - `view`: the [`Analysis`] every renderer reads: the summary plus the
 //!   orders in which builds, workloads, modes and thread counts are shown,
 //!   the baseline build and the cores available.
@@ -16,5 +16,5 @@ pub(crate) mod fixture;
 pub mod summary;
 mod view;
 
-pub use summary::{CellSummary, Counts, Failure, Measurement, RunSummary, summarize};
+pub use summary::{CellSummary, Counts, Failure, Measurement, RunSummary, Shape, summarize};
 pub use view::Analysis;

@@ -1,14 +1,17 @@
 //! The per-cell summary of a run: one [`CellSummary`] per build × workload ×
 //! mode × threads, with its measurements, failures, distribution, median
-//! interval and speedup against one worker. Every report and comparison
-//! reads these instead of the raw samples.
+//! interval, speedup against one worker and the shape of its samples. Every
+//! report and comparison reads these instead of the raw samples.
 
 use std::collections::BTreeMap;
 
 use crate::results::{
     CellKey, FailureKind, Mode, RunResults, Sample, SampleRecord, SampleStatus, Scaling,
 };
-use crate::stats::{Bootstrap, Distribution, Estimate, scaling, tukey_outliers};
+use crate::stats::{
+    Bimodality, Bootstrap, Distribution, Drift, Estimate, bimodality, drift, scaling,
+    tukey_outliers,
+};
 
 /// Sum of the workers' CPU time over the wall time: how many workers were
 /// on a CPU at once, on average. None without per-worker CPU times.
@@ -63,6 +66,41 @@ pub struct Counts {
     pub unsupported: usize,
 }
 
+/// The shape of a cell's wall times: what a median and its interval do
+/// not say.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Shape {
+    /// Two clusters ([`bimodality`]).
+    pub bimodal: Option<Bimodality>,
+    /// The second half of the samples, in the order taken, against the
+    /// first ([`drift`]).
+    pub drift: Option<Drift>,
+    /// Samples outside Tukey's fences.
+    pub outliers: usize,
+}
+
+impl Shape {
+    /// The shape of wall times in the order they were taken, `outliers` of
+    /// them flagged.
+    pub fn of(in_order: &[f64], outliers: usize) -> Shape {
+        Shape {
+            bimodal: bimodality(in_order),
+            drift: drift(in_order),
+            outliers,
+        }
+    }
+
+    /// Bimodal or drifting: the median stands for no typical sample.
+    pub fn unsteady(&self) -> bool {
+        self.bimodal.is_some() || self.drift.is_some()
+    }
+
+    /// Anything to flag: unsteady, or outliers.
+    pub fn flagged(&self) -> bool {
+        self.unsteady() || self.outliers > 0
+    }
+}
+
 /// One cell of the matrix (build × workload × mode × threads), summarised.
 /// Statistics cover the measured samples only: not warmups, status ok.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +112,7 @@ pub struct CellSummary {
     pub measurements: Vec<Measurement>,
     /// Of the wall times in seconds.
     pub wall: Option<Distribution>,
+    pub shape: Shape,
     /// The median wall time with its bootstrap interval.
     pub median: Option<Estimate>,
     pub cpu: Option<Distribution>,
@@ -101,6 +140,13 @@ impl CellSummary {
 
     pub fn has_measurements(&self) -> bool {
         !self.measurements.is_empty()
+    }
+
+    /// Coefficient of variation of the wall times (standard deviation over
+    /// mean); None for fewer than two.
+    pub fn cv(&self) -> Option<f64> {
+        let wall = self.wall?;
+        Some(wall.std_dev? / wall.mean).filter(|cv| cv.is_finite())
     }
 
     /// The kinds of the cell's failures, by name, each once, sorted.
@@ -282,8 +328,10 @@ fn summarise_cell(
         }
     }
     let walls: Vec<f64> = measurements.iter().map(|m| m.wall_s).collect();
+    let mut outliers = 0;
     for (m, flagged) in measurements.iter_mut().zip(tukey_outliers(&walls)) {
         m.outlier = flagged;
+        outliers += usize::from(flagged);
     }
     let cpus: Vec<f64> = measurements.iter().filter_map(|m| m.cpu_s).collect();
     let parallelism: Vec<f64> = measurements
@@ -294,6 +342,7 @@ fn summarise_cell(
     CellSummary {
         median: salted.median(&walls),
         wall: Distribution::of(&walls),
+        shape: Shape::of(&walls, outliers),
         cpu: Distribution::of(&cpus),
         parallelism: Distribution::of(&parallelism),
         key,
@@ -311,7 +360,7 @@ fn summarise_cell(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixture::fixture;
+    use crate::analysis::fixture::{fixture, noisy};
 
     #[test]
     fn cells_are_summarised_once_with_speedups_and_failures() {
@@ -331,5 +380,31 @@ mod tests {
         assert_eq!(failed[0].key.threads, 4);
         assert_eq!(failed[0].failure_kinds(), ["exception"]);
         assert!(!failed[0].has_measurements() && failed[0].speedup.is_none());
+        assert!(summary.cells.iter().all(|c| !c.shape.flagged()), "steady");
+        assert!(free.cv().unwrap() < 0.01);
+    }
+
+    #[test]
+    fn the_shape_of_each_cell_is_flagged() {
+        let summary = RunSummary::of(&noisy());
+        let shape = |build, workload| {
+            summary
+                .cell(build, workload, Mode::Threads, 1)
+                .unwrap()
+                .shape
+        };
+        let jit = shape("3.14-jit", "countdown");
+        let b = jit.bimodal.expect("bimodal");
+        assert_eq!((b.low.count, b.high.count), (3, 2));
+        assert!((b.low.centre - 0.313).abs() < 1e-9, "{b:?}");
+        assert!(jit.drift.is_none() && jit.outliers == 0);
+        assert!(!shape("3.14", "countdown").flagged());
+        let drifting = shape("3.14-jit", "sha256");
+        let d = drifting.drift.expect("drift");
+        assert!((d.ratio() - 1.12).abs() < 0.005, "{d:?}");
+        assert!(drifting.unsteady());
+        let outlier = shape("3.14", "sha256");
+        assert_eq!(outlier.outliers, 1);
+        assert!(outlier.flagged() && !outlier.unsteady());
     }
 }

@@ -138,6 +138,20 @@ impl<'a> Analysis<'a> {
             .collect()
     }
 
+    /// The thread counts at which any build has a cell of this workload and
+    /// mode.
+    pub fn threads_of(&self, workload: &str, mode: Mode) -> Vec<u32> {
+        self.threads
+            .iter()
+            .copied()
+            .filter(|t| {
+                self.builds
+                    .iter()
+                    .any(|b| self.cell(b, workload, mode, *t).is_some())
+            })
+            .collect()
+    }
+
     /// Time of `build` at one thread relative to the baseline build:
     /// the ratio of medians with a bootstrap interval.
     pub fn relative_to_baseline(

@@ -1,13 +1,15 @@
 //! `summary.md`: GitHub-flavoured Markdown for a pull request or an issue:
 //! the findings, a table per workload (build × workers → median and
-//! speedup), and the failed cells. Every name is escaped, so a workload
-//! called `<b>|x` cannot break a table or inject HTML.
+//! speedup; the shape of each build's samples), and the failed cells.
+//! Every name is escaped, so a workload called `<b>|x` cannot break a table
+//! or inject HTML.
 
 use std::fmt::Write;
 
-use super::findings;
 use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
+use super::{findings, shape};
 use crate::analysis::Analysis;
+use crate::results::Mode;
 
 pub(crate) fn render(a: &Analysis<'_>) -> String {
     let r = a.results;
@@ -43,16 +45,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
 
     for workload in &a.workloads {
         for mode in a.modes_of(workload) {
-            let threads: Vec<u32> = a
-                .threads
-                .iter()
-                .copied()
-                .filter(|t| {
-                    a.builds
-                        .iter()
-                        .any(|b| a.cell(b, workload, mode, *t).is_some())
-                })
-                .collect();
+            let threads = a.threads_of(workload, mode);
             let _ = writeln!(
                 out,
                 "\n## {} ({} scaling, {mode} mode)\n",
@@ -65,6 +58,8 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
                 let _ = write!(header, " {t} {} |", workers_word(mode, *t));
                 rule.push_str(" ---: |");
             }
+            header.push_str(" shape |");
+            rule.push_str(" --- |");
             let _ = writeln!(out, "{header}\n{rule}");
             for build in &a.builds {
                 if a.series(build, workload, mode).is_empty() {
@@ -90,13 +85,14 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
                     };
                     let _ = write!(row, " {text}{flag} |");
                 }
-                let _ = writeln!(out, "{row}");
+                let _ = writeln!(out, "{row} {} |", md(&shapes(a, build, workload, mode)));
             }
         }
     }
     if !a.workloads.is_empty() {
         out.push_str(
-            "\nCells: median wall time (speedup against 1 worker). ⚠: some samples failed.\n",
+            "\nCells: median wall time (speedup against 1 worker). ⚠: some samples failed. \
+             Shape: bimodal samples, a drift between the first and second half, or outliers.\n",
         );
     }
 
@@ -128,6 +124,28 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
     out
 }
 
+/// The flagged shapes of a build's cells: "bimodal", or by workers when
+/// the workload ran at several counts ("1 thread: bimodal; 4 threads: 1
+/// outlier").
+fn shapes(a: &Analysis<'_>, build: &str, workload: &str, mode: Mode) -> String {
+    let several = a.threads_of(workload, mode).len() > 1;
+    let flagged: Vec<String> = a
+        .series(build, workload, mode)
+        .into_iter()
+        .filter(|c| c.shape.flagged())
+        .map(|c| {
+            let what = shape::label(&c.shape);
+            if several {
+                let t = c.key.threads;
+                format!("{t} {}: {what}", workers_word(mode, t))
+            } else {
+                what
+            }
+        })
+        .collect();
+    flagged.join("; ")
+}
+
 /// Text made safe for Markdown, table cells included: one line, Markdown
 /// punctuation backslash-escaped, `<`, `>` and `&` as entities.
 pub fn md(text: &str) -> String {
@@ -154,6 +172,28 @@ mod tests {
     #[test]
     fn names_are_escaped() {
         assert_eq!(md("a|b <c> *d*"), r"a\|b &lt;c&gt; \*d\*");
+    }
+
+    #[test]
+    fn shapes_have_a_column() {
+        use crate::analysis::fixture::{fixture, noisy};
+        let text = render(&Analysis::new(&noisy()));
+        assert!(text.contains("| 3.14-jit | 316 ms | bimodal |"), "{text}");
+        assert!(
+            text.contains("| 3.14-jit | 424 ms | bimodal, drift +12 % |"),
+            "{text}"
+        );
+        assert!(text.contains("| 3.14 | 500 ms | 1 outlier |"), "{text}");
+        // At several thread counts, the column says which.
+        let mut run = fixture();
+        let sample = run
+            .samples
+            .iter_mut()
+            .find(|s| s.build == "3.13" && s.threads == 2 && !s.sample.warmup)
+            .unwrap();
+        sample.sample.wall_ns = sample.sample.wall_ns.map(|ns| ns * 3 / 2);
+        let text = render(&Analysis::new(&run));
+        assert!(text.contains("| 2 threads: 1 outlier |"), "{text}");
     }
 
     #[test]

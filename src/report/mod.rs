@@ -55,6 +55,7 @@ mod html;
 mod markdown;
 mod plots;
 mod pyperf;
+mod shape;
 pub mod terminal;
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,12 @@
 //! The terminal summary at the end of a run: per workload, a table of
 //! build × mode rows with the median wall time at each thread count and
-//! the speedup at the highest, then the failed cells. It reads the run's
-//! [`Analysis`] like every other report.
+//! the speedup at the highest, if above one (a `*` marks a cell whose samples are
+//! bimodal, drift or have outliers), then the failed cells. It reads the
+//! run's [`Analysis`] like every other report.
 
 use std::fmt::Write;
 
+use super::shape;
 use super::text::{Align, TextTable, fmt_seconds_digits, fmt_times, one_line};
 use crate::analysis::{Analysis, CellSummary};
 use crate::results::RunResults;
@@ -17,7 +19,15 @@ pub fn summary(results: &RunResults) -> String {
 pub fn render(a: &Analysis<'_>) -> String {
     let top = a.threads.iter().copied().max().unwrap_or(1);
     let mut out = String::new();
+    let mut marked = false;
     for workload in &a.workloads {
+        // A flagged cell's median gets a trailing mark; the others a space, to align.
+        let marks = a
+            .summary
+            .cells
+            .iter()
+            .any(|c| &c.key.workload == workload && c.shape.flagged());
+        marked |= marks;
         let _ = writeln!(
             out,
             "\n{} ({} scaling)",
@@ -31,7 +41,10 @@ pub fn render(a: &Analysis<'_>) -> String {
                 .column("mode", Align::Left, 16),
             |t, threads| t.column(format!("{threads} thr"), Align::Right, 10),
         );
-        table = table.column(format!("speedup@{top}"), Align::Right, 11);
+        // At one thread count there is no speedup to show.
+        if top > 1 {
+            table = table.column(format!("speedup@{top}"), Align::Right, 11);
+        }
         for build in &a.builds {
             for mode in &a.modes {
                 let cells: Vec<Option<&CellSummary>> = a
@@ -44,13 +57,18 @@ pub fn render(a: &Analysis<'_>) -> String {
                     continue;
                 }
                 let mut row = vec![build.clone(), mode.to_string()];
-                row.extend(cells.iter().map(|cell| median_text(*cell)));
-                let speedup = a.cell(build, workload, *mode, top).and_then(|c| c.speedup);
-                row.push(speedup.map_or_else(|| "-".into(), |s| fmt_times(s.value)));
+                row.extend(cells.iter().map(|cell| median_text(*cell, marks)));
+                if top > 1 {
+                    let speedup = a.cell(build, workload, *mode, top).and_then(|c| c.speedup);
+                    row.push(speedup.map_or_else(|| "-".into(), |s| fmt_times(s.value)));
+                }
                 table.row(row);
             }
         }
         out.push_str(&table.render());
+    }
+    if marked {
+        let _ = writeln!(out, "\n{}", shape::MARK_LEGEND);
     }
     let failed: Vec<&CellSummary> = a.summary.failed_cells().collect();
     if !failed.is_empty() {
@@ -76,12 +94,21 @@ pub fn render(a: &Analysis<'_>) -> String {
 }
 
 /// The median wall time, "FAILED" if only failures were measured, "-" if
-/// nothing was.
-fn median_text(cell: Option<&CellSummary>) -> String {
+/// nothing was. With `marks`, a flagged shape adds "*" and others a space.
+fn median_text(cell: Option<&CellSummary>, marks: bool) -> String {
     match cell {
-        Some(CellSummary {
-            wall: Some(wall), ..
-        }) => fmt_seconds_digits(wall.median, 4),
+        Some(
+            c @ CellSummary {
+                wall: Some(wall), ..
+            },
+        ) => {
+            let mark = match (marks, c.shape.flagged()) {
+                (false, _) => "",
+                (true, true) => "*",
+                (true, false) => " ",
+            };
+            format!("{}{mark}", fmt_seconds_digits(wall.median, 4))
+        }
         Some(c) if !c.failures.is_empty() => "FAILED".into(),
         _ => "-".into(),
     }
@@ -121,6 +148,18 @@ mod tests {
                 && text.contains("3.13t countdown threads×4: exception: RuntimeError: boom"),
             "{text}"
         );
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn flagged_shapes_are_marked() {
+        let text = summary(&crate::analysis::fixture::noisy());
+        assert!(text.contains(shape::MARK_LEGEND), "{text}");
+        let row = text
+            .lines()
+            .find(|l| l.trim_start().starts_with("3.14-jit "))
+            .unwrap_or_else(|| panic!("a 3.14-jit row in {text}"));
+        assert!(row.contains("ms*"), "{row}");
         insta::assert_snapshot!(text);
     }
 }

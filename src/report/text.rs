@@ -45,10 +45,16 @@ pub fn fmt_times(x: f64) -> String {
 /// A ratio as a signed change: 1.35 → "+35 %", 0.88 → "-12 %".
 pub fn fmt_change(ratio: f64) -> String {
     let pct = (ratio - 1.0) * 100.0;
+    let sign = if pct < 0.0 { '-' } else { '+' };
+    format!("{sign}{}", fmt_percent(pct.abs()))
+}
+
+/// A percentage: 12.3 → "12 %", 3.12 → "3.1 %" (a decimal below 10).
+pub fn fmt_percent(pct: f64) -> String {
     if pct.abs() >= 9.95 {
-        format!("{pct:+.0} %")
+        format!("{pct:.0} %")
     } else {
-        format!("{pct:+.1} %")
+        format!("{pct:.1} %")
     }
 }
 
@@ -217,6 +223,9 @@ mod tests {
         assert_eq!(fmt_change(1.35), "+35 %");
         assert_eq!(fmt_change(0.88), "-12 %");
         assert_eq!(fmt_change(1.031), "+3.1 %");
+        assert_eq!(fmt_change(0.995), "-0.5 %");
+        assert_eq!(fmt_percent(12.3), "12 %");
+        assert_eq!(fmt_percent(3.12), "3.1 %");
         assert_eq!(fmt_times(1.953), "1.95×");
     }
 

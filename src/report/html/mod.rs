@@ -11,9 +11,9 @@ mod facts;
 
 use facts::{Fact, FactRow, build_facts, config, environment};
 
-use super::findings;
 use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::text::{fmt_seconds, fmt_times_ci, one_line, truncate, workers_word};
+use super::{findings, shape};
 use crate::analysis::{Analysis, CellSummary, Failure};
 use crate::lines::tail_lines;
 
@@ -89,7 +89,9 @@ struct RowView {
     speedup: String,
     efficiency: String,
     parallelism: String,
-    outliers: String,
+    /// "bimodal, 1 outlier"; the phrases and the outliers' repeats on hover.
+    shape: String,
+    shape_detail: String,
     failed: String,
     class: &'static str,
 }
@@ -120,6 +122,7 @@ impl IndexPage {
                     findings::FindingKind::Status => "status",
                     findings::FindingKind::Failures => "failures",
                     findings::FindingKind::Gil => "gil",
+                    findings::FindingKind::Shape => "shape",
                     _ => "plain",
                 },
                 text: f.text,
@@ -184,11 +187,17 @@ fn workload_view(a: &Analysis<'_>, index: usize, name: &str) -> Result<WorkloadV
             workload: name,
             mode: *mode,
         };
-        let charts = vec![
-            plots::time::render(ctx)?,
-            plots::speedup::render(ctx)?,
-            plots::parallelism::render(ctx)?,
-        ];
+        // At one thread count, speedup and parallelism would be one point each.
+        let charts = if a.threads_of(name, *mode).len() > 1 {
+            vec![
+                plots::time::render(ctx)?,
+                plots::speedup::render(ctx)?,
+                plots::parallelism::render(ctx)?,
+                plots::strip::render(ctx)?,
+            ]
+        } else {
+            vec![plots::time::render(ctx)?, plots::strip::render(ctx)?]
+        };
         let mut rows = Vec::new();
         for build in &a.builds {
             for cell in a.series(build, name, *mode) {
@@ -244,10 +253,13 @@ fn row_view(a: &Analysis<'_>, c: &CellSummary) -> RowView {
         parallelism: c
             .parallelism
             .map_or_else(dash, |p| format!("{:.2}", p.median)),
-        outliers: if outliers.is_empty() {
-            String::new()
-        } else {
-            format!("{} ({})", outliers.len(), outliers.join(", "))
+        shape: shape::label(&c.shape),
+        shape_detail: {
+            let mut detail = shape::phrases(c);
+            if !outliers.is_empty() {
+                detail.push(format!("outliers: {}", outliers.join(", ")));
+            }
+            detail.join("; ")
         },
         failed: if c.counts.failed > 0 {
             format!("{} failed", c.counts.failed)

@@ -3,14 +3,18 @@
 //! needed) and escapes `<`, `>`, `&` and quotes in every label and
 //! attribute, so names from workloads and builds cannot inject markup.
 //!
-//! The three per-workload charts (time, speedup, parallelism) are line
-//! charts over the thread count on a log₂ axis; they share [`LineChart`].
+//! Three per-workload charts (time, speedup, parallelism) are line charts
+//! over the thread count on a log₂ axis; they share [`LineChart`]. The
+//! fourth (`strip.rs`) shows every sample, so that two clusters or a drift
+//! can be seen; a run at one thread count shows it instead of the speedup
+//! and parallelism charts, which would have one point each.
 
 mod axis;
 pub(crate) mod builds;
 pub(crate) mod heatmap;
 pub(crate) mod parallelism;
 pub(crate) mod speedup;
+pub(crate) mod strip;
 pub(crate) mod time;
 
 use anyhow::Result;
@@ -113,6 +117,17 @@ pub(crate) fn label(text: &str, max: usize) -> String {
 
 fn text_style(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from((FONT, size).into_font()).pos(Pos::new(h, v))
+}
+
+/// The unit for times of up to `max` seconds: (factor from seconds, unit).
+pub(crate) fn time_unit(max: f64) -> (f64, &'static str) {
+    if max >= 1.0 || max == 0.0 {
+        (1.0, "s")
+    } else if max >= 1e-3 {
+        (1e3, "ms")
+    } else {
+        (1e6, "µs")
+    }
 }
 
 /// Position on the log₂ thread axis.

@@ -3,7 +3,7 @@
 
 use anyhow::Result;
 
-use super::{LineChart, WorkloadChart, lines_of, threads_shown, x_desc};
+use super::{LineChart, WorkloadChart, lines_of, threads_shown, time_unit, x_desc};
 
 pub(crate) fn render(ctx: WorkloadChart<'_>) -> Result<String> {
     let mut lines = lines_of(ctx.analysis, ctx.workload, ctx.mode, |c| {
@@ -14,13 +14,7 @@ pub(crate) fn render(ctx: WorkloadChart<'_>) -> Result<String> {
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(0.0_f64, f64::max);
-    let (scale, unit) = if max >= 1.0 || max == 0.0 {
-        (1.0, "s")
-    } else if max >= 1e-3 {
-        (1e3, "ms")
-    } else {
-        (1e6, "µs")
-    };
+    let (scale, unit) = time_unit(max);
     for line in &mut lines {
         for p in &mut line.points {
             *p = (p.0, p.1 * scale, p.2 * scale, p.3 * scale);

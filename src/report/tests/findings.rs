@@ -3,6 +3,7 @@
 use super::texts;
 use crate::analysis::fixture::*;
 use crate::report::{FindingKind, findings};
+use crate::results::{Mode, RunStatus, Scaling};
 
 #[test]
 fn findings_say_what_the_data_show() {
@@ -65,5 +66,81 @@ fn gil_turned_back_on_is_reported() {
             .starts_with("The GIL was on while countdown ran on 3.13t"),
         "{}",
         gil.text
+    );
+}
+
+#[test]
+fn bimodal_drifting_and_outlying_samples_are_named() {
+    let found = findings(&noisy());
+    let all = texts(&found);
+    assert!(
+        all.contains("countdown on 3.14-jit: bimodal: 3 of 5 samples at 313 ms, 2 at 38"),
+        "{all}"
+    );
+    assert!(
+        all.contains("drift: the second half ran 12 % slower than the first"),
+        "{all}"
+    );
+    assert!(
+        all.contains("sha256 on 3.14 (1 of 10 samples: 620 ms)"),
+        "{all}"
+    );
+    assert!(!all.contains("no clear difference"), "{all}");
+    insta::assert_snapshot!(all);
+}
+
+#[test]
+fn a_large_unproven_difference_is_inconclusive_with_its_reason() {
+    // One workload: the sentence of a single comparison.
+    let mut run = noisy();
+    run.samples.retain(|s| s.workload == "countdown");
+    let all = texts(&findings(&run));
+    assert!(
+        all.contains(
+            "3.14-jit against 3.14 at 1 thread on countdown: inconclusive: -17 % but bimodal \
+             on 3.14-jit; run with more repeats (--repeat 10)."
+        ),
+        "{all}"
+    );
+
+    // Neither bimodal nor drifting: too noisy, or too few samples.
+    let noisy_run = |repeat: u32| {
+        RunBuilder {
+            status: RunStatus::Complete,
+            builds: vec![
+                build_entry("3.14", "default", "3.14.0", false, false),
+                build_entry("3.14-jit", "jit", "3.14.0", false, true),
+            ],
+            workloads: vec![("countdown".into(), Scaling::Weak)],
+            modes: vec![Mode::Threads],
+            threads: vec![1],
+            repeat,
+            warmup: 0,
+            outcome: Box::new(|build, _, _, r| {
+                const SPREAD: [f64; 5] = [1.0, 1.16, 0.86, 1.08, 0.93];
+                let factor = if build == "3.14-jit" { 0.9 } else { 1.0 };
+                Some(Outcome::Ok {
+                    wall_s: SPREAD[r as usize % 5] * factor,
+                    worker_cpu_s: 0.5,
+                })
+            }),
+        }
+        .build()
+    };
+    let all = texts(&findings(&noisy_run(5)));
+    assert!(
+        all.contains("inconclusive: -10 % but too noisy (CV 12 % on 3.14"),
+        "{all}"
+    );
+    let all = texts(&findings(&noisy_run(3)));
+    assert!(
+        all.contains("but too few samples (3); run with more repeats (--repeat 10)"),
+        "{all}"
+    );
+    // One sample a side: its interval is a point, which proves nothing.
+    let all = texts(&findings(&noisy_run(1)));
+    assert!(
+        all.contains("inconclusive: -10 % but too few samples (1)"),
+        "{all}"
     );
 }

@@ -36,9 +36,11 @@ fn html_is_self_contained_escaped_and_complete() {
     assert!(html.contains("scales on 3.13t"));
     assert_eq!(
         html.matches("<svg").count(),
-        2 + 3 * 2,
-        "heatmap, builds, 3 per workload"
+        2 + 4 * 2,
+        "heatmap, builds, 4 per workload"
     );
+    assert!(html.contains("countdown: every sample"));
+    assert!(html.contains("<th title=\"bimodal samples, a drift between the first and second half, outliers\">shape</th>"));
     assert!(html.contains("95 % CI of median"));
     assert!(html.contains("3.13.1") && html.contains("--disable-gil"));
     assert!(html.contains("gil_enabled_at_start") && html.contains("0-3"));
@@ -50,4 +52,20 @@ fn html_is_self_contained_escaped_and_complete() {
         html.contains("gilbench run --builds 3.13,3.13t,3.13-jit --workload &#39;&#60;script&#62;")
     );
     assert!(html.contains("Fabricated CPU"));
+}
+
+#[test]
+fn a_run_at_one_thread_count_shows_every_sample_and_the_shapes() {
+    let html = index_html(&noisy()).unwrap();
+    // No heatmap (no speedup); the builds chart; per workload, time and samples.
+    assert_eq!(html.matches("<svg").count(), 1 + 2 * 2, "{html}");
+    assert!(html.contains("countdown: every sample") && html.contains("sha256: every sample"));
+    assert!(!html.contains("speedup (weak scaling)") && !html.contains(": effective parallelism"));
+    assert!(
+        html.contains(r#"title="bimodal: 3 of 5 samples at 313 ms, 2 at 384 ms">bimodal</td>"#)
+    );
+    assert!(html.contains(">bimodal, drift +12 %</td>"));
+    assert!(html.contains(r#"title="1 outlier (620 ms); outliers: #6">1 outlier</td>"#));
+    assert!(html.contains("inconclusive on countdown: -17 % but bimodal on 3.14-jit"));
+    assert!(!html.to_lowercase().contains("<script"));
 }

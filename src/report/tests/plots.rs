@@ -88,3 +88,65 @@ fn charts_have_titles_axes_and_legends() {
         assert!(!svg.contains("<script"), "escaped in SVG");
     }
 }
+
+#[test]
+fn the_strip_chart_shows_every_sample() {
+    let run = fixture();
+    let a = Analysis::new(&run);
+    let ctx = plots::WorkloadChart {
+        analysis: &a,
+        workload: "countdown",
+        mode: Mode::Threads,
+    };
+    let strip = plots::strip::render(ctx).unwrap();
+    assert!(strip.starts_with("<svg role=\"img\" aria-label=\"countdown: every sample\""));
+    for text in [
+        "worker threads; samples left to right in the order taken",
+        // Weak scaling: 0.8 s to 4 s, more than the linear axis shows well.
+        "wall time (s, log scale); bar: median, ○ outlier",
+    ] {
+        assert!(strip.contains(text), "strip chart lacks {text:?}");
+    }
+    for label in ["1", "2", "4", "3.13", "3.13t", "3.13-jit"] {
+        assert!(has_text(&strip, label), "strip chart lacks {label:?}");
+    }
+    // 5 samples in each of the 8 cells with measurements, one dot each.
+    assert_eq!(strip.matches("<circle").count(), 40);
+
+    let noisy_run = noisy();
+    let a = Analysis::new(&noisy_run);
+    let one = plots::strip::render(plots::WorkloadChart {
+        analysis: &a,
+        workload: "sha256",
+        mode: Mode::Threads,
+    })
+    .unwrap();
+    assert!(one.contains("wall time (ms); bar: median, ○ outlier"));
+    assert!(one.contains("build; samples left to right"));
+    assert!(has_text(&one, "3.14") && has_text(&one, "3.14-jit"));
+    assert_eq!(one.matches("<circle").count(), 20);
+    let open_circles = one
+        .split("<circle")
+        .skip(1)
+        .filter(|c| {
+            c.split('>')
+                .next()
+                .is_some_and(|tag| tag.contains("fill=\"none\""))
+        })
+        .count();
+    assert_eq!(open_circles, 1, "one open circle: the outlier");
+
+    let hostile = plots::strip::render(plots::WorkloadChart {
+        workload: HOSTILE,
+        ..ctx
+    })
+    .unwrap();
+    assert!(hostile.contains("&lt;script&gt;alert(1)&lt;/script&gt;: every sample"));
+    assert!(!hostile.contains("<script"));
+    let nothing = plots::strip::render(plots::WorkloadChart {
+        workload: "absent",
+        ..ctx
+    })
+    .unwrap();
+    assert!(has_text(&nothing, "no measurements"));
+}

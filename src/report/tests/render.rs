@@ -113,6 +113,18 @@ fn demo() {
     }
 }
 
+/// The noisy run (bimodal, drifting and outlying samples at one thread
+/// count) into $GILBENCH_REPORT_DEMO_NOISY (default /tmp/report-demo-noisy).
+#[test]
+#[ignore]
+fn demo_noisy() {
+    let dir = std::env::var("GILBENCH_REPORT_DEMO_NOISY")
+        .unwrap_or_else(|_| "/tmp/report-demo-noisy".into());
+    for path in render(&noisy(), Path::new(&dir)).unwrap() {
+        println!("{}", path.display());
+    }
+}
+
 /// A bigger fabricated run (4 builds, 2 modes, 6 worker counts) into
 /// $GILBENCH_REPORT_DEMO_BIG (default /tmp/report-demo-big).
 #[test]

@@ -1,17 +1,28 @@
-//! `gilbench doctor`: what works, what does not, and what to do about it.
+//! `gilbench doctor`: what works, what does not, and what to do about it:
+//! the engine, images, registry, sources and tools (here), and how quiet
+//! the machine is for measuring (`machine.rs`, reading `proc.rs` and
+//! `cpus.rs`).
 
+mod cpus;
+mod machine;
+mod proc;
+
+use std::collections::BTreeSet;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Result;
 
 use crate::cache::Cache;
 use crate::engine::{Engine, START_ENGINE_HINT};
-use crate::error::Error;
+use crate::error::{Error, invalid_input};
 use crate::images::{self, BuildOptions, base};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Status {
     Ok,
+    /// Neither good nor bad: something gilbench cannot see.
+    Note,
     Warn,
     Fail,
 }
@@ -27,6 +38,14 @@ impl Check {
     fn ok(topic: &'static str, finding: String) -> Check {
         Check {
             status: Status::Ok,
+            topic,
+            finding,
+            advice: None,
+        }
+    }
+    fn note(topic: &'static str, finding: String) -> Check {
+        Check {
+            status: Status::Note,
             topic,
             finding,
             advice: None,
@@ -50,7 +69,12 @@ impl Check {
     }
 }
 
-pub async fn run(options: &BuildOptions) -> Result<()> {
+/// Runs every check and prints them. `cpus` is the cpuset a run would use
+/// (`--cpus`), for the machine checks; all CPUs without it.
+pub async fn run(options: &BuildOptions, cpus: Option<&str>) -> Result<()> {
+    let chosen: Option<BTreeSet<u32>> = cpus
+        .map(|set| crate::cpuset::parse(set).map_err(invalid_input))
+        .transpose()?;
     let mut checks = Vec::new();
     let engine = match Engine::connect().await {
         Ok(engine) => {
@@ -195,9 +219,21 @@ pub async fn run(options: &BuildOptions) -> Result<()> {
         )),
     }
 
+    if let Some(engine) = engine.as_ref().filter(|e| !e.host.starts_with("unix://")) {
+        checks.push(Check::note(
+            "machine",
+            format!(
+                "the engine is at {}: the checks below are of this host, not the engine's",
+                engine.host
+            ),
+        ));
+    }
+    checks.extend(machine::checks(Path::new("/"), chosen.as_ref()));
+
     for check in &checks {
         let mark = match check.status {
             Status::Ok => "ok  ",
+            Status::Note => "note",
             Status::Warn => "warn",
             Status::Fail => "FAIL",
         };

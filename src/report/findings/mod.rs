@@ -1,12 +1,20 @@
 //! Headline findings: what the data say, in plain words. Each finding is
 //! plain text; the HTML and Markdown exporters escape it.
+//!
+//! Here: the run's status, scaling, cores, the GIL, unsupported modes and
+//! failures. What a build costs or gains against the baseline, and why a
+//! large difference is inconclusive, is in `builds.rs`; bimodal, drifting
+//! and outlying samples in `shape.rs`.
+
+mod builds;
+mod shape;
 
 use std::collections::BTreeMap;
 
-use super::text::{fmt_change, fmt_times, one_line, truncate, workers_word};
+use super::text::{fmt_times, one_line, truncate, workers_word};
 use crate::analysis::Analysis;
 use crate::results::{Mode, RunStatus};
-use crate::stats::{Estimate, geometric_mean};
+use crate::stats::Estimate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FindingKind {
@@ -16,6 +24,8 @@ pub enum FindingKind {
     Scaling,
     /// What a build costs or gains at one thread against the baseline.
     BuildCost,
+    /// Bimodal, drifting or outlying samples.
+    Shape,
     /// The GIL was on where it should not have been.
     Gil,
     Failures,
@@ -44,7 +54,8 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
             }
         }
     }
-    build_costs(a, &mut out);
+    builds::build_costs(a, &mut out);
+    shape::shapes(a, &mut out);
     cores(a, &mut out);
     gil(a, &mut out);
     unsupported(a, &mut out);
@@ -130,106 +141,17 @@ fn scaling(a: &Analysis<'_>, workload: &str, mode: Mode) -> Option<Finding> {
     if parts.is_empty() {
         return None;
     }
-    let name = match mode {
-        Mode::Threads => one_line(workload),
-        other => format!("{} ({other})", one_line(workload)),
-    };
     Some(Finding::new(
         FindingKind::Scaling,
-        format!("{name}: {}.", parts.join(", ")),
+        format!("{}: {}.", workload_name(workload, mode), parts.join(", ")),
     ))
 }
 
-fn build_costs(a: &Analysis<'_>, out: &mut Vec<Finding>) {
-    let Some(baseline) = a.baseline.as_deref() else {
-        return;
-    };
-    for build in a.builds.iter().filter(|b| *b != baseline) {
-        // Per workload: the first mode in which both builds ran one thread.
-        let mut rows: Vec<(&str, Estimate)> = a
-            .workloads
-            .iter()
-            .filter_map(|w| {
-                a.modes_of(w)
-                    .into_iter()
-                    .find_map(|m| a.relative_to_baseline(build, w, m))
-                    .map(|e| (w.as_str(), e))
-            })
-            .collect();
-        if rows.is_empty() {
-            continue;
-        }
-        rows.sort_by(|x, y| y.1.value.total_cmp(&x.1.value));
-        let (b, base) = (one_line(build), one_line(baseline));
-        if let [(workload, e)] = rows.as_slice() {
-            let w = one_line(workload);
-            let text = if e.excludes(1.0) {
-                format!(
-                    "{b} {} at 1 thread on {w} compared with {base}.",
-                    cost_phrase(e.value)
-                )
-            } else {
-                format!(
-                    "{b} and {base} are within noise of each other at 1 thread on {w} ({}).",
-                    fmt_change(e.value)
-                )
-            };
-            out.push(Finding::new(FindingKind::BuildCost, text));
-            continue;
-        }
-        let ratios: Vec<f64> = rows.iter().map(|r| r.1.value).collect();
-        let Some(geo) = geometric_mean(&ratios) else {
-            continue;
-        };
-        let clear: Vec<String> = rows
-            .iter()
-            .filter(|r| r.1.excludes(1.0))
-            .map(|(w, e)| format!("{} on {}", fmt_change(e.value), one_line(w)))
-            .collect();
-        let unclear: Vec<String> = rows
-            .iter()
-            .filter(|r| !r.1.excludes(1.0))
-            .map(|(w, _)| one_line(w))
-            .collect();
-        if clear.is_empty() {
-            out.push(Finding::new(
-                FindingKind::BuildCost,
-                format!(
-                    "{b} shows no clear difference from {base} at 1 thread ({}).",
-                    unclear.join(", ")
-                ),
-            ));
-            continue;
-        }
-        let mut detail = clear.join(", ");
-        if !unclear.is_empty() {
-            if !detail.is_empty() {
-                detail.push_str("; ");
-            }
-            detail.push_str(&format!("no clear difference on {}", unclear.join(", ")));
-        }
-        out.push(Finding::new(
-            FindingKind::BuildCost,
-            format!(
-                "{b} {} at 1 thread compared with {base} (geometric mean of {} workloads): {detail}.",
-                cost_phrase(geo),
-                rows.len()
-            ),
-        ));
-    }
-}
-
-/// 1.35 → "costs +35 %"; 0.88 → "is 12 % faster".
-fn cost_phrase(ratio: f64) -> String {
-    if ratio >= 1.0 {
-        format!("costs {}", fmt_change(ratio))
-    } else {
-        let pct = (1.0 - ratio) * 100.0;
-        if pct >= 9.95 {
-            format!("is {pct:.0} % faster")
-        } else {
-            format!("is {pct:.1} % faster")
-        }
+/// "countdown", or "countdown (processes)" in a mode other than threads.
+fn workload_name(workload: &str, mode: Mode) -> String {
+    match mode {
+        Mode::Threads => one_line(workload),
+        other => format!("{} ({other})", one_line(workload)),
     }
 }
 

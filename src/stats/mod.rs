@@ -11,9 +11,17 @@
 //!   ([`tukey_outliers`]).
 //! - The Mann-Whitney U test ([`mann_whitney_u`]) and the geometric mean, for
 //!   comparisons.
+//! - The shape of a cell's samples: two clusters ([`bimodality`]) or a
+//!   change between the first and second half ([`drift`]), in `shape.rs`.
+
+mod shape;
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
+pub use shape::{
+    BIMODAL_GAP_MADS, BIMODAL_MIN_GAP, BIMODAL_MIN_SEPARATION, BIMODAL_MIN_SHARE, Bimodality,
+    Cluster, DRIFT_ALPHA, DRIFT_MIN_CHANGE, Drift, bimodality, drift,
+};
 
 use crate::results::Scaling;
 

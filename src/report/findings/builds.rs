@@ -1,0 +1,198 @@
+//! What each build costs or gains at one thread against the baseline build.
+//! A difference the bootstrap interval proves (with at least two samples a
+//! side) is stated; a small one that
+//! it does not is "no clear difference"; a large one that it does not
+//! (at least [`LARGE`]) is never hidden as "no clear difference": it is
+//! "inconclusive", with the reason (bimodal, drift, too few samples, too
+//! noisy) and what to do about it ([`remedy`]).
+
+use super::{Finding, FindingKind};
+use crate::analysis::{Analysis, CellSummary};
+use crate::report::text::{fmt_change, fmt_percent, one_line};
+use crate::results::Mode;
+use crate::stats::{Estimate, geometric_mean};
+
+/// The smallest unproven difference called inconclusive rather than "no
+/// clear difference".
+pub(crate) const LARGE: f64 = 0.05;
+/// Fewer samples than this in either cell: too few to tell.
+const FEW: usize = 5;
+
+/// What to do when a difference is inconclusive, for cells of `samples`
+/// samples: the one place this advice is worded.
+pub(crate) fn remedy(samples: usize) -> String {
+    format!("run with more repeats (--repeat {})", (2 * samples).max(10))
+}
+
+/// One workload's comparison: the first mode in which both builds ran one
+/// thread.
+struct Row<'w> {
+    workload: &'w str,
+    mode: Mode,
+    /// Time of the build over the baseline's.
+    e: Estimate,
+}
+
+enum Verdict {
+    /// The interval excludes no difference.
+    Clear,
+    /// Unproven and small.
+    Small,
+    /// Unproven but large: why, and how many samples the cells have.
+    Inconclusive { reason: String, samples: usize },
+}
+
+pub(super) fn build_costs(a: &Analysis<'_>, out: &mut Vec<Finding>) {
+    let Some(baseline) = a.baseline.as_deref() else {
+        return;
+    };
+    for build in a.builds.iter().filter(|b| *b != baseline) {
+        let mut rows: Vec<Row<'_>> = a
+            .workloads
+            .iter()
+            .filter_map(|w| {
+                a.modes_of(w).into_iter().find_map(|mode| {
+                    Some(Row {
+                        workload: w,
+                        mode,
+                        e: a.relative_to_baseline(build, w, mode)?,
+                    })
+                })
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        rows.sort_by(|x, y| y.e.value.total_cmp(&x.e.value));
+        let verdicts: Vec<Verdict> = rows
+            .iter()
+            .map(|r| verdict(a, build, baseline, r))
+            .collect();
+        if let Some(text) = words(build, baseline, &rows, &verdicts) {
+            out.push(Finding::new(FindingKind::BuildCost, text));
+        }
+    }
+}
+
+fn verdict(a: &Analysis<'_>, build: &str, baseline: &str, row: &Row<'_>) -> Verdict {
+    let cells: Vec<_> = [build, baseline]
+        .iter()
+        .filter_map(|b| a.cell(b, row.workload, row.mode, 1))
+        .collect();
+    let samples = cells.iter().map(|c| c.counts.measured).min().unwrap_or(0);
+    // One sample a side has an interval of one point: it proves nothing.
+    if row.e.excludes(1.0) && samples >= 2 {
+        return Verdict::Clear;
+    }
+    if (row.e.value - 1.0).abs() < LARGE {
+        return Verdict::Small;
+    }
+    let on = |flagged: fn(&CellSummary) -> bool| {
+        let names: Vec<String> = cells
+            .iter()
+            .filter(|c| flagged(c))
+            .map(|c| one_line(&c.key.build))
+            .collect();
+        names.join(" and ")
+    };
+    let bimodal = on(|c| c.shape.bimodal.is_some());
+    let drift = on(|c| c.shape.drift.is_some());
+    let noisiest = cells
+        .iter()
+        .filter_map(|c| Some((c.cv()?, &c.key.build)))
+        .max_by(|x, y| x.0.total_cmp(&y.0));
+    let reason = if !bimodal.is_empty() {
+        format!("bimodal on {bimodal}")
+    } else if !drift.is_empty() {
+        format!("drift on {drift}")
+    } else {
+        match noisiest {
+            Some((cv, build)) if samples >= FEW => format!(
+                "too noisy (CV {} on {})",
+                fmt_percent(cv * 100.0),
+                one_line(build)
+            ),
+            _ => format!("too few samples ({samples})"),
+        }
+    };
+    Verdict::Inconclusive { reason, samples }
+}
+
+/// The finding for one build, from its rows (sorted, slowest first) and
+/// their verdicts.
+fn words(build: &str, baseline: &str, rows: &[Row<'_>], verdicts: &[Verdict]) -> Option<String> {
+    let (b, base) = (one_line(build), one_line(baseline));
+    let most_samples = verdicts
+        .iter()
+        .filter_map(|v| match v {
+            Verdict::Inconclusive { samples, .. } => Some(*samples),
+            _ => None,
+        })
+        .max();
+    let advice = most_samples.map_or_else(String::new, |n| format!("; {}", remedy(n)));
+    if let ([row], [v]) = (rows, verdicts) {
+        let (w, change) = (one_line(row.workload), fmt_change(row.e.value));
+        return Some(match v {
+            Verdict::Clear => format!(
+                "{b} {} at 1 thread on {w} compared with {base}.",
+                cost_phrase(row.e.value)
+            ),
+            Verdict::Small => format!(
+                "{b} and {base} are within noise of each other at 1 thread on {w} ({change})."
+            ),
+            Verdict::Inconclusive { reason, .. } => format!(
+                "{b} against {base} at 1 thread on {w}: inconclusive: {change} but {reason}{advice}."
+            ),
+        });
+    }
+    let mut clear = Vec::new();
+    let mut inconclusive = Vec::new();
+    let mut small = Vec::new();
+    for (row, v) in rows.iter().zip(verdicts) {
+        let (w, change) = (one_line(row.workload), fmt_change(row.e.value));
+        match v {
+            Verdict::Clear => clear.push(format!("{change} on {w}")),
+            Verdict::Small => small.push(w),
+            Verdict::Inconclusive { reason, .. } => {
+                inconclusive.push(format!("inconclusive on {w}: {change} but {reason}"));
+            }
+        }
+    }
+    let mut parts: Vec<String> = Some(clear.join(", "))
+        .filter(|c| !c.is_empty())
+        .into_iter()
+        .chain(inconclusive)
+        .collect();
+    if parts.is_empty() {
+        return Some(format!(
+            "{b} shows no clear difference from {base} at 1 thread ({}).",
+            small.join(", ")
+        ));
+    }
+    if !small.is_empty() {
+        parts.push(format!("no clear difference on {}", small.join(", ")));
+    }
+    if !verdicts.iter().any(|v| matches!(v, Verdict::Clear)) {
+        // Nothing proven: no headline number, only the parts.
+        return Some(format!(
+            "{b} against {base} at 1 thread: {}{advice}.",
+            parts.join("; ")
+        ));
+    }
+    let ratios: Vec<f64> = rows.iter().map(|r| r.e.value).collect();
+    Some(format!(
+        "{b} {} at 1 thread compared with {base} (geometric mean of {} workloads): {}{advice}.",
+        cost_phrase(geometric_mean(&ratios)?),
+        rows.len(),
+        parts.join("; ")
+    ))
+}
+
+/// 1.35 → "costs +35 %"; 0.88 → "is 12 % faster".
+fn cost_phrase(ratio: f64) -> String {
+    if ratio >= 1.0 {
+        format!("costs {}", fmt_change(ratio))
+    } else {
+        format!("is {} faster", fmt_percent((1.0 - ratio) * 100.0))
+    }
+}
