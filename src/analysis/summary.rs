@@ -61,6 +61,8 @@ pub struct Counts {
     pub measured: usize,
     pub failed: usize,
     pub unsupported: usize,
+    /// Taken while other load was on their CPUs: kept, retaken, not measured.
+    pub disturbed: usize,
 }
 
 /// One cell of the matrix (build × workload × mode × threads), summarised.
@@ -239,6 +241,10 @@ fn summarise_cell(
         counts.samples += 1;
         if sample.warmup {
             counts.warmups += 1;
+        }
+        if record.disturbed {
+            counts.disturbed += 1;
+            continue;
         }
         match sample.status {
             SampleStatus::Ok => {
