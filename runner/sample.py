@@ -8,6 +8,7 @@ from .common import (
     classify, exc_message, gil_enabled, have_subinterpreters, is_int, new_sample,
     print_exc, short_repr, truncate,
 )
+from .cpuload import LoadWatch
 from .modes import WorkloadFailure, catch_thread_exceptions, run_mode
 from .workload import import_workload, workload_meta
 
@@ -49,7 +50,9 @@ def run_sample(path, mode, workers, size, warmup):
     hook_errors = []
     previous_hook = catch_thread_exceptions(hook_errors)
     try:
+        watch = LoadWatch()
         out = run_mode(mode, mod, path, workers, size)
+        sample.update(watch.result())
     except WorkloadFailure as failure:
         sample["gil_enabled"] = bool(sample["gil_enabled_after_import"] or gil_enabled())
         return _fail(sample, failure.kind, failure.message)

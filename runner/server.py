@@ -116,6 +116,7 @@ SAMPLE_CHILD_FIELDS = (
     "status", "kind", "message", "wall_ns", "cpu_ns", "worker_cpu_ns",
     "max_rss_kb", "check", "result_repr", "gil_enabled",
     "gil_enabled_after_import", "size", "name", "scaling", "start_method",
+    "foreign_cpu_ns", "steal_ns", "watched_ns", "watched_cpus",
 )
 
 

@@ -11,6 +11,7 @@ use crate::error::{Error, invalid_input};
 use crate::images::base::DEFAULT_BASE;
 use crate::images::{self, BuildOptions, DEFAULT_PYTHON_ORG_MIRROR, Profile};
 use crate::progress::Verbosity;
+use crate::results::DisturbancePolicy;
 use crate::run::{RunOptions, Start};
 use crate::spec::{BuildSpec, SourceSpec};
 
@@ -212,6 +213,17 @@ pub struct RunArgs {
     /// Seed of the sample order (default: random, recorded in the results).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// A sample is disturbed when other load on its CPUs averaged more than this many CPUs
+    /// while it ran (from the host's per-CPU counters); disturbed samples are kept, flagged,
+    /// left out of the statistics and taken again.
+    #[arg(long, value_name = "CPUS", default_value_t = DisturbancePolicy::DEFAULT_MAX_FOREIGN_LOAD)]
+    pub max_foreign_load: f64,
+    /// How often one disturbed sample is taken again before it is kept as it is.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retakes: u32,
+    /// Neither flag nor retake disturbed samples.
+    #[arg(long)]
+    pub no_disturbance_check: bool,
     #[command(flatten)]
     pub options: BuildOptionArgs,
 }
@@ -265,6 +277,11 @@ impl RunArgs {
             memory_bytes: self.memory,
             output: self.output,
             seed: self.seed,
+            disturbance: DisturbancePolicy {
+                check: !self.no_disturbance_check,
+                max_foreign_load: self.max_foreign_load,
+                retakes: self.retakes,
+            },
             command_line,
         })))
     }

@@ -58,6 +58,9 @@ impl SampleRequest {
             stderr_tail: None,
             exit_code: None,
             duration_ns: None,
+            foreign_cpu_ns: None,
+            steal_ns: None,
+            watched_ns: None,
             extra: Default::default(),
         }
     }

@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod images;
 mod jit;
+mod noise;
 mod report;
 mod run;
 mod runner;

@@ -105,6 +105,7 @@ impl RunBuilder {
                                 seq,
                                 at: 1_700_000_000.0 + seq as f64,
                                 sample,
+                                disturbed: false,
                             });
                         }
                     }
@@ -138,6 +139,7 @@ impl RunBuilder {
                 memory_bytes: 2 << 30,
                 seed: 42,
                 build_options: BTreeMap::new(),
+                disturbance: Default::default(),
             },
             environment: Environment {
                 host_cpu_model: Some("Fabricated CPU @ 3.0GHz".into()),

@@ -64,6 +64,8 @@ pub struct Counts {
     pub measured: usize,
     pub failed: usize,
     pub unsupported: usize,
+    /// Taken while other load was on their CPUs: kept, retaken, not measured.
+    pub disturbed: usize,
 }
 
 /// The shape of a cell's wall times: what a median and its interval do
@@ -285,6 +287,10 @@ fn summarise_cell(
         counts.samples += 1;
         if sample.warmup {
             counts.warmups += 1;
+        }
+        if record.disturbed {
+            counts.disturbed += 1;
+            continue;
         }
         match sample.status {
             SampleStatus::Ok => {

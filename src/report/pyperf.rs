@@ -67,7 +67,7 @@ pub(crate) fn suites(a: &Analysis<'_>) -> Vec<(String, PyperfSuite)> {
         .results
         .samples
         .iter()
-        .filter(|r| r.sample.status == SampleStatus::Ok)
+        .filter(|r| r.sample.status == SampleStatus::Ok && !r.disturbed)
     {
         by_cell.entry(record.cell()).or_default().push(record);
     }

@@ -130,6 +130,7 @@ mod tests {
             seq,
             at: 0.0,
             sample,
+            disturbed: false,
         }
     }
 

@@ -58,6 +58,48 @@ pub struct RunConfig {
     pub seed: u64,
     /// Build options as given on the command line (profile, source, …).
     pub build_options: BTreeMap<String, String>,
+    /// How samples disturbed by other load are caught (older runs: defaults).
+    #[serde(default)]
+    pub disturbance: DisturbancePolicy,
+}
+
+/// When a sample counts as disturbed, and how often it is taken again.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DisturbancePolicy {
+    /// False: samples are neither flagged nor retaken.
+    pub check: bool,
+    /// Foreign load (CPUs busy with something else, on average, while the
+    /// sample ran) above which a sample is disturbed.
+    pub max_foreign_load: f64,
+    /// Retakes of one disturbed sample before it is kept as it is.
+    pub retakes: u32,
+}
+
+impl Default for DisturbancePolicy {
+    fn default() -> Self {
+        DisturbancePolicy {
+            check: true,
+            max_foreign_load: DisturbancePolicy::DEFAULT_MAX_FOREIGN_LOAD,
+            retakes: 3,
+        }
+    }
+}
+
+impl DisturbancePolicy {
+    pub const DEFAULT_MAX_FOREIGN_LOAD: f64 = 0.15;
+    /// Below this much foreign CPU time a sample is never disturbed: the
+    /// counters tick every 10 ms, so a few ticks are rounding.
+    const MIN_FOREIGN_NS: u64 = 30_000_000;
+
+    pub fn disturbs(&self, sample: &Sample) -> bool {
+        let foreign = sample.foreign_cpu_ns.unwrap_or(0) + sample.steal_ns.unwrap_or(0);
+        self.check
+            && sample.status == SampleStatus::Ok
+            && foreign >= Self::MIN_FOREIGN_NS
+            && sample
+                .foreign_load()
+                .is_some_and(|load| load > self.max_foreign_load)
+    }
 }
 
 /// Where the run happened.
@@ -101,6 +143,10 @@ pub struct SampleRecord {
     /// Unix time (seconds) when the sample finished.
     pub at: f64,
     pub sample: Sample,
+    /// Other load on the sample's CPUs passed the run's threshold: kept,
+    /// never in the statistics, and taken again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub disturbed: bool,
 }
 
 impl SampleRecord {
@@ -122,7 +168,7 @@ impl SampleRecord {
     }
 
     pub fn is_measurement(&self) -> bool {
-        !self.sample.warmup && self.sample.status == SampleStatus::Ok
+        !self.sample.warmup && self.sample.status == SampleStatus::Ok && !self.disturbed
     }
 }
 

@@ -117,6 +117,15 @@ pub struct Sample {
     pub exit_code: Option<i64>,
     #[serde(default)]
     pub duration_ns: Option<u64>,
+    /// CPU time something other than the sample spent on the sample's CPUs
+    /// while it ran, and steal time (see runner/cpuload.py).
+    #[serde(default)]
+    pub foreign_cpu_ns: Option<u64>,
+    #[serde(default)]
+    pub steal_ns: Option<u64>,
+    /// How long that was watched.
+    #[serde(default)]
+    pub watched_ns: Option<u64>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -134,6 +143,13 @@ impl Sample {
                 .next()
                 .unwrap_or("")
         )
+    }
+
+    /// Foreign CPU time plus steal over the watched time, in CPUs: 0.5 means
+    /// half a CPU was busy with something else on average.
+    pub fn foreign_load(&self) -> Option<f64> {
+        let watched = self.watched_ns.filter(|&w| w > 0)? as f64;
+        Some((self.foreign_cpu_ns? + self.steal_ns.unwrap_or(0)) as f64 / watched)
     }
 
     pub fn wall_s(&self) -> Option<f64> {

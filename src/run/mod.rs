@@ -27,8 +27,8 @@ use crate::error::Error;
 use crate::images::BuildOptions;
 use crate::progress::Verbosity;
 use crate::results::{
-    self, Mode, RunConfig, RunResults, RunStatus, SampleKey, SampleRecord, SampleStatus,
-    WorkloadInfo,
+    self, DisturbancePolicy, Mode, RunConfig, RunResults, RunStatus, SampleKey, SampleRecord,
+    SampleStatus, WorkloadInfo,
 };
 use crate::runner::SampleRequest;
 use crate::spec::BuildSpec;
@@ -51,6 +51,7 @@ pub struct RunOptions {
     pub memory_bytes: i64,
     pub output: Option<PathBuf>,
     pub seed: Option<u64>,
+    pub disturbance: DisturbancePolicy,
     pub command_line: Vec<String>,
 }
 
@@ -214,7 +215,8 @@ async fn measure(
         warmup: config.warmup,
         repeat: config.repeat,
     };
-    let done: HashSet<SampleKey> = consumers.samples.iter().map(SampleRecord::key).collect();
+    let policy = config.disturbance;
+    let done = done_keys(&consumers.samples, &policy);
     // A cell that failed or is unsupported is not tried again.
     let mut settled: HashSet<_> = consumers
         .samples
@@ -247,30 +249,66 @@ async fn measure(
             timeout_s: config.timeout_s,
             env: BTreeMap::new(),
         };
-        let taken =
-            interruptible(interrupt, session.take_sample(&key.cell.build, &request)).await??;
-        if let Some(reason) = &taken.replaced {
-            consumers.emit(Event::ContainerReplaced {
-                build: &key.cell.build,
-                reason,
-            })?;
+        // A disturbed sample is kept (flagged) and taken again, a bounded
+        // number of times, right away: the cell's builds stay interleaved.
+        let mut retakes = 0;
+        loop {
+            let taken =
+                interruptible(interrupt, session.take_sample(&key.cell.build, &request)).await??;
+            if let Some(reason) = &taken.replaced {
+                consumers.emit(Event::ContainerReplaced {
+                    build: &key.cell.build,
+                    reason,
+                })?;
+            }
+            if taken.sample.status != SampleStatus::Ok {
+                settled.insert(key.cell.clone());
+            }
+            let disturbed = !key.warmup && policy.disturbs(&taken.sample);
+            let load = taken.sample.foreign_load().unwrap_or(0.0);
+            seq += 1;
+            let record = SampleRecord {
+                build: key.cell.build.clone(),
+                workload: key.cell.workload.clone(),
+                threads: key.cell.threads,
+                repeat: key.repeat,
+                seq,
+                at: now_unix(),
+                sample: taken.sample,
+                disturbed,
+            };
+            consumers.emit(Event::SampleDone(&record))?;
+            if !disturbed || retakes == policy.retakes {
+                break;
+            }
+            retakes += 1;
+            consumers.emit(Event::Note(&format!(
+                "{} × {} at {} {}: other load took {load:.2} CPUs during the sample; \
+                 taking it again ({retakes} of at most {})",
+                key.cell.build, key.cell.workload, key.cell.threads, key.cell.mode, policy.retakes
+            )))?;
         }
-        if taken.sample.status != SampleStatus::Ok {
-            settled.insert(key.cell.clone());
-        }
-        seq += 1;
-        let record = SampleRecord {
-            build: key.cell.build.clone(),
-            workload: key.cell.workload.clone(),
-            threads: key.cell.threads,
-            repeat: key.repeat,
-            seq,
-            at: now_unix(),
-            sample: taken.sample,
-        };
-        consumers.emit(Event::SampleDone(&record))?;
     }
     Ok(())
+}
+
+/// Samples already settled: taken undisturbed, or disturbed as often as
+/// the policy retakes them.
+fn done_keys(samples: &[SampleRecord], policy: &DisturbancePolicy) -> HashSet<SampleKey> {
+    let mut disturbed: HashMap<SampleKey, u32> = HashMap::new();
+    let mut done = HashSet::new();
+    for record in samples {
+        if record.disturbed {
+            let count = disturbed.entry(record.key()).or_default();
+            *count += 1;
+            if *count > policy.retakes {
+                done.insert(record.key());
+            }
+        } else {
+            done.insert(record.key());
+        }
+    }
+    done
 }
 
 /// Stops the run at the first Ctrl-C; a second one exits at once.

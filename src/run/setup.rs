@@ -79,6 +79,7 @@ pub async fn new_run(engine: &Engine, cache: &Cache, mut options: RunOptions) ->
         memory_bytes: options.memory_bytes,
         seed: options.seed.unwrap_or_else(rand::random),
         build_options: options.build_options.record(),
+        disturbance: options.disturbance,
     };
     let header = RunHeader {
         schema_version: results::SCHEMA_VERSION,

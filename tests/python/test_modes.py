@@ -80,6 +80,16 @@ class TestBuiltinWorkloads(RunnerTestBase):
         fib = [e for e in self.entries if e["name"] == "fib"][0]
         self.assertEqual(s["size"], fib["size"])
 
+    def test_samples_report_the_load_on_their_cpus(self):
+        s = self.server.sample(os.path.join(WORKLOADS, "countdown.py"), size=200000)
+        self.assertEqual(s["status"], "ok", s)
+        cpus = len(os.sched_getaffinity(0))
+        self.assertEqual(s["watched_cpus"], cpus)
+        self.assertGreaterEqual(s["watched_ns"], s["wall_ns"])
+        self.assertGreaterEqual(s["foreign_cpu_ns"], 0)
+        self.assertGreaterEqual(s["steal_ns"], 0)
+        # Foreign time cannot exceed what the watched CPUs could give.
+        self.assertLessEqual(s["foreign_cpu_ns"], s["watched_ns"] * cpus + 2 * 10**7)
 
 
 if __name__ == "__main__":

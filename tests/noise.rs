@@ -1,0 +1,130 @@
+//! A disturbed machine: a CPU hog on the sample's CPU for part of a run.
+//! Disturbed samples are flagged, kept and retaken, so the cell's median
+//! matches an undisturbed run; with the check off, the hog moves it.
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::util::{self, gilbench, run};
+
+const CELL: &[&str] = &[
+    "run",
+    "--build",
+    "3.13",
+    "--workload",
+    "countdown",
+    "--threads",
+    "1",
+    "--repeat",
+    "12",
+    "--warmup",
+    "1",
+    "--cpus",
+    "0",
+    "--seed",
+    "7",
+];
+
+fn results(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+}
+
+fn journal_samples(dir: &Path) -> usize {
+    std::fs::read_to_string(dir.join("journal.jsonl"))
+        .unwrap_or_default()
+        .matches("\"type\":\"sample\"")
+        .count()
+}
+
+/// The median wall time of the measured samples (disturbed ones left out
+/// unless `with_disturbed`), and how many samples were disturbed.
+fn median(results: &Value, with_disturbed: bool) -> (f64, usize) {
+    let samples = results["samples"].as_array().unwrap();
+    let disturbed = samples.iter().filter(|s| s["disturbed"] == true).count();
+    let mut walls: Vec<f64> = samples
+        .iter()
+        .filter(|s| s["sample"]["warmup"] == false && s["sample"]["status"] == "ok")
+        .filter(|s| with_disturbed || s["disturbed"] != true)
+        .map(|s| s["sample"]["wall_ns"].as_f64().unwrap() / 1e9)
+        .collect();
+    walls.sort_by(f64::total_cmp);
+    (walls[walls.len() / 2], disturbed)
+}
+
+/// A busy loop on CPU 0 for `seconds`.
+fn hog(seconds: u32) -> Child {
+    Command::new("taskset")
+        .args(["-c", "0", "python3", "-c"])
+        .arg(format!(
+            "import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass"
+        ))
+        .spawn()
+        .unwrap()
+}
+
+/// Runs the cell; once three samples are in, a hog runs beside it for 6 s.
+fn run_with_hog(extra: &[&str], dir: &Path) -> Value {
+    let mut child = gilbench()
+        .args(CELL)
+        .args(extra)
+        .arg("-o")
+        .arg(dir)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while journal_samples(dir) < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut hog = hog(6);
+    assert!(child.wait().unwrap().success());
+    let _ = hog.kill();
+    let _ = hog.wait();
+    results(dir)
+}
+
+#[test]
+fn a_cpu_hog_is_caught_and_its_samples_retaken() {
+    let _engine = util::engine();
+    let (quiet_dir, on_dir, off_dir) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    assert!(
+        run(gilbench().args(CELL).arg("-o").arg(quiet_dir.path()))
+            .status
+            .success()
+    );
+    let (quiet, _) = median(&results(quiet_dir.path()), false);
+    let on = run_with_hog(&[], on_dir.path());
+    let off = run_with_hog(&["--no-disturbance-check"], off_dir.path());
+    let (caught, disturbed) = median(&on, false);
+    let (missed, unflagged) = median(&off, true);
+    eprintln!(
+        "median: quiet {quiet:.3} s; hog with the check {caught:.3} s ({:+.1} %, {disturbed} \
+         samples disturbed and retaken); hog without it {missed:.3} s ({:+.1} %)",
+        (caught / quiet - 1.0) * 100.0,
+        (missed / quiet - 1.0) * 100.0
+    );
+    assert!(
+        disturbed >= 2,
+        "the hog's samples were flagged: {disturbed}"
+    );
+    assert_eq!(unflagged, 0, "without the check nothing is flagged");
+    let measured = on["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["sample"]["warmup"] == false)
+        .count();
+    assert!(
+        measured > 12,
+        "disturbed samples are kept beside their retakes"
+    );
+    // This VM drifts by a few percent between runs; the hog doubles a sample.
+    assert!((caught / quiet - 1.0).abs() < 0.05, "{caught} vs {quiet}");
+    assert!(missed / quiet > 1.10, "{missed} vs {quiet}");
+}
