@@ -31,6 +31,8 @@ pub const COLUMNS: &[&str] = &[
     "exit_code",
     "at",
     "message",
+    "disturbed",
+    "foreign_load",
 ];
 
 /// One sample. Text fields are on one line (line breaks in failure
@@ -56,6 +58,8 @@ struct Row {
     exit_code: Option<i64>,
     at: String,
     message: String,
+    disturbed: bool,
+    foreign_load: Option<String>,
 }
 
 impl Row {
@@ -86,6 +90,8 @@ impl Row {
             exit_code: s.exit_code,
             at: format!("{:.3}", r.at),
             message: one_line(s.message.as_deref().unwrap_or_default()),
+            disturbed: r.disturbed,
+            foreign_load: s.foreign_load().map(|l| format!("{l:.3}")),
         }
     }
 }

@@ -134,7 +134,7 @@ fn shapes(a: &Analysis<'_>, build: &str, workload: &str, mode: Mode) -> String {
         .into_iter()
         .filter(|c| c.shape.flagged())
         .map(|c| {
-            let what = shape::label(&c.shape);
+            let what = shape::label(c);
             if several {
                 let t = c.key.threads;
                 format!("{t} {}: {what}", workers_word(mode, t))

@@ -43,6 +43,8 @@
 //! | `exit_code` | the sample process's exit code |
 //! | `at` | Unix time (seconds) when the sample finished |
 //! | `message` | failure message, empty when ok |
+//! | `disturbed` | `true` when other load on the sample's CPUs passed the run's threshold (kept out of the statistics, retaken) |
+//! | `foreign_load` | CPUs busy with something else, on average, while the sample ran (other load plus steal) |
 //!
 //! Every sample is exactly one line: line breaks inside fields (in failure
 //! messages) become spaces. Fields are quoted per RFC 4180 when they contain

@@ -3,14 +3,16 @@
 //! phrases for the findings and the tables' hover text.
 
 use super::text::{fmt_change, fmt_percent, fmt_seconds};
-use crate::analysis::{CellSummary, Shape};
+use crate::analysis::CellSummary;
 
 /// The legend of the terminal's mark for a flagged cell.
 pub(crate) const MARK_LEGEND: &str =
     "* the samples are bimodal, drift or have outliers: see the shape column of index.html";
 
-/// "bimodal, drift +12 %, 1 outlier"; empty when nothing is flagged.
-pub(crate) fn label(shape: &Shape) -> String {
+/// "bimodal, drift +12 %, 1 outlier, 2 disturbed"; empty when nothing is
+/// flagged.
+pub(crate) fn label(cell: &CellSummary) -> String {
+    let shape = &cell.shape;
     let mut parts = Vec::new();
     if shape.bimodal.is_some() {
         parts.push("bimodal".to_string());
@@ -20,6 +22,9 @@ pub(crate) fn label(shape: &Shape) -> String {
     }
     if shape.outliers > 0 {
         parts.push(outliers_word(shape.outliers));
+    }
+    if cell.counts.disturbed > 0 {
+        parts.push(format!("{} disturbed, retaken", cell.counts.disturbed));
     }
     parts.join(", ")
 }

@@ -56,6 +56,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     }
     builds::build_costs(a, &mut out);
     shape::shapes(a, &mut out);
+    shape::disturbance(a, &mut out);
     cores(a, &mut out);
     gil(a, &mut out);
     unsupported(a, &mut out);

@@ -13,6 +13,50 @@ const SHOWN: usize = 6;
 /// Cells with outliers named in their finding; the rest are counted.
 const OUTLIERS_SHOWN: usize = 4;
 
+/// The run's verdict on other load: quiet, or how many samples it disturbed.
+pub(super) fn disturbance(a: &Analysis<'_>, out: &mut Vec<Finding>) {
+    let watched = a
+        .results
+        .samples
+        .iter()
+        .any(|r| r.sample.watched_ns.is_some());
+    if !watched {
+        return;
+    }
+    if !a.results.config.disturbance.check {
+        out.push(Finding::new(
+            FindingKind::Note,
+            "Other load on the samples' CPUs was not checked (--no-disturbance-check).".into(),
+        ));
+        return;
+    }
+    let disturbed: Vec<_> = a.results.samples.iter().filter(|r| r.disturbed).collect();
+    if disturbed.is_empty() {
+        out.push(Finding::new(
+            FindingKind::Note,
+            "Quiet run: no sample was disturbed by other load on its CPUs.".into(),
+        ));
+        return;
+    }
+    let worst = disturbed
+        .iter()
+        .filter_map(|r| r.sample.foreign_load())
+        .fold(0.0_f64, f64::max);
+    let cells: std::collections::BTreeSet<_> = disturbed.iter().map(|r| r.cell()).collect();
+    out.push(Finding::new(
+        FindingKind::Shape,
+        format!(
+            "Disturbed run: {} of {} samples ran while other load was on their CPUs (up to \
+             {worst:.2} CPUs) in {} cell{}; they are kept apart from the statistics and were \
+             taken again. The shape column says where.",
+            disturbed.len(),
+            a.results.samples.len(),
+            cells.len(),
+            if cells.len() == 1 { "" } else { "s" }
+        ),
+    ));
+}
+
 pub(super) fn shapes(a: &Analysis<'_>, out: &mut Vec<Finding>) {
     let mut unsteady = Vec::new();
     let mut outlying = Vec::new();

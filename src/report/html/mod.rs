@@ -253,7 +253,7 @@ fn row_view(a: &Analysis<'_>, c: &CellSummary) -> RowView {
         parallelism: c
             .parallelism
             .map_or_else(dash, |p| format!("{:.2}", p.median)),
-        shape: shape::label(&c.shape),
+        shape: shape::label(c),
         shape_detail: {
             let mut detail = shape::phrases(c);
             if !outliers.is_empty() {

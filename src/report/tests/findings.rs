@@ -144,3 +144,33 @@ fn a_large_unproven_difference_is_inconclusive_with_its_reason() {
         "{all}"
     );
 }
+
+#[test]
+fn the_run_is_called_quiet_or_disturbed() {
+    let mut run = fixture();
+    for record in &mut run.samples {
+        record.sample.foreign_cpu_ns = Some(0);
+        record.sample.steal_ns = Some(0);
+        record.sample.watched_ns = Some(500_000_000);
+    }
+    assert!(texts(&findings(&run)).contains("Quiet run: no sample was disturbed"));
+
+    let first = run.samples.iter().position(|r| r.is_measurement()).unwrap();
+    run.samples[first].disturbed = true;
+    run.samples[first].sample.foreign_cpu_ns = Some(450_000_000);
+    let all = texts(&findings(&run));
+    assert!(
+        all.contains(&format!(
+            "Disturbed run: 1 of {} samples ran while other load was on their CPUs (up to 0.90 CPUs) in 1 cell",
+            run.samples.len()
+        )),
+        "{all}"
+    );
+    let analysis = crate::analysis::Analysis::new(&run);
+    let cell = analysis.summary.get(&run.samples[first].cell()).unwrap();
+    assert_eq!(cell.counts.disturbed, 1);
+    assert!(crate::report::shape::label(cell).contains("1 disturbed, retaken"));
+
+    run.config.disturbance.check = false;
+    assert!(texts(&findings(&run)).contains("was not checked (--no-disturbance-check)"));
+}
