@@ -6,7 +6,7 @@ use std::process::Command;
 
 use gilbench::engine::Engine;
 use gilbench::engine::container::{BenchContainer, ContainerSpec};
-use gilbench::results::{Mode, SampleStatus};
+use gilbench::results::{DisturbancePolicy, Mode, SampleStatus};
 use gilbench::runner::{RunnerSession, SampleRequest};
 use gilbench::workloads;
 
@@ -136,12 +136,43 @@ async fn speedup_at_2(runner: &mut RunnerSession, workload: &str, mode: Mode) ->
     let (mut one, mut two) = (Vec::new(), Vec::new());
     for _ in 0..7 {
         for (workers, walls) in [(1, &mut one), (2, &mut two)] {
-            let sample = runner.sample(&request(&path, mode, workers)).await.unwrap();
-            assert_eq!(sample.status, SampleStatus::Ok, "{sample:?}");
-            walls.push(sample.wall_s().unwrap());
+            walls.push(undisturbed_wall(runner, &request(&path, mode, workers)).await);
         }
     }
     2.0 * median(one) / median(two)
+}
+
+/// A sample's wall time, taken again (as `gilbench run` does) while other
+/// load on its CPUs disturbs it, a bounded number of times.
+async fn undisturbed_wall(runner: &mut RunnerSession, request: &SampleRequest) -> f64 {
+    let policy = DisturbancePolicy::default();
+    let mut attempts = 0;
+    loop {
+        let sample = runner.sample(request).await.unwrap();
+        assert_eq!(sample.status, SampleStatus::Ok, "{sample:?}");
+        attempts += 1;
+        if !policy.disturbs(&sample) || attempts > policy.retakes {
+            return sample.wall_s().unwrap();
+        }
+    }
+}
+
+/// Measures a speedup and checks it; on this VM a neighbour can slow one
+/// side of a measurement for seconds, so a failed check is measured once
+/// more, and a shape that is really absent fails both times.
+async fn speedup_holds(
+    runner: &mut RunnerSession,
+    workload: &str,
+    mode: Mode,
+    holds: impl Fn(f64) -> bool,
+) -> f64 {
+    let first = speedup_at_2(runner, workload, mode).await;
+    if holds(first) {
+        return first;
+    }
+    let second = speedup_at_2(runner, workload, mode).await;
+    eprintln!("{workload} {mode}: {first:.2} did not hold; measured again: {second:.2}");
+    second
 }
 
 /// The published shape: threads do not scale CPU-bound Python with the GIL
@@ -161,9 +192,11 @@ async fn scaling_shape(images: Vec<String>) {
     let mut report = Vec::new();
     for (image, build) in images.iter().zip(["3.13", "3.13t"]) {
         let (container, mut runner) = open(&engine, image, build).await;
-        let threads = speedup_at_2(&mut runner, "countdown", Mode::Threads).await;
-        let processes = speedup_at_2(&mut runner, "countdown", Mode::Processes).await;
-        let sha = speedup_at_2(&mut runner, "sha256", Mode::Threads).await;
+        let flat_or_scaling = |s: f64| if build == "3.13" { s <= 1.3 } else { s >= 1.4 };
+        let threads = speedup_holds(&mut runner, "countdown", Mode::Threads, flat_or_scaling).await;
+        let scaling = |s: f64| s >= 1.4;
+        let processes = speedup_holds(&mut runner, "countdown", Mode::Processes, scaling).await;
+        let sha = speedup_holds(&mut runner, "sha256", Mode::Threads, scaling).await;
         report.push(format!("{build}: countdown threads {threads:.2}, processes {processes:.2}; sha256 threads {sha:.2}"));
         eprintln!("{}", report.last().unwrap());
         if build == "3.13" {
