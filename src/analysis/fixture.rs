@@ -140,6 +140,7 @@ impl RunBuilder {
                 seed: 42,
                 build_options: BTreeMap::new(),
                 disturbance: Default::default(),
+                precision: None,
             },
             environment: Environment {
                 host_cpu_model: Some("Fabricated CPU @ 3.0GHz".into()),
@@ -179,6 +180,7 @@ impl RunBuilder {
                 })
                 .collect(),
             samples,
+            precision: Vec::new(),
         }
     }
 }
