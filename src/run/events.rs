@@ -17,6 +17,11 @@ pub enum Event<'a> {
         total: usize,
         done: usize,
     },
+    /// More samples than planned: `samples` added to the total, and why.
+    Extended {
+        samples: usize,
+        why: &'a str,
+    },
     SampleStarted(&'a SampleKey),
     SampleDone(&'a SampleRecord),
     /// A dead container was replaced by a fresh one.
@@ -98,6 +103,13 @@ impl ProgressView {
                 self.say(&format!(
                     "measuring: {total} samples ({done} already taken)"
                 ));
+            }
+            Event::Extended { samples, why } => {
+                self.total += samples;
+                if let Some(bar) = &self.bar {
+                    bar.set_length(self.total as u64);
+                }
+                self.say(&format!("{why}: {samples} more samples"));
             }
             Event::SampleStarted(key) => {
                 if let Some(bar) = &self.bar {
