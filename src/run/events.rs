@@ -109,7 +109,8 @@ impl ProgressView {
                 if let Some(bar) = &self.bar {
                     bar.set_length(self.total as u64);
                 }
-                self.say(&format!("{why}: {samples} more samples"));
+                let plural = if *samples == 1 { "" } else { "s" };
+                self.say(&format!("{why}: {samples} more sample{plural}"));
             }
             Event::SampleStarted(key) => {
                 if let Some(bar) = &self.bar {

@@ -230,7 +230,21 @@ pub(super) fn config(a: &Analysis<'_>) -> Vec<Fact> {
                 .collect::<Vec<_>>()
                 .join(", "),
         ),
-        Fact::new("repeats per cell", c.repeat.to_string()),
+        Fact::new(
+            "repeats per cell",
+            match c.precision {
+                None => c.repeat.to_string(),
+                Some(goal) => format!(
+                    "{} to {}, until the median and speedup are known to ±{} %{}",
+                    c.repeat,
+                    goal.max_repeat,
+                    goal.target * 100.0,
+                    goal.time_budget_s
+                        .map(|s| format!(" or {s:.0} s of measuring are spent"))
+                        .unwrap_or_default()
+                ),
+            },
+        ),
         Fact::new("warmups per cell", c.warmup.to_string()),
         Fact::new("timeout per sample", format!("{} s", c.timeout_s)),
         Fact::new(
