@@ -39,9 +39,9 @@ pub(crate) fn detail(cell: &CellSummary) -> String {
     }
 }
 
-/// The run's precision goal and how its cells fared: "precision goal ±3.0 %:
-/// reached by 1 of 2 cells; not by jittery on 3.13 at 1 thread (±17 % after
-/// 25 samples)". None for a run without a goal.
+/// The run's precision goal and how its cells fared: "precision goal ±3.0 %
+/// (at most 25 samples a cell): reached by 1 of 2 cells; not by jittery on
+/// 3.13 at 1 thread (±17 % after 25 samples)". None for a run without a goal.
 pub(crate) fn goal_outcome(a: &Analysis<'_>) -> Option<String> {
     let goal = a.results.config.precision?;
     let measured: Vec<&CellSummary> = a
@@ -54,9 +54,14 @@ pub(crate) fn goal_outcome(a: &Analysis<'_>) -> Option<String> {
         .iter()
         .filter(|c| !c.precision.reached().within(goal.target))
         .collect();
+    let budget = goal
+        .time_budget_s
+        .map(|s| format!(" or {s:.0} s of measuring"))
+        .unwrap_or_default();
     let head = format!(
-        "precision goal {}: reached by {} of {} cells",
+        "precision goal {} (at most {} samples a cell{budget}): reached by {} of {} cells",
         text(Known::Within(goal.target)),
+        goal.max_repeat,
         measured.len() - short.len(),
         measured.len()
     );
@@ -82,12 +87,5 @@ pub(crate) fn goal_outcome(a: &Analysis<'_>) -> Option<String> {
     if short.len() > SHORT_SHOWN {
         named.push(format!("{} more", short.len() - SHORT_SHOWN));
     }
-    Some(format!(
-        "{head}; not by {} (at most {} samples each{}).",
-        named.join(", "),
-        goal.max_repeat,
-        goal.time_budget_s
-            .map(|s| format!(", within {s:.0} s of measuring"))
-            .unwrap_or_default()
-    ))
+    Some(format!("{head}; not by {}.", named.join(", ")))
 }
