@@ -55,7 +55,7 @@ pub enum Command {
     /// Get interpreter images ready: reuse, pull or build them.
     Build(BuildArgs),
     /// Run the benchmark matrix: builds × workloads × modes × threads × repeats.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Remove every container gilbench left behind (e.g. after `kill -9`).
     Clean,
     /// Render the report (index.html, summary.md, results.csv, pyperf/) of a run again.

@@ -55,6 +55,7 @@ pub mod compare;
 mod csv;
 mod findings;
 mod html;
+mod inconclusive;
 mod markdown;
 mod plots;
 mod precision;

@@ -98,7 +98,7 @@ fn a_large_unproven_difference_is_inconclusive_with_its_reason() {
     assert!(
         all.contains(
             "3.14-jit against 3.14 at 1 thread on countdown: inconclusive: -17 % but bimodal \
-             on 3.14-jit; run with more repeats (--repeat 10)."
+             on 3.14-jit; run with --precision 5%."
         ),
         "{all}"
     );
@@ -134,7 +134,7 @@ fn a_large_unproven_difference_is_inconclusive_with_its_reason() {
     );
     let all = texts(&findings(&noisy_run(3)));
     assert!(
-        all.contains("but too few samples (3); run with more repeats (--repeat 10)"),
+        all.contains("but too few samples (3); run with --precision 3%"),
         "{all}"
     );
     // One sample a side: its interval is a point, which proves nothing.
