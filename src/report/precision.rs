@@ -73,14 +73,17 @@ pub(crate) fn goal_outcome(a: &Analysis<'_>) -> Option<String> {
         .take(SHORT_SHOWN)
         .map(|c| {
             let k = &c.key;
+            let n = c.counts.measured;
+            let how = match c.precision.reached() {
+                Known::Within(_) => format!("{} after {n} samples", text(c.precision.reached())),
+                Known::TooFewSamples => format!("{n} samples, too few for an interval"),
+            };
             format!(
-                "{} on {} at {} {} ({} after {} samples)",
+                "{} on {} at {} {} ({how})",
                 one_line(&k.workload),
                 one_line(&k.build),
                 k.threads,
                 workers_word(k.mode, k.threads),
-                text(c.precision.reached()),
-                c.counts.measured
             )
         })
         .collect();

@@ -93,7 +93,7 @@ pub(super) async fn measure(
             sampler.consumers.emit(Event::Extended {
                 samples,
                 why: &format!(
-                    "round {}: {} of {} cells not yet known to ±{}",
+                    "round {}: {} of {} cells again, to know them to ±{}",
                     repeat + 1,
                     pending.len() * config.builds.len(),
                     live.len(),
@@ -102,11 +102,11 @@ pub(super) async fn measure(
             })?;
         }
         for group in round {
-            if budget_spent(&goal, spent()) {
+            if let Some(budget) = spent_budget(&goal, spent()) {
                 sampler.consumers.emit(Event::Note(&format!(
                     "the time budget of {} is spent: the cells not yet known to ±{} keep \
                      the samples they have",
-                    crate::progress::format_duration(spent()),
+                    crate::progress::format_duration(budget),
                     percent(goal.target)
                 )))?;
                 return Ok(());
@@ -221,9 +221,10 @@ fn measuring_time(samples: &[SampleRecord]) -> Duration {
     Duration::try_from_secs_f64(last - first).unwrap_or_default()
 }
 
-fn budget_spent(goal: &PrecisionGoal, spent: Duration) -> bool {
-    goal.time_budget_s
-        .is_some_and(|budget| spent.as_secs_f64() >= budget)
+/// The time budget, once `spent` has reached it.
+fn spent_budget(goal: &PrecisionGoal, spent: Duration) -> Option<Duration> {
+    let budget = Duration::try_from_secs_f64(goal.time_budget_s?).ok()?;
+    (spent >= budget).then_some(budget)
 }
 
 /// 0.02 → "2 %".
@@ -236,4 +237,33 @@ fn now_unix() -> f64 {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_time_budget_counts_what_a_resumed_run_measured_before() {
+        let goal = |budget| PrecisionGoal {
+            target: 0.02,
+            max_repeat: 20,
+            time_budget_s: budget,
+        };
+        let minute = Duration::from_secs(60);
+        assert_eq!(spent_budget(&goal(None), minute * 600), None);
+        assert_eq!(spent_budget(&goal(Some(120.0)), minute), None);
+        assert_eq!(spent_budget(&goal(Some(60.0)), minute), Some(minute));
+        let at = |at: f64| {
+            let mut record: SampleRecord = serde_json::from_value(serde_json::json!({
+                "build": "3.13", "workload": "fib", "threads": 1, "repeat": 0, "seq": 1,
+                "at": at, "sample": {"status": "ok", "workers": 1, "mode": "threads"},
+            }))
+            .unwrap();
+            record.seq = at as u64;
+            record
+        };
+        assert_eq!(measuring_time(&[]), Duration::ZERO);
+        assert_eq!(measuring_time(&[at(100.0), at(160.0), at(130.0)]), minute);
+    }
 }

@@ -146,6 +146,31 @@ fn a_large_unproven_difference_is_inconclusive_with_its_reason() {
 }
 
 #[test]
+fn a_precision_goal_says_which_cells_reached_it() {
+    let mut run = noisy();
+    assert!(
+        !texts(&findings(&run)).contains("precision goal"),
+        "no goal, no finding"
+    );
+    run.config.precision = Some(crate::results::PrecisionGoal {
+        target: 0.05,
+        max_repeat: 20,
+        time_budget_s: None,
+    });
+    let all = texts(&findings(&run));
+    // sha256 on 3.14 has ten steady samples; the others are noisier or fewer.
+    assert!(
+        all.contains(
+            "precision goal ±5.0 % (at most 20 samples a cell): reached by 1 of 4 cells; not by \
+             countdown on 3.14 at 1 thread (5 samples, too few for an interval), countdown on \
+             3.14-jit at 1 thread (5 samples, too few for an interval), sha256 on 3.14-jit at 1 \
+             thread (±6.2 % after 10 samples)."
+        ),
+        "{all}"
+    );
+}
+
+#[test]
 fn the_run_is_called_quiet_or_disturbed() {
     let mut run = fixture();
     for record in &mut run.samples {
