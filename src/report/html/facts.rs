@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Known};
+use crate::report::precision;
 use crate::results::BuildRecord;
 
 pub(super) struct Fact {
@@ -235,10 +236,10 @@ pub(super) fn config(a: &Analysis<'_>) -> Vec<Fact> {
             match c.precision {
                 None => c.repeat.to_string(),
                 Some(goal) => format!(
-                    "{} to {}, until the median and speedup are known to ±{} %{}",
+                    "{} to {}, until the median and speedup are known to {}{}",
                     c.repeat,
                     goal.max_repeat,
-                    goal.target * 100.0,
+                    precision::text(Known::Within(goal.target)),
                     goal.time_budget_s
                         .map(|s| format!(" or {s:.0} s of measuring are spent"))
                         .unwrap_or_default()
