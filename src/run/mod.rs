@@ -246,6 +246,7 @@ async fn measure(
             workers: key.cell.threads,
             size: None,
             warmup: key.warmup,
+            owner_first: key.repeat % 2 == 1,
             timeout_s: config.timeout_s,
             env: BTreeMap::new(),
         };
