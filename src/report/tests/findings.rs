@@ -187,7 +187,9 @@ fn costs_are_measured_in_the_owning_thread_and_the_penalty_is_its_own_finding() 
     }
     let all = texts(&findings(&run));
     assert!(
-        all.contains("Cross-thread penalty on 3.13t: a lone worker thread takes +14 % on countdown"),
+        all.contains(
+            "Cross-thread penalty on 3.13t: a lone worker thread takes +14 % on countdown"
+        ),
         "{all}"
     );
     assert!(!all.contains("Cross-thread penalty on 3.13:"), "{all}");
