@@ -20,6 +20,7 @@ use crate::{Figure, checked, cv, gilbench, median};
 const PAIRS: usize = 3;
 /// Samples per block, for each harness.
 const BLOCK: u32 = 6;
+const WORKLOADS: [&str; 2] = ["countdown", "nbody"];
 
 /// An image of `image` with pyperf and the built-in workloads in /bench.
 fn pyperf_image(image: &str, tag: &str, scratch: &Path) -> String {
@@ -46,28 +47,30 @@ fn pyperf_image(image: &str, tag: &str, scratch: &Path) -> String {
             .arg(&wheels),
     );
     let workloads = Path::new(env!("CARGO_MANIFEST_DIR")).join("workloads");
-    for name in ["countdown.py", "nbody.py"] {
-        std::fs::copy(workloads.join(name), context.join(name)).unwrap();
+    for workload in WORKLOADS {
+        let file = format!("{workload}.py");
+        std::fs::copy(workloads.join(&file), context.join(&file)).unwrap();
     }
     // The work runs in pyperf's worker process, in its main thread, on the
     // state `setup` built there: the owning thread.
-    std::fs::write(
-        context.join("bench.py"),
-        "import importlib, sys, pyperf\n\
-         runner = pyperf.Runner()\n\
-         runner.argparser.add_argument('workload')\n\
-         mod = importlib.import_module(runner.parse_args().workload)\n\
-         setup = getattr(mod, 'setup', None)\n\
-         state = setup(mod.SIZE, 1) if setup else None\n\
-         runner.bench_func(mod.NAME, mod.work, state, 0, 1, mod.SIZE)\n",
-    )
-    .unwrap();
+    for workload in WORKLOADS {
+        std::fs::write(
+            context.join(format!("bench_{workload}.py")),
+            format!(
+                "import pyperf, {workload} as mod\n\
+                 setup = getattr(mod, 'setup', None)\n\
+                 state = setup(mod.SIZE, 1) if setup else None\n\
+                 pyperf.Runner().bench_func(mod.NAME, mod.work, state, 0, 1, mod.SIZE)\n"
+            ),
+        )
+        .unwrap();
+    }
     std::fs::write(
         context.join("Dockerfile"),
         format!(
             "FROM {image}\nUSER root\nCOPY wheels /tmp/wheels\n\
              RUN python3 -m pip install --no-index --find-links /tmp/wheels pyperf\n\
-             COPY countdown.py nbody.py bench.py /bench/\nUSER bench\nWORKDIR /bench\n"
+             COPY *.py /bench/\nUSER bench\nWORKDIR /bench\n"
         ),
     )
     .unwrap();
@@ -83,7 +86,7 @@ fn pyperf_image(image: &str, tag: &str, scratch: &Path) -> String {
 /// One pyperf block: BLOCK values, each from a fresh process after one warmup.
 fn pyperf_block(image: &str, workload: &str) -> Vec<f64> {
     let script = format!(
-        "python3 bench.py {workload} --processes {BLOCK} --values 1 --warmups 1 --loops 1 \
+        "python3 bench_{workload}.py --processes {BLOCK} --values 1 --warmups 1 --loops 1 \
          -o /tmp/out.json --quiet >/dev/null && cat /tmp/out.json"
     );
     let out = checked(Command::new("docker").args([
