@@ -145,7 +145,7 @@ fn gilbench_block(dir: &Path, builds: &[&str], workload: &str) -> Vec<(String, f
     let results: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
     let seconds = |s: &Value, field: &str| s["sample"][field].as_f64().unwrap() / 1e9;
-    results["samples"]
+    let values: Vec<_> = results["samples"]
         .as_array()
         .unwrap()
         .iter()
@@ -154,7 +154,13 @@ fn gilbench_block(dir: &Path, builds: &[&str], workload: &str) -> Vec<(String, f
             let build = s["build"].as_str().unwrap().to_string();
             (build, seconds(s, "owner_wall_ns"), seconds(s, "wall_ns"))
         })
-        .collect()
+        .collect();
+    assert!(
+        values.len() >= builds.len() * BLOCK as usize / 2,
+        "other load disturbed most samples of {}: run the harness on an idle machine",
+        dir.display()
+    );
+    values
 }
 
 fn of_build(values: &[(String, f64, f64)], build: &str) -> (Vec<f64>, Vec<f64>) {
