@@ -17,6 +17,11 @@ pub fn gilbench() -> Command {
 }
 
 /// Runs a command and returns its output, printing it for failed asserts.
+/// The absolute path of `tests/fixtures/{path}`.
+pub fn fixture(path: &str) -> String {
+    format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
 pub fn run(command: &mut Command) -> Output {
     let output = command.output().expect("the command starts");
     eprintln!(

@@ -153,7 +153,8 @@ impl<'a> Analysis<'a> {
     }
 
     /// Time of `build` at one thread relative to the baseline build:
-    /// the ratio of medians with a bootstrap interval.
+    /// the ratio of medians with a bootstrap interval. Measured in the
+    /// thread that built the work's state where both cells have that.
     pub fn relative_to_baseline(
         &self,
         build: &str,
@@ -163,9 +164,23 @@ impl<'a> Analysis<'a> {
         let baseline = self.baseline.as_deref()?;
         let new = self.cell(build, workload, mode, 1)?;
         let base = self.cell(baseline, workload, mode, 1)?;
+        let (new_values, base_values) = match (new.owner_values(), base.owner_values()) {
+            (Some(new), Some(base)) => (new, base),
+            _ => (new.wall_values(), base.wall_values()),
+        };
         self.bootstrap
             .salted(&format!("relative {build}\u{0}{workload}\u{0}{mode}"))
-            .ratio_of_medians(&new.wall_values(), &base.wall_values())
+            .ratio_of_medians(&new_values, &base_values)
+    }
+
+    /// A lone worker thread's time over the time in the thread that built
+    /// the work's state, in threads mode at one thread.
+    pub fn cross_thread_penalty(&self, build: &str, workload: &str) -> Option<Estimate> {
+        let cell = self.cell(build, workload, Mode::Threads, 1)?;
+        let owner = cell.owner_values()?;
+        self.bootstrap
+            .salted(&format!("cross-thread {build}\u{0}{workload}"))
+            .ratio_of_medians(&cell.wall_values(), &owner)
     }
 
     /// Cells the run asked for: builds × workloads × modes × thread counts.

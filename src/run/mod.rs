@@ -246,6 +246,7 @@ async fn measure(
             workers: key.cell.threads,
             size: None,
             warmup: key.warmup,
+            owner_first: key.repeat % 2 == 1,
             timeout_s: config.timeout_s,
             env: BTreeMap::new(),
         };
@@ -282,7 +283,7 @@ async fn measure(
                 break;
             }
             retakes += 1;
-            consumers.emit(Event::Note(&format!(
+            consumers.emit(Event::Retake(&format!(
                 "{} × {} at {} {}: other load took {load:.2} CPUs during the sample; \
                  taking it again ({retakes} of at most {})",
                 key.cell.build, key.cell.workload, key.cell.threads, key.cell.mode, policy.retakes

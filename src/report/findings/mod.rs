@@ -3,10 +3,12 @@
 //!
 //! Here: the run's status, scaling, cores, the GIL, unsupported modes and
 //! failures. What a build costs or gains against the baseline, and why a
-//! large difference is inconclusive, is in `builds.rs`; bimodal, drifting
-//! and outlying samples in `shape.rs`.
+//! large difference is inconclusive, is in `builds.rs`; the cost of a lone
+//! worker thread against the owning thread in `cross_thread.rs`; bimodal,
+//! drifting and outlying samples in `shape.rs`.
 
 mod builds;
+mod cross_thread;
 mod shape;
 
 use std::collections::BTreeMap;
@@ -55,6 +57,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
         }
     }
     builds::build_costs(a, &mut out);
+    cross_thread::cross_thread(a, &mut out);
     shape::shapes(a, &mut out);
     shape::disturbance(a, &mut out);
     cores(a, &mut out);
