@@ -9,4 +9,5 @@ mod noise;
 mod report;
 mod run;
 mod runner;
+mod shards;
 mod util;

@@ -140,6 +140,7 @@ impl RunBuilder {
                 seed: 42,
                 build_options: BTreeMap::new(),
                 disturbance: Default::default(),
+                shard: None,
             },
             environment: Environment {
                 host_cpu_model: Some("Fabricated CPU @ 3.0GHz".into()),
@@ -179,6 +180,8 @@ impl RunBuilder {
                 })
                 .collect(),
             samples,
+            merged_shards: Vec::new(),
+            missing_shards: Vec::new(),
         }
     }
 }

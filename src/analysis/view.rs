@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::summary::{CellSummary, RunSummary};
+use crate::results::shard::{self, Group, Shard};
 use crate::results::{BuildRecord, Mode, RunResults, Scaling, VARIANT_LABEL};
 use crate::stats::{Bootstrap, Estimate};
 
@@ -189,12 +190,36 @@ impl<'a> Analysis<'a> {
     pub fn planned_cells(&self) -> usize {
         let c = &self.results.config;
         let builds = c.builds.len().max(self.results.builds.len());
-        let workloads = if self.results.workloads.is_empty() {
-            c.workloads.len()
-        } else {
-            self.results.workloads.len()
-        };
-        builds * workloads * c.modes.len().max(1) * c.threads.len().max(1)
+        let groups = self.planned_groups();
+        if groups.is_empty() {
+            return builds * c.workloads.len() * c.modes.len().max(1) * c.threads.len().max(1);
+        }
+        builds * groups.len()
+    }
+
+    /// The cells without their builds that the run (its shard, if it is
+    /// one) scheduled: the modes each workload supports, as the plan has them.
+    pub fn planned_groups(&self) -> Vec<Group> {
+        match self.results.config.shard {
+            Some(shard) => self.groups_of(shard),
+            None => self.all_groups(),
+        }
+    }
+
+    /// The cells without their builds that a shard of this plan takes.
+    pub fn groups_of(&self, shard: Shard) -> Vec<Group> {
+        shard.select(&self.all_groups())
+    }
+
+    fn all_groups(&self) -> Vec<Group> {
+        let c = &self.results.config;
+        let workloads: Vec<(String, Vec<Mode>)> = self
+            .results
+            .workloads
+            .iter()
+            .map(|w| (w.name.clone(), w.modes.clone()))
+            .collect();
+        shard::groups(&workloads, &c.modes, &c.threads)
     }
 
     pub fn measured_cells(&self) -> usize {

@@ -51,6 +51,7 @@ pub struct RunOptions {
     pub memory_bytes: i64,
     pub output: Option<PathBuf>,
     pub seed: Option<u64>,
+    pub shard: Option<crate::results::Shard>,
     pub disturbance: DisturbancePolicy,
     pub command_line: Vec<String>,
 }
@@ -151,6 +152,8 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         builds,
         workloads: chosen,
         samples: consumers.samples,
+        merged_shards: Vec::new(),
+        missing_shards: Vec::new(),
     };
     write_results_and_report(&results, &dir, verbosity)?;
     if let Some(error) = error {
@@ -214,6 +217,7 @@ async fn measure(
         threads: &config.threads,
         warmup: config.warmup,
         repeat: config.repeat,
+        shard: config.shard,
     };
     let policy = config.disturbance;
     let done = done_keys(&consumers.samples, &policy);

@@ -11,6 +11,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use crate::results::shard::{self, Group, Shard};
 use crate::results::{CellKey, Mode, SampleKey};
 
 /// What the matrix spans.
@@ -22,18 +23,24 @@ pub struct Matrix<'a> {
     pub threads: &'a [u32],
     pub warmup: u32,
     pub repeat: u32,
+    /// Only this part of the cells, if given.
+    pub shard: Option<Shard>,
+}
+
+impl Matrix<'_> {
+    /// The cells, without their builds, that this run takes.
+    pub fn groups(&self) -> Vec<Group> {
+        let all = shard::groups(self.workloads, self.modes, self.threads);
+        match self.shard {
+            Some(shard) => shard.select(&all),
+            None => all,
+        }
+    }
 }
 
 /// The samples still to take, in order, skipping those already in `done`.
 pub fn schedule(matrix: &Matrix, seed: u64, done: &HashSet<SampleKey>) -> Vec<SampleKey> {
-    let mut groups: Vec<(String, Mode, u32)> = Vec::new();
-    for (workload, supported) in matrix.workloads {
-        for mode in matrix.modes.iter().filter(|m| supported.contains(m)) {
-            for &threads in matrix.threads {
-                groups.push((workload.clone(), *mode, threads));
-            }
-        }
-    }
+    let groups = matrix.groups();
     let mut order = Vec::new();
     let rounds = (0..matrix.warmup)
         .map(|r| (r, true))
@@ -42,7 +49,12 @@ pub fn schedule(matrix: &Matrix, seed: u64, done: &HashSet<SampleKey>) -> Vec<Sa
         let mut rng = StdRng::seed_from_u64(seed.wrapping_add(round_index as u64));
         let mut round_groups = groups.clone();
         round_groups.shuffle(&mut rng);
-        for (workload, mode, threads) in round_groups {
+        for Group {
+            workload,
+            mode,
+            threads,
+        } in round_groups
+        {
             let mut builds = matrix.builds.to_vec();
             builds.shuffle(&mut rng);
             for build in builds {
@@ -88,6 +100,7 @@ mod tests {
             threads: &[1, 2],
             warmup: 1,
             repeat: 3,
+            shard: None,
         }
     }
 

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use super::text::{fmt_times, one_line, truncate, workers_word};
 use crate::analysis::Analysis;
-use crate::results::{Mode, RunStatus};
+use crate::results::{Mode, RunStatus, Shard};
 use crate::stats::Estimate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,6 +80,24 @@ fn status(a: &Analysis<'_>, out: &mut Vec<Finding>) {
             format!(
                 "{what}: {measured} of {planned} planned cells have measurements; \
                  the rest are missing below."
+            ),
+        ));
+    }
+    for &index in &a.results.missing_shards {
+        let count = a
+            .results
+            .merged_shards
+            .first()
+            .map_or(index, |s| s.shard.count);
+        let shard = Shard { index, count };
+        let cells: Vec<String> = a.groups_of(shard).iter().map(ToString::to_string).collect();
+        out.push(Finding::new(
+            FindingKind::Status,
+            format!(
+                "Shard {shard} is missing from the merge: {} cell(s) of every build were not \
+                 measured: {}.",
+                cells.len(),
+                truncate(&cells.join(", "), 600)
             ),
         ));
     }
