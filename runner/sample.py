@@ -20,7 +20,7 @@ def _fail(sample, kind, message, status="failed"):
     return sample
 
 
-def run_sample(path, mode, workers, size, warmup):
+def run_sample(path, mode, workers, size, warmup, owner_first=False):
     sample = new_sample(mode, workers, size, warmup)
     if mode == "subinterpreters" and not have_subinterpreters():
         return _fail(sample, None, "mode 'subinterpreters' needs concurrent.interpreters "
@@ -51,7 +51,7 @@ def run_sample(path, mode, workers, size, warmup):
     previous_hook = catch_thread_exceptions(hook_errors)
     try:
         watch = LoadWatch()
-        out = run_mode(mode, mod, path, workers, size)
+        out = run_mode(mode, mod, path, workers, size, owner_first)
         sample.update(watch.result())
     except WorkloadFailure as failure:
         sample["gil_enabled"] = bool(sample["gil_enabled_after_import"] or gil_enabled())
@@ -70,6 +70,7 @@ def run_sample(path, mode, workers, size, warmup):
     sample["worker_cpu_ns"] = wcpu if wcpu and all(is_int(c) for c in wcpu) else None
     sample["max_rss_kb"] = out.get("max_rss_kb")
     sample["start_method"] = out.get("start_method")
+    sample["owner_wall_ns"] = out.get("owner_wall_ns")
     results = out["results"]
     sample["result_repr"] = short_repr(results)
     errors = list(out["errors"]) + hook_errors
@@ -82,19 +83,30 @@ def run_sample(path, mode, workers, size, warmup):
         if len(errors) > 1:
             message = "%s (and %d more error(s))" % (message, len(errors) - 1)
         return _fail(sample, kind, message)
+    failure = _check(mod, results, size, workers, sample, "")
+    if failure is None and "owner_results" in out:
+        failure = _check(mod, out["owner_results"], size, 1, sample, " (owning thread)")
+    if failure is not None:
+        return _fail(sample, *failure)
+    sample["check"] = "ok"
+    return sample
+
+
+def _check(mod, results, size, workers, sample, where):
+    """None if the workload's check accepts `results`, else (kind, message);
+    a failure's text also goes to sample["check"]."""
     try:
         verdict = mod.check(results, size, workers)
     except AssertionError as exc:
-        text = "check failed: " + exc_message(exc)
+        text = "check failed%s: %s" % (where, exc_message(exc))
         sample["check"] = truncate(text)
-        return _fail(sample, "wrong_result", text)
+        return "wrong_result", text
     except BaseException as exc:
         print_exc("exception in check", exc)
-        sample["check"] = truncate("check raised " + exc_message(exc))
-        return _fail(sample, classify(exc), "exception in check: " + exc_message(exc))
+        sample["check"] = truncate("check raised%s %s" % (where, exc_message(exc)))
+        return classify(exc), "exception in check%s: %s" % (where, exc_message(exc))
     if verdict is True or (verdict and not isinstance(verdict, str)):
-        sample["check"] = "ok"
-        return sample
-    text = "check returned %s for results %s" % (short_repr(verdict), sample["result_repr"])
+        return None
+    text = "check returned %s%s for results %s" % (short_repr(verdict), where, short_repr(results))
     sample["check"] = truncate(text)
-    return _fail(sample, "wrong_result", text)
+    return "wrong_result", text

@@ -116,7 +116,7 @@ SAMPLE_CHILD_FIELDS = (
     "status", "kind", "message", "wall_ns", "cpu_ns", "worker_cpu_ns",
     "max_rss_kb", "check", "result_repr", "gil_enabled",
     "gil_enabled_after_import", "size", "name", "scaling", "start_method",
-    "foreign_cpu_ns", "steal_ns", "watched_ns", "watched_cpus",
+    "foreign_cpu_ns", "steal_ns", "watched_ns", "watched_cpus", "owner_wall_ns",
 )
 
 
@@ -136,6 +136,9 @@ def op_sample(req):
     warmup = req.get("warmup", False)
     if not isinstance(warmup, bool):
         raise RequestError("warmup must be a boolean")
+    owner_first = req.get("owner_first", False)
+    if not isinstance(owner_first, bool):
+        raise RequestError("owner_first must be a boolean")
     timeout = _get_timeout(req)
     env = _get_env(req)
     path = os.path.abspath(path)
@@ -145,6 +148,8 @@ def op_sample(req):
         args += ["--size", str(size)]
     if warmup:
         args.append("--warmup")
+    if owner_first:
+        args.append("--owner-first")
     out = run_child(args, timeout, env)
 
     sample = new_sample(mode, workers, size, warmup)

@@ -96,6 +96,7 @@ def main(argv):
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--size", type=int)
     parser.add_argument("--warmup", action="store_true")
+    parser.add_argument("--owner-first", action="store_true")
     args = parser.parse_args(argv)
 
     token = _read_token()
@@ -123,7 +124,7 @@ def main(argv):
         elif args.workload:
             from .sample import run_sample
             payload = {"sample": run_sample(args.workload, args.mode, args.workers,
-                                            args.size, args.warmup)}
+                                            args.size, args.warmup, args.owner_first)}
         else:
             payload = {"error": "worker: nothing to do"}
     except BaseException as exc:

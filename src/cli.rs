@@ -62,6 +62,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two runs (or two builds of one run), cell by cell, for CI gates.
     Compare(CompareArgs),
+    /// Join the folders of a run's shards (`run --shard K/N`) into one results.json and report.
+    Merge(MergeArgs),
     /// List, prune or publish the images gilbench made.
     Images(ImagesArgs),
     /// Check the engine, base image, registry and sources, and say how to fix problems.
@@ -227,6 +229,10 @@ pub struct RunArgs {
     /// Seed of the sample order (default: random, recorded in the results).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Take only the K-th of N parts of the cells (all builds of a cell
+    /// together), e.g. for a CI matrix; join the parts with `gilbench merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<crate::results::Shard>,
     /// A sample is disturbed when other load on its CPUs averaged more than this many CPUs
     /// while it ran (from the host's per-CPU counters); disturbed samples are kept, flagged,
     /// left out of the statistics and taken again.
@@ -293,6 +299,7 @@ impl RunArgs {
             memory_bytes: self.memory,
             output: self.output,
             seed: self.seed,
+            shard: self.shard,
             disturbance: DisturbancePolicy {
                 check: !self.no_disturbance_check,
                 max_foreign_load: self.max_foreign_load,
@@ -370,6 +377,16 @@ pub struct ReportArgs {
     /// Where to write the report (default: the run's folder).
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' run folders (or their results.json).
+    #[arg(value_name = "DIR", required = true)]
+    pub shards: Vec<PathBuf>,
+    /// The folder for the merged results and report.
+    #[arg(long, short = 'o', value_name = "OUT")]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Clean => clean().await,
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),
+        Command::Merge(args) => merge(args, verbosity),
     }
 }
 
@@ -111,6 +112,31 @@ fn compare(args: crate::cli::CompareArgs) -> Result<()> {
         if !regressions.is_empty() {
             return Err(crate::error::Error::Regressions(regressions.len()).into());
         }
+    }
+    Ok(())
+}
+
+fn merge(args: crate::cli::MergeArgs, verbosity: Verbosity) -> Result<()> {
+    let merged = crate::merge::merge(&args.shards, &args.output)?;
+    if verbosity > Verbosity::Quiet {
+        print!("{}", crate::report::terminal::summary(&merged));
+    }
+    let shards: Vec<String> = merged
+        .merged_shards
+        .iter()
+        .map(|s| s.shard.to_string())
+        .collect();
+    eprintln!(
+        "merged shards {} into {}",
+        shards.join(", "),
+        args.output.display()
+    );
+    if !merged.missing_shards.is_empty() {
+        let missing: Vec<String> = merged.missing_shards.iter().map(u32::to_string).collect();
+        eprintln!(
+            "missing shards (named in the report): {}",
+            missing.join(", ")
+        );
     }
     Ok(())
 }

@@ -16,6 +16,7 @@ pub mod engine;
 pub mod error;
 pub mod images;
 pub mod lines;
+pub mod merge;
 pub mod progress;
 pub mod report;
 pub mod results;

@@ -31,6 +31,9 @@ pub struct SampleRequest {
     pub workers: u32,
     pub size: Option<u64>,
     pub warmup: bool,
+    /// Threads mode at one thread: time the owning thread before the worker
+    /// thread (alternated, so neither gains from running second).
+    pub owner_first: bool,
     pub timeout_s: f64,
     pub env: std::collections::BTreeMap<String, String>,
 }
@@ -61,6 +64,7 @@ impl SampleRequest {
             foreign_cpu_ns: None,
             steal_ns: None,
             watched_ns: None,
+            owner_wall_ns: None,
             extra: Default::default(),
         }
     }

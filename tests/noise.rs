@@ -140,3 +140,35 @@ fn a_cpu_hog_is_caught_and_its_samples_retaken() {
     );
     assert!(missed / high > 1.10, "{missed} vs {high}");
 }
+
+#[test]
+fn a_workload_with_two_speeds_is_reported_as_bimodal() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = util::fixture("shape/two_speeds.py");
+    let output = run(gilbench()
+        .args(["run", "--build", "3.13", "--workload"])
+        .arg(&fixture)
+        .args([
+            "--mode",
+            "processes",
+            "--threads",
+            "1",
+            "--repeat",
+            "8",
+            "--warmup",
+            "1",
+        ])
+        // Retakes would break the alternation this test relies on.
+        .args(["--cpus", "1", "--no-disturbance-check", "-o"])
+        .arg(dir.path()));
+    assert!(output.status.success());
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    // Markdown escapes the underscore.
+    assert!(
+        summary.contains("two\\_speeds (processes) on 3.13: bimodal: 4 of 8 samples at"),
+        "{summary}"
+    );
+    assert!(summary.contains("| bimodal |"), "{summary}");
+    assert!(String::from_utf8_lossy(&output.stdout).contains("ms*"));
+}

@@ -8,11 +8,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::browser::Browser;
-use crate::util::{self, gilbench, run, stdout};
-
-fn fixture(path: &str) -> String {
-    format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::{self, fixture, gilbench, run, stdout};
 
 /// One real run shared by the report tests: the default and free-threaded
 /// builds on countdown and sha256, plus a workload with an HTML name that fails.

@@ -9,11 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{self, gilbench, run, stderr, stdout};
-
-pub(crate) fn fixture(path: &str) -> String {
-    format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::{self, fixture, gilbench, run, stderr, stdout};
 
 pub(crate) fn results(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()

@@ -59,6 +59,7 @@ pub fn request(workload: &str, mode: Mode, workers: u32) -> SampleRequest {
         workers,
         size: None,
         warmup: false,
+        owner_first: false,
         timeout_s: 120.0,
         env: BTreeMap::new(),
     }

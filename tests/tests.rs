@@ -10,4 +10,5 @@ mod precision;
 mod report;
 mod run;
 mod runner;
+mod shards;
 mod util;

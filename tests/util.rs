@@ -16,6 +16,11 @@ pub fn gilbench() -> Command {
     command
 }
 
+/// The absolute path of `tests/fixtures/{path}`.
+pub fn fixture(path: &str) -> String {
+    format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
 /// Runs a command and returns its output, printing it for failed asserts.
 pub fn run(command: &mut Command) -> Output {
     let output = command.output().expect("the command starts");

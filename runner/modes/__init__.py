@@ -116,11 +116,11 @@ def catch_thread_exceptions(errors, where=""):
     return previous_hook
 
 
-def run_mode(mode, mod, path, workers, size):
+def run_mode(mode, mod, path, workers, size, owner_first=False):
     """Run one sample of the imported workload `mod` in `mode`."""
     if mode == "threads":
         from .threads import run_threads
-        return run_threads(mod, workers, size)
+        return run_threads(mod, workers, size, owner_first)
     if mode == "processes":
         from .processes import run_processes
         return run_processes(mod, path, workers, size)

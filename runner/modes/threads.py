@@ -1,4 +1,13 @@
-"""Threads mode: N threads of the worker's own interpreter."""
+"""Threads mode: N threads of the worker's own interpreter.
+
+At one thread the work also runs, on a fresh state, in the thread that
+built that state (the sample's main thread), in an order the request
+chooses: single-thread costs are defined that way (pyperf and
+pyperformance time in the owning thread), while speedups compare worker
+threads with worker threads. On a free-threaded build the two differ: a
+thread using objects another thread created takes the slower shared
+reference-count path.
+"""
 
 import threading
 import time
@@ -10,13 +19,44 @@ from . import (
 )
 
 
-def run_threads(mod, workers, size):
+def _setup(mod, size, workers):
     setup = getattr(mod, "setup", None)
     try:
-        state = setup(size, workers) if setup is not None else None
+        return setup(size, workers) if setup is not None else None
     except BaseException as exc:
         print_exc("exception in setup", exc)
         raise WorkloadFailure(classify(exc), "in setup: " + exc_message(exc))
+
+
+def run_threads(mod, workers, size, owner_first=False):
+    if workers != 1:
+        return _in_worker_threads(mod, workers, size)
+    if owner_first:
+        owner = _in_owner_thread(mod, size)
+        out = _in_worker_threads(mod, workers, size)
+    else:
+        out = _in_worker_threads(mod, workers, size)
+        owner = _in_owner_thread(mod, size)
+    out["errors"].extend(owner.pop("errors"))
+    out.update(owner)
+    return out
+
+
+def _in_owner_thread(mod, size):
+    state = _setup(mod, size, 1)
+    errors = new_errors()
+    t0 = time.perf_counter_ns()
+    try:
+        value = mod.work(state, 0, 1, size)
+    except BaseException as exc:
+        record_error(errors, None, exc, "exception in work (owning thread)")
+        value = None
+    wall_ns = time.perf_counter_ns() - t0
+    return {"owner_wall_ns": wall_ns, "owner_results": [value], "errors": errors}
+
+
+def _in_worker_threads(mod, workers, size):
+    state = _setup(mod, size, workers)
     work = mod.work
     barrier = threading.Barrier(workers + 1)
     results = [None] * workers

@@ -141,6 +141,7 @@ impl RunBuilder {
                 build_options: BTreeMap::new(),
                 disturbance: Default::default(),
                 precision: None,
+                shard: None,
             },
             environment: Environment {
                 host_cpu_model: Some("Fabricated CPU @ 3.0GHz".into()),
@@ -181,6 +182,8 @@ impl RunBuilder {
                 .collect(),
             samples,
             precision: Vec::new(),
+            merged_shards: Vec::new(),
+            missing_shards: Vec::new(),
         }
     }
 }

@@ -49,6 +49,9 @@ pub struct Measurement {
     pub repeat: u32,
     pub seq: u64,
     pub wall_s: f64,
+    /// Threads mode at one thread: the wall time in the thread that built
+    /// the work's state (see `owner_values`).
+    pub owner_wall_s: Option<f64>,
     pub cpu_s: Option<f64>,
     pub effective_parallelism: Option<f64>,
     pub max_rss_kb: Option<u64>,
@@ -138,6 +141,15 @@ pub struct CellSummary {
 impl CellSummary {
     pub fn wall_values(&self) -> Vec<f64> {
         self.measurements.iter().map(|m| m.wall_s).collect()
+    }
+
+    /// The wall times of the work in the thread that built its state, when
+    /// every measurement has one (threads mode at one thread). Single-thread
+    /// costs are defined this way; a lone worker thread on a free-threaded
+    /// build pays for using objects another thread created.
+    pub fn owner_values(&self) -> Option<Vec<f64>> {
+        let values: Option<Vec<f64>> = self.measurements.iter().map(|m| m.owner_wall_s).collect();
+        values.filter(|v| !v.is_empty())
     }
 
     pub fn outliers(&self) -> impl Iterator<Item = &Measurement> {
@@ -313,6 +325,7 @@ fn summarise_cell(
                         repeat: record.repeat,
                         seq: record.seq,
                         wall_s,
+                        owner_wall_s: sample.owner_wall_ns.map(|ns| ns as f64 / 1e9),
                         cpu_s: sample.cpu_ns.map(|ns| ns as f64 / 1e9),
                         effective_parallelism: effective_parallelism(sample),
                         max_rss_kb: sample.max_rss_kb,

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::summary::{CellSummary, RunSummary};
+use crate::results::shard::{self, Group, Shard};
 use crate::results::{BuildRecord, Mode, RunResults, Scaling, VARIANT_LABEL};
 use crate::stats::{Bootstrap, Estimate};
 
@@ -153,7 +154,8 @@ impl<'a> Analysis<'a> {
     }
 
     /// Time of `build` at one thread relative to the baseline build:
-    /// the ratio of medians with a bootstrap interval.
+    /// the ratio of medians with a bootstrap interval. Measured in the
+    /// thread that built the work's state where both cells have that.
     pub fn relative_to_baseline(
         &self,
         build: &str,
@@ -163,9 +165,23 @@ impl<'a> Analysis<'a> {
         let baseline = self.baseline.as_deref()?;
         let new = self.cell(build, workload, mode, 1)?;
         let base = self.cell(baseline, workload, mode, 1)?;
+        let (new_values, base_values) = match (new.owner_values(), base.owner_values()) {
+            (Some(new), Some(base)) => (new, base),
+            _ => (new.wall_values(), base.wall_values()),
+        };
         self.bootstrap
             .salted(&format!("relative {build}\u{0}{workload}\u{0}{mode}"))
-            .ratio_of_medians(&new.wall_values(), &base.wall_values())
+            .ratio_of_medians(&new_values, &base_values)
+    }
+
+    /// A lone worker thread's time over the time in the thread that built
+    /// the work's state, in threads mode at one thread.
+    pub fn cross_thread_penalty(&self, build: &str, workload: &str) -> Option<Estimate> {
+        let cell = self.cell(build, workload, Mode::Threads, 1)?;
+        let owner = cell.owner_values()?;
+        self.bootstrap
+            .salted(&format!("cross-thread {build}\u{0}{workload}"))
+            .ratio_of_medians(&cell.wall_values(), &owner)
     }
 
     /// Cells the run asked for: builds × workloads × modes × thread counts.
@@ -174,12 +190,36 @@ impl<'a> Analysis<'a> {
     pub fn planned_cells(&self) -> usize {
         let c = &self.results.config;
         let builds = c.builds.len().max(self.results.builds.len());
-        let workloads = if self.results.workloads.is_empty() {
-            c.workloads.len()
-        } else {
-            self.results.workloads.len()
-        };
-        builds * workloads * c.modes.len().max(1) * c.threads.len().max(1)
+        let groups = self.planned_groups();
+        if groups.is_empty() {
+            return builds * c.workloads.len() * c.modes.len().max(1) * c.threads.len().max(1);
+        }
+        builds * groups.len()
+    }
+
+    /// The cells without their builds that the run (its shard, if it is
+    /// one) scheduled: the modes each workload supports, as the plan has them.
+    pub fn planned_groups(&self) -> Vec<Group> {
+        match self.results.config.shard {
+            Some(shard) => self.groups_of(shard),
+            None => self.all_groups(),
+        }
+    }
+
+    /// The cells without their builds that a shard of this plan takes.
+    pub fn groups_of(&self, shard: Shard) -> Vec<Group> {
+        shard.select(&self.all_groups())
+    }
+
+    fn all_groups(&self) -> Vec<Group> {
+        let c = &self.results.config;
+        let workloads: Vec<(String, Vec<Mode>)> = self
+            .results
+            .workloads
+            .iter()
+            .map(|w| (w.name.clone(), w.modes.clone()))
+            .collect();
+        shard::groups(&workloads, &c.modes, &c.threads)
     }
 
     pub fn measured_cells(&self) -> usize {

@@ -5,6 +5,7 @@
 
 mod journal;
 mod sample;
+pub mod shard;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -13,9 +14,11 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use sha2::Digest;
 
 pub use journal::{Journal, JournalEntry, RunHeader, write_atomically};
 pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
+pub use shard::Shard;
 
 /// Bumped on any incompatible change of `results.json` or the journal.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -44,6 +47,22 @@ pub struct RunResults {
     /// (older results: empty; reports compute it from the samples).
     #[serde(default)]
     pub precision: Vec<CellPrecision>,
+    /// Results merged from shards: where each came from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merged_shards: Vec<ShardSource>,
+    /// Shards of the plan that were not merged, by index.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_shards: Vec<u32>,
+}
+
+/// One shard in merged results.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ShardSource {
+    pub shard: Shard,
+    pub run_id: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub environment: Environment,
 }
 
 /// What was asked for; enough to resume or reproduce the run.
@@ -69,6 +88,34 @@ pub struct RunConfig {
     /// exactly `repeat`; older runs too).
     #[serde(default)]
     pub precision: Option<PrecisionGoal>,
+    /// The part of the plan this run takes (`--shard K/N`); None: all of it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+}
+
+impl RunConfig {
+    /// What makes two shards pieces of one plan: everything that decides
+    /// the cells and how each is measured, not the seed (which only orders
+    /// samples), the shard, or the machine's CPUs and limits.
+    pub fn plan(&self) -> Value {
+        serde_json::json!({
+            "builds": self.builds,
+            "workloads": self.workloads,
+            "modes": self.modes,
+            "threads": self.threads,
+            "repeat": self.repeat,
+            "warmup": self.warmup,
+            "build_options": self.build_options,
+            "disturbance": self.disturbance,
+            "precision": self.precision,
+        })
+    }
+
+    /// A short hash of [`RunConfig::plan`].
+    pub fn plan_id(&self) -> String {
+        let digest = sha2::Sha256::digest(self.plan().to_string().as_bytes());
+        hex::encode(&digest[..8])
+    }
 }
 
 /// When a cell has been measured enough: its median, and above one worker

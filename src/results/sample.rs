@@ -126,6 +126,10 @@ pub struct Sample {
     /// How long that was watched.
     #[serde(default)]
     pub watched_ns: Option<u64>,
+    /// Threads mode at one thread: the work's wall time in the thread that
+    /// built its state, beside `wall_ns` in a worker thread.
+    #[serde(default)]
+    pub owner_wall_ns: Option<u64>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }

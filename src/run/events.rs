@@ -29,6 +29,9 @@ pub enum Event<'a> {
         build: &'a str,
         reason: &'a str,
     },
+    /// A disturbed sample is taken again (why, in words): one sample more
+    /// than the plan had.
+    Retake(&'a str),
     /// Something worth saying that is not a sample.
     Note(&'a str),
 }
@@ -167,6 +170,13 @@ impl ProgressView {
             }
             Event::ContainerReplaced { build, reason } => {
                 self.say(&format!("{build}: container replaced ({reason})"))
+            }
+            Event::Retake(text) => {
+                self.total += 1;
+                if let Some(bar) = &self.bar {
+                    bar.set_length(self.total as u64);
+                }
+                self.say(text)
             }
             Event::Note(text) => self.say(text),
         }

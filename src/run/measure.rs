@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::events::{Consumers, Event};
 use super::session::Session;
 use super::{interruptible, plan, rounds};
+use crate::results::shard::Group;
 use crate::results::{
     CellKey, DisturbancePolicy, Mode, PrecisionGoal, RunConfig, SampleKey, SampleRecord,
     SampleStatus, WorkloadInfo,
@@ -37,6 +38,7 @@ pub(super) async fn measure(
         threads: &config.threads,
         warmup: config.warmup,
         repeat: config.repeat,
+        shard: config.shard,
     };
     let done = done_keys(&consumers.samples, &config.disturbance);
     let order = plan::schedule(&matrix, config.seed, &done);
@@ -82,7 +84,7 @@ pub(super) async fn measure(
         if unsettled.is_empty() {
             break;
         }
-        let pending: Vec<plan::Group> = groups
+        let pending: Vec<Group> = groups
             .iter()
             .filter(|g| unsettled.contains(g))
             .cloned()
@@ -148,6 +150,7 @@ impl Sampler<'_, '_, '_> {
             workers: key.cell.threads,
             size: None,
             warmup: key.warmup,
+            owner_first: key.repeat % 2 == 1,
             timeout_s: self.config.timeout_s,
             env: BTreeMap::new(),
         };
@@ -185,7 +188,7 @@ impl Sampler<'_, '_, '_> {
                 return Ok(());
             }
             retakes += 1;
-            self.consumers.emit(Event::Note(&format!(
+            self.consumers.emit(Event::Retake(&format!(
                 "{} × {} at {} {}: other load took {load:.2} CPUs during the sample; \
                  taking it again ({retakes} of at most {})",
                 key.cell.build, key.cell.workload, key.cell.threads, key.cell.mode, policy.retakes

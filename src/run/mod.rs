@@ -53,6 +53,7 @@ pub struct RunOptions {
     pub memory_bytes: i64,
     pub output: Option<PathBuf>,
     pub seed: Option<u64>,
+    pub shard: Option<crate::results::Shard>,
     pub disturbance: DisturbancePolicy,
     /// None: exactly `repeat` samples per cell.
     pub precision: Option<PrecisionGoal>,
@@ -156,6 +157,8 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         workloads: chosen,
         precision: crate::analysis::precision::records(&consumers.samples),
         samples: consumers.samples,
+        merged_shards: Vec::new(),
+        missing_shards: Vec::new(),
     };
     write_results_and_report(&results, &dir, verbosity)?;
     if let Some(error) = error {

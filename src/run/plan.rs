@@ -13,6 +13,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use crate::results::shard::{self, Group, Shard};
 use crate::results::{CellKey, Mode, SampleKey};
 
 /// What the matrix spans.
@@ -24,52 +25,18 @@ pub struct Matrix<'a> {
     pub threads: &'a [u32],
     pub warmup: u32,
     pub repeat: u32,
-}
-
-/// A workload in one mode at one worker count: a cell on every build, taken
-/// on all builds back to back.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Group {
-    pub workload: String,
-    pub mode: Mode,
-    pub threads: u32,
-}
-
-impl Group {
-    pub fn of(cell: &CellKey) -> Group {
-        Group {
-            workload: cell.workload.clone(),
-            mode: cell.mode,
-            threads: cell.threads,
-        }
-    }
-
-    fn cell(&self, build: String) -> CellKey {
-        CellKey {
-            build,
-            workload: self.workload.clone(),
-            mode: self.mode,
-            threads: self.threads,
-        }
-    }
+    /// Only this part of the cells, if given.
+    pub shard: Option<Shard>,
 }
 
 impl Matrix<'_> {
-    /// Every group, in the matrix's order.
+    /// The cells, without their builds, that this run takes.
     pub fn groups(&self) -> Vec<Group> {
-        let mut groups = Vec::new();
-        for (workload, supported) in self.workloads {
-            for mode in self.modes.iter().filter(|m| supported.contains(m)) {
-                for &threads in self.threads {
-                    groups.push(Group {
-                        workload: workload.clone(),
-                        mode: *mode,
-                        threads,
-                    });
-                }
-            }
+        let all = shard::groups(self.workloads, self.modes, self.threads);
+        match self.shard {
+            Some(shard) => shard.select(&all),
+            None => all,
         }
-        groups
     }
 
     /// Every cell: each group on each build.
@@ -163,6 +130,7 @@ mod tests {
             threads: &[1, 2],
             warmup: 1,
             repeat: 3,
+            shard: None,
         }
     }
 

@@ -3,11 +3,11 @@
 //! speedup, is not known to the goal ([`Precision`]); its group goes on on
 //! every build, so that builds stay interleaved.
 
-use std::collections::BTreeSet;
+use std::collections::HashSet;
 
-use super::plan::Group;
 use crate::analysis::Precision;
 use crate::analysis::precision::walls_by_cell;
+use crate::results::shard::Group;
 use crate::results::{CellKey, SampleRecord};
 
 /// Measured samples per cell when `--repeat` is not given.
@@ -30,9 +30,9 @@ pub fn unsettled(
     repeat: u32,
     target: f64,
     live: &[CellKey],
-) -> BTreeSet<Group> {
+) -> HashSet<Group> {
     let walls = walls_by_cell(samples, Some(repeat));
-    let mut groups = BTreeSet::new();
+    let mut groups = HashSet::new();
     for key in live {
         let precision = Precision::in_cells(&walls, key);
         if !precision.median.within(target) {

@@ -81,6 +81,7 @@ pub async fn new_run(engine: &Engine, cache: &Cache, mut options: RunOptions) ->
         build_options: options.build_options.record(),
         disturbance: options.disturbance,
         precision: options.precision,
+        shard: options.shard,
     };
     let header = RunHeader {
         schema_version: results::SCHEMA_VERSION,

@@ -56,6 +56,12 @@ class TestBuiltinWorkloads(RunnerTestBase):
                     self.assertGreaterEqual(s["duration_ns"], s["wall_ns"])
                     self.assertEqual(s["exit_code"], 0)
                     self.assertIsNone(s["signal"])
+                    # At one thread the owning thread is timed too; both
+                    # results passed the check.
+                    if mode == "threads" and workers == 1:
+                        self.assertGreater(s["owner_wall_ns"], 0)
+                    else:
+                        self.assertIsNone(s.get("owner_wall_ns"))
 
     def test_threads(self):
         self._run_all("threads", (1, 2))
@@ -72,6 +78,16 @@ class TestBuiltinWorkloads(RunnerTestBase):
             self.assertEqual(s["status"], "unsupported", s)
             self.assertIsNone(s["kind"])
             self.assertIn("3.14", s["message"])
+
+    def test_the_owning_thread_may_go_first(self):
+        path = os.path.join(WORKLOADS, "lock_counter.py")
+        for owner_first in (True, False):
+            s = self.server.sample(path, size=30000, owner_first=owner_first)
+            self.assertEqual(s["status"], "ok", s)
+            self.assertGreater(s["owner_wall_ns"], 0)
+        resp = self.server.request({"op": "sample", "workload": path, "owner_first": 1})
+        self.assertIs(resp["ok"], False)
+        self.assertIn("owner_first", resp["error"])
 
     def test_default_size_and_warmup_echo(self):
         s = self.server.sample(os.path.join(WORKLOADS, "fib.py"), size=None, warmup=True)

@@ -3,17 +3,19 @@
 //!
 //! Here: the run's status, scaling, cores, the GIL, unsupported modes and
 //! failures. What a build costs or gains against the baseline, and why a
-//! large difference is inconclusive, is in `builds.rs`; bimodal, drifting
-//! and outlying samples in `shape.rs`.
+//! large difference is inconclusive, is in `builds.rs`; the cost of a lone
+//! worker thread against the owning thread in `cross_thread.rs`; bimodal,
+//! drifting and outlying samples in `shape.rs`.
 
 mod builds;
+mod cross_thread;
 mod shape;
 
 use std::collections::BTreeMap;
 
 use super::text::{fmt_times, one_line, truncate, workers_word};
 use crate::analysis::Analysis;
-use crate::results::{Mode, RunStatus};
+use crate::results::{Mode, RunStatus, Shard};
 use crate::stats::Estimate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
         }
     }
     builds::build_costs(a, &mut out);
+    cross_thread::cross_thread(a, &mut out);
     shape::shapes(a, &mut out);
     shape::disturbance(a, &mut out);
     if let Some(text) = super::precision::goal_outcome(a) {
@@ -80,6 +83,24 @@ fn status(a: &Analysis<'_>, out: &mut Vec<Finding>) {
             format!(
                 "{what}: {measured} of {planned} planned cells have measurements; \
                  the rest are missing below."
+            ),
+        ));
+    }
+    for &index in &a.results.missing_shards {
+        let count = a
+            .results
+            .merged_shards
+            .first()
+            .map_or(index, |s| s.shard.count);
+        let shard = Shard { index, count };
+        let cells: Vec<String> = a.groups_of(shard).iter().map(ToString::to_string).collect();
+        out.push(Finding::new(
+            FindingKind::Status,
+            format!(
+                "Shard {shard} is missing from the merge: {} cell(s) of every build were not \
+                 measured: {}.",
+                cells.len(),
+                truncate(&cells.join(", "), 600)
             ),
         ));
     }

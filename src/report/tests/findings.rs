@@ -199,3 +199,28 @@ fn the_run_is_called_quiet_or_disturbed() {
     run.config.disturbance.check = false;
     assert!(texts(&findings(&run)).contains("was not checked (--no-disturbance-check)"));
 }
+
+#[test]
+fn costs_are_measured_in_the_owning_thread_and_the_penalty_is_its_own_finding() {
+    let mut run = fixture();
+    for s in &mut run.samples {
+        if s.threads == 1 && s.sample.mode == Mode::Threads {
+            let wall = s.sample.wall_ns.unwrap_or(0) as f64;
+            let penalty = if s.build == "3.13t" { 1.14 } else { 1.0 };
+            s.sample.owner_wall_ns = Some((wall / penalty) as u64);
+        }
+    }
+    let all = texts(&findings(&run));
+    assert!(
+        all.contains(
+            "Cross-thread penalty on 3.13t: a lone worker thread takes +14 % on countdown"
+        ),
+        "{all}"
+    );
+    assert!(!all.contains("Cross-thread penalty on 3.13:"), "{all}");
+    // +35 % in a worker thread is +18 % in the owning thread.
+    assert!(
+        all.contains("3.13t costs +18 % at 1 thread compared with 3.13"),
+        "{all}"
+    );
+}
