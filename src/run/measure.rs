@@ -42,8 +42,10 @@ pub(super) async fn measure(
     };
     let done = done_keys(&consumers.samples, &config.disturbance);
     let order = plan::schedule(&matrix, config.seed, &done);
-    let measured_before = measuring_time(&consumers.samples);
-    let started = Instant::now();
+    // The time budget counts what a resumed run measured before.
+    let measuring_since = Instant::now()
+        .checked_sub(measuring_time(&consumers.samples))
+        .unwrap_or_else(Instant::now);
     consumers.emit(Event::Sampling {
         total: order.len() + done.len(),
         done: done.len(),
@@ -69,27 +71,39 @@ pub(super) async fn measure(
     for key in order {
         sampler.take(&key).await?;
     }
-    let Some(goal) = config.precision else {
-        return Ok(());
-    };
-    let spent = || measured_before + started.elapsed();
+    match config.precision {
+        Some(goal) => extra_rounds(&mut sampler, &matrix, &goal, &done, measuring_since).await,
+        None => Ok(()),
+    }
+}
+
+/// Rounds beyond `--repeat` over the groups whose cells are not yet known
+/// to the goal, until none is, `max_repeat` is reached or the time budget,
+/// counted from `measuring_since`, is spent.
+async fn extra_rounds(
+    sampler: &mut Sampler<'_, '_, '_>,
+    matrix: &plan::Matrix<'_>,
+    goal: &PrecisionGoal,
+    done: &HashSet<SampleKey>,
+    measuring_since: Instant,
+) -> Result<()> {
     let groups = matrix.groups();
-    for repeat in config.repeat..goal.max_repeat {
+    for repeat in matrix.repeat..goal.max_repeat {
         let live: Vec<CellKey> = matrix
             .cells()
             .into_iter()
             .filter(|c| !sampler.settled.contains(c))
             .collect();
         let unsettled = rounds::unsettled(&sampler.consumers.samples, repeat, goal.target, &live);
-        if unsettled.is_empty() {
-            break;
+        if unsettled.is_empty() || budget_is_spent(sampler, goal, measuring_since)? {
+            return Ok(());
         }
         let pending: Vec<Group> = groups
             .iter()
             .filter(|g| unsettled.contains(g))
             .cloned()
             .collect();
-        let round = matrix.extra_round(&pending, config.seed, repeat, &done);
+        let round = matrix.extra_round(&pending, sampler.config.seed, repeat, done);
         let samples = round.iter().map(Vec::len).sum();
         if samples > 0 {
             sampler.consumers.emit(Event::Extended {
@@ -97,20 +111,14 @@ pub(super) async fn measure(
                 why: &format!(
                     "round {}: {} of {} cells again, to know them to ±{}",
                     repeat + 1,
-                    pending.len() * config.builds.len(),
+                    pending.len() * matrix.builds.len(),
                     live.len(),
                     percent(goal.target)
                 ),
             })?;
         }
         for group in round {
-            if let Some(budget) = spent_budget(&goal, spent()) {
-                sampler.consumers.emit(Event::Note(&format!(
-                    "the time budget of {} is spent: the cells not yet known to ±{} keep \
-                     the samples they have",
-                    crate::progress::format_duration(budget),
-                    percent(goal.target)
-                )))?;
+            if budget_is_spent(sampler, goal, measuring_since)? {
                 return Ok(());
             }
             for key in group {
@@ -119,6 +127,24 @@ pub(super) async fn measure(
         }
     }
     Ok(())
+}
+
+/// True, and said, once the time budget is spent.
+fn budget_is_spent(
+    sampler: &mut Sampler<'_, '_, '_>,
+    goal: &PrecisionGoal,
+    measuring_since: Instant,
+) -> Result<bool> {
+    let Some(budget) = spent_budget(goal, measuring_since.elapsed()) else {
+        return Ok(false);
+    };
+    sampler.consumers.emit(Event::Note(&format!(
+        "the time budget of {} is spent: the cells not yet known to ±{} keep the samples \
+         they have",
+        crate::progress::format_duration(budget),
+        percent(goal.target)
+    )))?;
+    Ok(true)
 }
 
 /// What taking a sample needs and changes.
