@@ -335,6 +335,14 @@ impl RunArgs {
                 "--max-repeat {max_repeat} is below --repeat {repeat}"
             )));
         }
+        let fewest =
+            crate::stats::fewest_for_median_interval(crate::analysis::precision::CONFIDENCE);
+        if (max_repeat as usize) < fewest {
+            return Err(Error::InvalidInput(format!(
+                "--max-repeat {max_repeat} can never reach --precision: a median's 95 % interval \
+                 needs {fewest} samples"
+            )));
+        }
         Ok(Some(PrecisionGoal {
             target,
             max_repeat,
@@ -539,6 +547,7 @@ mod tests {
         assert_eq!((budget.max_repeat, budget.time_budget_s), (8, Some(300.0)));
         assert_eq!(goal(&["--precision", "off"]).unwrap(), None);
         assert!(goal(&["--repeat", "3", "--max-repeat", "9"]).is_err());
+        assert!(goal(&["--repeat", "3", "--precision", "2%", "--max-repeat", "5"]).is_err());
         assert!(goal(&["--repeat", "30", "--precision", "2%", "--max-repeat", "9"]).is_err());
     }
 

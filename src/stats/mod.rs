@@ -19,7 +19,7 @@
 mod order_interval;
 mod shape;
 
-pub use order_interval::median_interval;
+pub use order_interval::{fewest_for_median_interval, median_interval};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 pub use shape::{

@@ -23,6 +23,14 @@ pub fn median_interval(values: &[f64], confidence: f64) -> Option<Estimate> {
     })
 }
 
+/// The fewest values that give [`median_interval`] at `confidence` an
+/// interval: 6 at 95 %.
+pub fn fewest_for_median_interval(confidence: f64) -> usize {
+    (1..)
+        .find(|&n| lower_rank(n, confidence).is_some())
+        .unwrap_or(usize::MAX)
+}
+
 /// The rank `k` (from 1) of the interval's lower end, if any will do.
 fn lower_rank(n: usize, confidence: f64) -> Option<usize> {
     let tail = (1.0 - confidence.clamp(0.0, 1.0)) / 2.0;
@@ -60,6 +68,8 @@ mod tests {
         assert_eq!(lower_rank(100, 0.95), Some(40));
         assert!(lower_rank(5000, 0.95).is_some(), "no underflow");
         assert_eq!(lower_rank(6, 0.99), None);
+        assert_eq!(fewest_for_median_interval(0.95), 6);
+        assert_eq!(fewest_for_median_interval(0.99), 8);
     }
 
     #[test]
