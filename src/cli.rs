@@ -11,8 +11,8 @@ use crate::error::{Error, invalid_input};
 use crate::images::base::DEFAULT_BASE;
 use crate::images::{self, BuildOptions, DEFAULT_PYTHON_ORG_MIRROR, Profile};
 use crate::progress::Verbosity;
-use crate::results::DisturbancePolicy;
-use crate::run::{RunOptions, Start};
+use crate::results::{DisturbancePolicy, PrecisionGoal};
+use crate::run::{RunOptions, Start, rounds};
 use crate::spec::{BuildSpec, SourceSpec};
 
 #[derive(Debug, Parser)]
@@ -55,7 +55,7 @@ pub enum Command {
     /// Get interpreter images ready: reuse, pull or build them.
     Build(BuildArgs),
     /// Run the benchmark matrix: builds × workloads × modes × threads × repeats.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Remove every container gilbench left behind (e.g. after `kill -9`).
     Clean,
     /// Render the report (index.html, summary.md, results.csv, pyperf/) of a run again.
@@ -191,9 +191,23 @@ pub struct RunArgs {
     /// containers, plus that count.
     #[arg(long, value_name = "N", value_delimiter = ',')]
     pub threads: Vec<u32>,
-    /// Measured samples per cell.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
-    pub repeat: u32,
+    /// Measured samples per cell: exactly N when given alone, at least N with --precision.
+    /// Default: 5, then more as --precision asks.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: Option<u32>,
+    /// Repeat a cell until its median, and above one worker its speedup, is known to ±P % at
+    /// 95 % confidence (a distribution-free interval: at least 6 samples), up to --max-repeat.
+    /// Default: 5% when --repeat is not given; `off` takes exactly --repeat samples.
+    #[arg(long, value_name = "P%", value_parser = parse_precision)]
+    pub precision: Option<f64>,
+    /// Most measured samples per cell while --precision is not reached.
+    /// Default: 4 × --repeat, at least 20.
+    #[arg(long, value_name = "N")]
+    pub max_repeat: Option<u32>,
+    /// Repeat no more cells for --precision once the run has measured this long (e.g. 20m);
+    /// the --repeat samples are always taken.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub time_budget: Option<std::time::Duration>,
     /// Warmup samples per cell, run first and kept apart from the measurements.
     #[arg(long, default_value_t = 1)]
     pub warmup: u32,
@@ -240,6 +254,8 @@ impl RunArgs {
         if let Some(dir) = self.resume {
             return Ok(Start::Resume(dir));
         }
+        let repeat = self.repeat.unwrap_or(rounds::DEFAULT_REPEAT);
+        let precision = self.precision_goal(repeat)?;
         let builds = self.builds;
         let mut names = HashSet::new();
         for build in &builds {
@@ -276,7 +292,7 @@ impl RunArgs {
             workloads,
             modes,
             threads: (!self.threads.is_empty()).then_some(self.threads),
-            repeat: self.repeat,
+            repeat,
             warmup: self.warmup,
             timeout: self.timeout,
             cpus: self.cpus,
@@ -289,8 +305,49 @@ impl RunArgs {
                 max_foreign_load: self.max_foreign_load,
                 retakes: self.retakes,
             },
+            precision,
             command_line,
         })))
+    }
+
+    /// The precision goal: given, or ±5 % unless --repeat asks for an exact
+    /// count; None when off.
+    fn precision_goal(&self, repeat: u32) -> Result<Option<PrecisionGoal>, Error> {
+        let target = match self.precision {
+            Some(target) => (target > 0.0).then_some(target),
+            None => self.repeat.is_none().then_some(rounds::DEFAULT_TARGET),
+        };
+        let Some(target) = target else {
+            if self.max_repeat.is_some() || self.time_budget.is_some() {
+                return Err(Error::InvalidInput(
+                    "--max-repeat and --time-budget bound the repeats of --precision, which is \
+                     off: add --precision P% (--repeat given alone is an exact count)"
+                        .into(),
+                ));
+            }
+            return Ok(None);
+        };
+        let max_repeat = self
+            .max_repeat
+            .unwrap_or_else(|| rounds::default_max_repeat(repeat));
+        if max_repeat < repeat {
+            return Err(Error::InvalidInput(format!(
+                "--max-repeat {max_repeat} is below --repeat {repeat}"
+            )));
+        }
+        let fewest =
+            crate::stats::fewest_for_median_interval(crate::analysis::precision::CONFIDENCE);
+        if (max_repeat as usize) < fewest {
+            return Err(Error::InvalidInput(format!(
+                "--max-repeat {max_repeat} can never reach --precision: a median's 95 % interval \
+                 needs {fewest} samples"
+            )));
+        }
+        Ok(Some(PrecisionGoal {
+            target,
+            max_repeat,
+            time_budget_s: self.time_budget.map(|d| d.as_secs_f64()),
+        }))
     }
 }
 
@@ -366,6 +423,19 @@ pub struct CompareArgs {
     /// Also write the comparison as Markdown to this file.
     #[arg(long, value_name = "FILE")]
     pub markdown: Option<PathBuf>,
+}
+
+/// "2%" or "2" -> 0.02; "off" -> 0 (no precision goal).
+fn parse_precision(text: &str) -> Result<f64, String> {
+    if text.trim() == "off" {
+        return Ok(0.0);
+    }
+    match parse_percent(text) {
+        Ok(p) if p > 0.0 && p < 1.0 => Ok(p),
+        _ => Err(format!(
+            "`{text}` is not a precision such as 2% (above 0, below 100 %), or off"
+        )),
+    }
 }
 
 /// "5%" or "5" -> 0.05.
@@ -444,6 +514,41 @@ mod tests {
         assert_eq!(parse_percent("12.5"), Ok(0.125));
         assert!(parse_percent("-1%").is_err());
         assert!(parse_percent("five").is_err());
+    }
+
+    #[test]
+    fn precision_is_a_percentage_or_off() {
+        assert_eq!(parse_precision("2%"), Ok(0.02));
+        assert_eq!(parse_precision("off"), Ok(0.0));
+        assert!(parse_precision("0%").is_err());
+        assert!(parse_precision("100").is_err());
+    }
+
+    #[test]
+    fn repeat_alone_is_exact_and_the_default_is_adaptive() {
+        let goal = |args: &[&str]| {
+            let cli = Cli::try_parse_from(["gilbench", "run"].iter().chain(args)).unwrap();
+            let Command::Run(run) = cli.command else {
+                unreachable!()
+            };
+            let repeat = run.repeat.unwrap_or(rounds::DEFAULT_REPEAT);
+            run.precision_goal(repeat)
+        };
+        let default = goal(&[]).unwrap().unwrap();
+        assert_eq!((default.target, default.max_repeat), (0.05, 20));
+        assert_eq!(goal(&["--repeat", "3"]).unwrap(), None);
+        let both = goal(&["--repeat", "10", "--precision", "2%"])
+            .unwrap()
+            .unwrap();
+        assert_eq!((both.target, both.max_repeat), (0.02, 40));
+        let budget = goal(&["--time-budget", "5m", "--max-repeat", "8"])
+            .unwrap()
+            .unwrap();
+        assert_eq!((budget.max_repeat, budget.time_budget_s), (8, Some(300.0)));
+        assert_eq!(goal(&["--precision", "off"]).unwrap(), None);
+        assert!(goal(&["--repeat", "3", "--max-repeat", "9"]).is_err());
+        assert!(goal(&["--repeat", "3", "--precision", "2%", "--max-repeat", "5"]).is_err());
+        assert!(goal(&["--repeat", "30", "--precision", "2%", "--max-repeat", "9"]).is_err());
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Doctor(args) => {
             crate::doctor::run(&args.options.into_options()?, args.cpus.as_deref()).await
         }
-        Command::Run(args) => run(args, verbosity).await,
+        Command::Run(args) => run(*args, verbosity).await,
         Command::Clean => clean().await,
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),

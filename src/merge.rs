@@ -53,6 +53,7 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<RunResults> {
     let present: Vec<u32> = merged.merged_shards.iter().map(|s| s.shard.index).collect();
     merged.missing_shards = (1..=count).filter(|i| !present.contains(i)).collect();
     merged.config.shard = None;
+    merged.precision = crate::analysis::precision::records(&merged.samples);
     merged.run_id = format!("merged-{}", merged.config.plan_id());
 
     std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::util::{self, fixture, gilbench, run, stderr, stdout};
 
-fn results(dir: &Path) -> Value {
+pub(crate) fn results(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
@@ -43,7 +43,7 @@ fn containers_of_run(run_id: &str) -> Vec<String> {
 }
 
 /// Starts a run in the background and waits until its journal holds `samples` samples.
-fn start_and_wait(args: &[&str], dir: &Path, samples: usize) -> Child {
+pub(crate) fn start_and_wait(args: &[&str], dir: &Path, samples: usize) -> Child {
     let child = gilbench()
         .arg("run")
         .args(args)
@@ -64,7 +64,7 @@ fn start_and_wait(args: &[&str], dir: &Path, samples: usize) -> Child {
     child
 }
 
-fn sample_keys(results: &Value) -> Vec<String> {
+pub(crate) fn sample_keys(results: &Value) -> Vec<String> {
     results["samples"]
         .as_array()
         .unwrap()

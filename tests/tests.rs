@@ -6,6 +6,7 @@ mod cli;
 mod images;
 mod jit;
 mod noise;
+mod precision;
 mod report;
 mod run;
 mod runner;

@@ -11,15 +11,17 @@
 //! a run can see. The
 //! rank test decides rather than the interval because a percentile
 //! bootstrap of a median from a dozen samples is coarse: a 20 % slowdown
-//! with p = 0.002 can still have an interval that touches 1. Otherwise the
-//! cell is "not significant": the data do not support a difference, which
-//! is not the same as no difference.
+//! with p = 0.002 can still have an interval that touches 1. A change of at
+//! least `min_effect` that the test does not prove is *inconclusive* (the
+//! reports say why and what to do); a smaller one is "not significant": the
+//! data do not support a difference, which is not the same as no
+//! difference.
 //!
 //! The tables (terminal and Markdown) are in `report::compare`.
 
 use std::collections::BTreeMap;
 
-use super::summary::RunSummary;
+use super::summary::{CellSummary, RunSummary};
 use crate::results::{CellKey, Mode, RunResults};
 use crate::stats::{Bootstrap, Distribution, Estimate, geometric_mean, mann_whitney_u};
 
@@ -46,6 +48,8 @@ impl Default for CompareOptions {
 pub enum Change {
     Faster,
     Slower,
+    /// At least `min_effect`, but not proven.
+    Inconclusive,
     NotSignificant,
 }
 
@@ -63,11 +67,14 @@ pub struct CellComparison {
     pub ratio: Estimate,
     pub p_value: f64,
     pub change: Change,
+    /// The two cells, for why a change is inconclusive.
+    pub base_cell: CellSummary,
+    pub new_cell: CellSummary,
 }
 
 impl CellComparison {
     pub fn significant(&self) -> bool {
-        self.change != Change::NotSignificant
+        matches!(self.change, Change::Faster | Change::Slower)
     }
 }
 
@@ -153,17 +160,16 @@ pub fn compare_builds(
     Ok(comparison)
 }
 
-/// One side's measured cells, by what matches them with the other side's,
-/// with their wall times.
-type Side<K> = BTreeMap<K, (CellKey, Vec<f64>)>;
+/// One side's measured cells, by what matches them with the other side's.
+type Side<'s, K> = BTreeMap<K, &'s CellSummary>;
 
 /// The measured cells of `summary` that `matching` gives a key to.
-fn side<K: Ord>(summary: &RunSummary, matching: impl Fn(&CellKey) -> Option<K>) -> Side<K> {
+fn side<K: Ord>(summary: &RunSummary, matching: impl Fn(&CellKey) -> Option<K>) -> Side<'_, K> {
     summary
         .cells
         .iter()
         .filter(|c| c.has_measurements())
-        .filter_map(|c| Some((matching(&c.key)?, (c.key.clone(), c.wall_values()))))
+        .filter_map(|c| Some((matching(&c.key)?, c)))
         .collect()
 }
 
@@ -172,22 +178,22 @@ fn side<K: Ord>(summary: &RunSummary, matching: impl Fn(&CellKey) -> Option<K>) 
 fn matched<K: Ord>(
     base_label: String,
     new_label: String,
-    base: &Side<K>,
-    new: &Side<K>,
+    base: &Side<'_, K>,
+    new: &Side<'_, K>,
     opts: &CompareOptions,
 ) -> Comparison {
-    let only_in = |one: &Side<K>, other: &Side<K>| -> Vec<CellKey> {
+    let only_in = |one: &Side<'_, K>, other: &Side<'_, K>| -> Vec<CellKey> {
         one.iter()
             .filter(|(k, _)| !other.contains_key(*k))
-            .map(|(_, (key, _))| key.clone())
+            .map(|(_, cell)| cell.key.clone())
             .collect()
     };
     let mut cells = Vec::new();
-    for (k, (base_key, base_values)) in base {
-        let Some((new_key, new_values)) = new.get(k) else {
+    for (k, base_cell) in base {
+        let Some(new_cell) = new.get(k) else {
             continue;
         };
-        if let Some(cell) = compare_cell(base_key, new_key, base_values, new_values, opts) {
+        if let Some(cell) = compare_cell(base_cell, new_cell, opts) {
             cells.push(cell);
         }
     }
@@ -272,12 +278,12 @@ impl Comparison {
 /// One matched cell: the ratio of medians with its interval, and the rank
 /// test. None if either side has no usable median.
 fn compare_cell(
-    base_key: &CellKey,
-    new_key: &CellKey,
-    base_values: &[f64],
-    new_values: &[f64],
+    base_cell: &CellSummary,
+    new_cell: &CellSummary,
     opts: &CompareOptions,
 ) -> Option<CellComparison> {
+    let (base_key, new_key) = (&base_cell.key, &new_cell.key);
+    let (base_values, new_values) = (&base_cell.wall_values(), &new_cell.wall_values());
     let (base, new) = (
         Distribution::of(base_values)?,
         Distribution::of(new_values)?,
@@ -292,10 +298,11 @@ fn compare_cell(
         .ratio_of_medians(new_values, base_values)?;
     let p_value = mann_whitney_u(new_values, base_values).map_or(1.0, |t| t.p_value);
     let large_enough = (ratio.value - 1.0).abs() >= opts.min_effect;
-    let change = match (p_value < opts.alpha && large_enough, ratio.value > 1.0) {
-        (false, _) => Change::NotSignificant,
-        (true, true) => Change::Slower,
-        (true, false) => Change::Faster,
+    let change = match (p_value < opts.alpha, large_enough, ratio.value > 1.0) {
+        (true, true, true) => Change::Slower,
+        (true, true, false) => Change::Faster,
+        (false, true, _) => Change::Inconclusive,
+        (_, false, _) => Change::NotSignificant,
     };
     Some(CellComparison {
         base_build: base_key.build.clone(),
@@ -308,13 +315,27 @@ fn compare_cell(
         ratio,
         p_value,
         change,
+        base_cell: base_cell.clone(),
+        new_cell: new_cell.clone(),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixture::{fixture, scaled};
+    use crate::analysis::fixture::{fixture, noisy, scaled};
+
+    #[test]
+    fn a_large_unproven_change_is_inconclusive_not_insignificant() {
+        let c = compare_builds(&noisy(), "3.14", "3.14-jit", &CompareOptions::default()).unwrap();
+        let countdown = c.cells.iter().find(|x| x.workload == "countdown").unwrap();
+        // -17 %, but the JIT build's samples fall into two groups.
+        assert!((countdown.ratio.value - 0.83).abs() < 0.01, "{countdown:?}");
+        assert!(countdown.p_value >= 0.05);
+        assert_eq!(countdown.change, Change::Inconclusive);
+        assert!(!countdown.significant());
+        assert!(c.improvements().iter().all(|x| x.workload != "countdown"));
+    }
 
     #[test]
     fn identical_runs_have_no_significant_cell() {

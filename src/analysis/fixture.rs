@@ -140,6 +140,7 @@ impl RunBuilder {
                 seed: 42,
                 build_options: BTreeMap::new(),
                 disturbance: Default::default(),
+                precision: None,
                 shard: None,
             },
             environment: Environment {
@@ -180,6 +181,7 @@ impl RunBuilder {
                 })
                 .collect(),
             samples,
+            precision: Vec::new(),
             merged_shards: Vec::new(),
             missing_shards: Vec::new(),
         }

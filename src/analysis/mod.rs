@@ -7,14 +7,17 @@
 //!   orders in which builds, workloads, modes and thread counts are shown,
 //!   the baseline build and the cores available.
 //! - `compare`: two runs, or two builds of one run, cell by cell.
+//! - `precision`: how precisely each cell's median and speedup are known.
 //!
 //! Built on `stats` (pure numerics); `report` renders what is here.
 
 pub mod compare;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod precision;
 pub mod summary;
 mod view;
 
+pub use precision::{Known, Precision};
 pub use summary::{CellSummary, Counts, Failure, Measurement, RunSummary, Shape, summarize};
 pub use view::Analysis;

@@ -1,10 +1,12 @@
 //! The per-cell summary of a run: one [`CellSummary`] per build × workload ×
 //! mode × threads, with its measurements, failures, distribution, median
-//! interval, speedup against one worker and the shape of its samples. Every
+//! interval, speedup against one worker, how precisely both are known and
+//! the shape of its samples. Every
 //! report and comparison reads these instead of the raw samples.
 
 use std::collections::BTreeMap;
 
+use super::precision::Precision;
 use crate::results::{
     CellKey, FailureKind, Mode, RunResults, Sample, SampleRecord, SampleStatus, Scaling,
 };
@@ -125,6 +127,8 @@ pub struct CellSummary {
     pub parallelism: Option<Distribution>,
     /// Against the same build, workload and mode at one thread.
     pub speedup: Option<Estimate>,
+    /// How precisely the median and the speedup are known.
+    pub precision: Precision,
     pub efficiency: Option<Estimate>,
     /// Failed samples, warmups included.
     pub failures: Vec<Failure>,
@@ -217,11 +221,17 @@ impl RunSummary {
                 &salted,
             )
         });
+        let walls: BTreeMap<CellKey, Vec<f64>> = cells
+            .iter()
+            .filter(|c| c.has_measurements())
+            .map(|c| (c.key.clone(), c.wall_values()))
+            .collect();
         for (cell, estimate) in cells.iter_mut().zip(speedups) {
             if let Some(s) = estimate {
                 cell.speedup = Some(s.speedup);
                 cell.efficiency = Some(s.efficiency);
             }
+            cell.precision = Precision::in_cells(&walls, &cell.key);
         }
         RunSummary { cells }
     }
@@ -369,6 +379,7 @@ fn summarise_cell(
         counts,
         measurements,
         speedup: None,
+        precision: Precision::of(&walls, None),
         efficiency: None,
         failures,
         unsupported,

@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::inconclusive;
 use super::markdown::md;
 use super::text::{Align, TextTable, fmt_seconds_digits, one_line};
 use crate::analysis::compare::{CellComparison, Change, Comparison};
@@ -72,11 +73,20 @@ pub fn markdown(c: &Comparison) -> String {
     out
 }
 
-/// "1.20× slower", "1.15× faster", "not significant".
+/// "1.20× slower", "1.15× faster", "not significant", or "inconclusive:
+/// +18 % but bimodal on 3.14-jit; run with --precision 5%".
 pub fn verdict(c: &CellComparison) -> String {
     match c.change {
         Change::Slower => format!("{:.2}× slower", c.ratio.value),
         Change::Faster => format!("{:.2}× faster", 1.0 / c.ratio.value),
+        Change::Inconclusive => {
+            let cells = [&c.new_cell, &c.base_cell];
+            format!(
+                "inconclusive: {}; {}",
+                inconclusive::unproven(c.ratio.value, &cells),
+                inconclusive::remedy(c.ratio.value, inconclusive::fewest_samples(&cells))
+            )
+        }
         Change::NotSignificant => "not significant".into(),
     }
 }
@@ -170,7 +180,18 @@ fn change_words(ratio: f64) -> String {
 mod tests {
     use super::*;
     use crate::analysis::compare::{CompareOptions, compare, compare_builds};
-    use crate::analysis::fixture::{fixture, scaled};
+    use crate::analysis::fixture::{fixture, noisy, scaled};
+
+    #[test]
+    fn a_large_unproven_change_says_why_and_what_to_do() {
+        let c = compare_builds(&noisy(), "3.14", "3.14-jit", &CompareOptions::default()).unwrap();
+        let table = table(&c);
+        assert!(
+            table.contains("inconclusive: -17 % but bimodal on 3.14-jit; run with --precision 5%"),
+            "{table}"
+        );
+        insta::assert_snapshot!("inconclusive", table);
+    }
 
     #[test]
     fn a_twenty_percent_slowdown_reads_as_such() {

@@ -33,6 +33,7 @@ pub const COLUMNS: &[&str] = &[
     "message",
     "disturbed",
     "foreign_load",
+    "cell_precision",
 ];
 
 /// One sample. Text fields are on one line (line breaks in failure
@@ -60,6 +61,7 @@ struct Row {
     message: String,
     disturbed: bool,
     foreign_load: Option<String>,
+    cell_precision: Option<String>,
 }
 
 impl Row {
@@ -92,6 +94,11 @@ impl Row {
             message: one_line(s.message.as_deref().unwrap_or_default()),
             disturbed: r.disturbed,
             foreign_load: s.foreign_load().map(|l| format!("{l:.3}")),
+            cell_precision: a
+                .summary
+                .get(&r.cell())
+                .and_then(|c| c.precision.reached().fraction())
+                .map(|p| format!("{p:.4}")),
         }
     }
 }

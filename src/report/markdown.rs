@@ -1,13 +1,14 @@
 //! `summary.md`: GitHub-flavoured Markdown for a pull request or an issue:
 //! the findings, a table per workload (build × workers → median and
-//! speedup; the shape of each build's samples), and the failed cells.
+//! speedup; how precisely each build's row is known and the shape of its
+//! samples), and the failed cells.
 //! Every name is escaped, so a workload called `<b>|x` cannot break a table
 //! or inject HTML.
 
 use std::fmt::Write;
 
 use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
-use super::{findings, shape};
+use super::{findings, precision, shape};
 use crate::analysis::Analysis;
 use crate::results::Mode;
 
@@ -58,8 +59,8 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
                 let _ = write!(header, " {t} {} |", workers_word(mode, *t));
                 rule.push_str(" ---: |");
             }
-            header.push_str(" shape |");
-            rule.push_str(" --- |");
+            header.push_str(" precision | shape |");
+            rule.push_str(" ---: | --- |");
             let _ = writeln!(out, "{header}\n{rule}");
             for build in &a.builds {
                 if a.series(build, workload, mode).is_empty() {
@@ -85,7 +86,13 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
                     };
                     let _ = write!(row, " {text}{flag} |");
                 }
-                let _ = writeln!(out, "{row} {} |", md(&shapes(a, build, workload, mode)));
+                let least = precision::least(a.series(build, workload, mode));
+                let _ = writeln!(
+                    out,
+                    "{row} {} | {} |",
+                    least.map_or_else(String::new, precision::text),
+                    md(&shapes(a, build, workload, mode))
+                );
             }
         }
     }
@@ -94,6 +101,7 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
             "\nCells: median wall time (speedup against 1 worker). ⚠: some samples failed. \
              Shape: bimodal samples, a drift between the first and second half, or outliers.\n",
         );
+        let _ = writeln!(out, "{}.", md(&upper_first(precision::ROW_LEGEND)));
     }
 
     let failed: Vec<_> = a.summary.failed_cells().collect();
@@ -146,6 +154,14 @@ fn shapes(a: &Analysis<'_>, build: &str, workload: &str, mode: Mode) -> String {
     flagged.join("; ")
 }
 
+/// "precision: …" → "Precision: …".
+fn upper_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
 /// Text made safe for Markdown, table cells included: one line, Markdown
 /// punctuation backslash-escaped, `<`, `>` and `&` as entities.
 pub fn md(text: &str) -> String {
@@ -178,12 +194,18 @@ mod tests {
     fn shapes_have_a_column() {
         use crate::analysis::fixture::{fixture, noisy};
         let text = render(&Analysis::new(&noisy()));
-        assert!(text.contains("| 3.14-jit | 316 ms | bimodal |"), "{text}");
         assert!(
-            text.contains("| 3.14-jit | 424 ms | bimodal, drift +12 % |"),
+            text.contains("| 3.14-jit | 316 ms | — | bimodal |"),
             "{text}"
         );
-        assert!(text.contains("| 3.14 | 500 ms | 1 outlier |"), "{text}");
+        assert!(
+            text.contains("| 3.14-jit | 424 ms | ±6.2 % | bimodal, drift +12 % |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| 3.14 | 500 ms | ±1.0 % | 1 outlier |"),
+            "{text}"
+        );
         // At several thread counts, the column says which.
         let mut run = fixture();
         let sample = run
@@ -193,7 +215,7 @@ mod tests {
             .unwrap();
         sample.sample.wall_ns = sample.sample.wall_ns.map(|ns| ns * 3 / 2);
         let text = render(&Analysis::new(&run));
-        assert!(text.contains("| 2 threads: 1 outlier |"), "{text}");
+        assert!(text.contains("| — | 2 threads: 1 outlier |"), "{text}");
     }
 
     #[test]

@@ -45,6 +45,7 @@
 //! | `message` | failure message, empty when ok |
 //! | `disturbed` | `true` when other load on the sample's CPUs passed the run's threshold (kept out of the statistics, retaken) |
 //! | `foreign_load` | CPUs busy with something else, on average, while the sample ran (other load plus steal) |
+//! | `cell_precision` | how precisely the sample's cell was known at the end of the run: the relative half-width of the wider 95 % interval of its median and speedup (0.018 = ±1.8 %); empty below 6 samples |
 //!
 //! Every sample is exactly one line: line breaks inside fields (in failure
 //! messages) become spaces. Fields are quoted per RFC 4180 when they contain
@@ -54,8 +55,10 @@ pub mod compare;
 mod csv;
 mod findings;
 mod html;
+mod inconclusive;
 mod markdown;
 mod plots;
+mod precision;
 mod pyperf;
 mod shape;
 pub mod terminal;

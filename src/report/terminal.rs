@@ -1,13 +1,14 @@
 //! The terminal summary at the end of a run: per workload, a table of
 //! build × mode rows with the median wall time at each thread count and
 //! the speedup at the highest, if above one (a `*` marks a cell whose samples are
-//! bimodal, drift or have outliers), then the failed cells. It reads the
+//! bimodal, drift or have outliers), and how precisely the row is known, then
+//! the failed cells. It reads the
 //! run's [`Analysis`] like every other report.
 
 use std::fmt::Write;
 
-use super::shape;
 use super::text::{Align, TextTable, fmt_seconds_digits, fmt_times, one_line};
+use super::{precision, shape};
 use crate::analysis::{Analysis, CellSummary};
 use crate::results::RunResults;
 
@@ -45,6 +46,7 @@ pub fn render(a: &Analysis<'_>) -> String {
         if top > 1 {
             table = table.column(format!("speedup@{top}"), Align::Right, 11);
         }
+        table = table.column("precision", Align::Right, 10);
         for build in &a.builds {
             for mode in &a.modes {
                 let cells: Vec<Option<&CellSummary>> = a
@@ -62,10 +64,20 @@ pub fn render(a: &Analysis<'_>) -> String {
                     let speedup = a.cell(build, workload, *mode, top).and_then(|c| c.speedup);
                     row.push(speedup.map_or_else(|| "-".into(), |s| fmt_times(s.value)));
                 }
+                row.push(
+                    precision::least(cells.iter().flatten().copied())
+                        .map_or_else(|| "-".into(), precision::text),
+                );
                 table.row(row);
             }
         }
         out.push_str(&table.render());
+    }
+    if !a.workloads.is_empty() {
+        let _ = writeln!(out, "\n{}", precision::ROW_LEGEND);
+    }
+    if let Some(goal) = precision::goal_outcome(a) {
+        let _ = writeln!(out, "{goal}");
     }
     if marked {
         let _ = writeln!(out, "\n{}", shape::MARK_LEGEND);
@@ -131,18 +143,28 @@ mod tests {
                 .unwrap_or_else(|| panic!("a row for {build} in {text}"))
                 .to_string()
         };
+        // The speedup column, before the precision.
+        let speedup = |build: &str| {
+            row(build)
+                .split_whitespace()
+                .rev()
+                .nth(1)
+                .map(str::to_string)
+        };
         // Weak scaling: the GIL build's time grows with threads (speedup 1×).
         assert!(
-            row("3.13").contains("1.000 s") && row("3.13").trim_end().ends_with("1.00×"),
+            row("3.13").contains("1.000 s") && speedup("3.13").as_deref() == Some("1.00×"),
             "{}",
             row("3.13")
         );
         // The free-threaded build failed at 4 threads: no speedup there.
         assert!(
-            row("3.13t").contains("FAILED") && row("3.13t").trim_end().ends_with('-'),
+            row("3.13t").contains("FAILED") && speedup("3.13t").as_deref() == Some("-"),
             "{}",
             row("3.13t")
         );
+        // Five samples a cell: too few for a distribution-free interval.
+        assert!(row("3.13").trim_end().ends_with('—'), "{}", row("3.13"));
         assert!(
             text.contains("failed cells (1):")
                 && text.contains("3.13t countdown threads×4: exception: RuntimeError: boom"),

@@ -43,6 +43,10 @@ pub struct RunResults {
     pub builds: Vec<BuildRecord>,
     pub workloads: Vec<WorkloadInfo>,
     pub samples: Vec<SampleRecord>,
+    /// How precisely each measured cell was known when the run ended
+    /// (older results: empty; reports compute it from the samples).
+    #[serde(default)]
+    pub precision: Vec<CellPrecision>,
     /// Results merged from shards: where each came from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged_shards: Vec<ShardSource>,
@@ -80,6 +84,10 @@ pub struct RunConfig {
     /// How samples disturbed by other load are caught (older runs: defaults).
     #[serde(default)]
     pub disturbance: DisturbancePolicy,
+    /// Repeats beyond `repeat` until each cell is known well enough (None:
+    /// exactly `repeat`; older runs too).
+    #[serde(default)]
+    pub precision: Option<PrecisionGoal>,
     /// The part of the plan this run takes (`--shard K/N`); None: all of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
@@ -99,6 +107,7 @@ impl RunConfig {
             "warmup": self.warmup,
             "build_options": self.build_options,
             "disturbance": self.disturbance,
+            "precision": self.precision,
         })
     }
 
@@ -107,6 +116,39 @@ impl RunConfig {
         let digest = sha2::Sha256::digest(self.plan().to_string().as_bytes());
         hex::encode(&digest[..8])
     }
+}
+
+/// When a cell has been measured enough: its median, and above one worker
+/// its speedup, known to ±`target` at 95 % confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PrecisionGoal {
+    /// Relative half-width of the 95 % interval: 0.02 is ±2 %.
+    pub target: f64,
+    /// Measured samples per cell at most.
+    pub max_repeat: u32,
+    /// Seconds of measuring after which no more cells are repeated.
+    #[serde(default)]
+    pub time_budget_s: Option<f64>,
+}
+
+/// How precisely one cell's median and speedup were known: relative
+/// half-widths of their 95 % intervals, null below the samples an interval
+/// needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CellPrecision {
+    pub build: String,
+    pub workload: String,
+    pub mode: Mode,
+    pub threads: u32,
+    /// Measured samples (not warmups, not disturbed).
+    pub samples: usize,
+    pub median: Option<f64>,
+    /// Absent where the cell has no speedup (one worker, none measured at
+    /// one worker) or too few samples for its interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub speedup: Option<f64>,
+    /// The wider of the two: what the precision goal is checked against.
+    pub reached: Option<f64>,
 }
 
 /// When a sample counts as disturbed, and how often it is taken again.

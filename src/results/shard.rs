@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::Mode;
+use super::{CellKey, Mode};
 
 /// Shard `index` of `count`, both counted from 1 as in `--shard 2/3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +23,27 @@ pub struct Group {
     pub workload: String,
     pub mode: Mode,
     pub threads: u32,
+}
+
+impl Group {
+    /// The group of a cell.
+    pub fn of(cell: &CellKey) -> Group {
+        Group {
+            workload: cell.workload.clone(),
+            mode: cell.mode,
+            threads: cell.threads,
+        }
+    }
+
+    /// The group's cell on `build`.
+    pub fn cell(&self, build: String) -> CellKey {
+        CellKey {
+            build,
+            workload: self.workload.clone(),
+            mode: self.mode,
+            threads: self.threads,
+        }
+    }
 }
 
 impl fmt::Display for Group {

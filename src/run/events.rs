@@ -17,6 +17,11 @@ pub enum Event<'a> {
         total: usize,
         done: usize,
     },
+    /// More samples than planned: `samples` added to the total, and why.
+    Extended {
+        samples: usize,
+        why: &'a str,
+    },
     SampleStarted(&'a SampleKey),
     SampleDone(&'a SampleRecord),
     /// A dead container was replaced by a fresh one.
@@ -27,6 +32,8 @@ pub enum Event<'a> {
     /// A disturbed sample is taken again (why, in words): one sample more
     /// than the plan had.
     Retake(&'a str),
+    /// Something worth saying that is not a sample.
+    Note(&'a str),
 }
 
 /// The three consumers of the stream.
@@ -100,6 +107,14 @@ impl ProgressView {
                     "measuring: {total} samples ({done} already taken)"
                 ));
             }
+            Event::Extended { samples, why } => {
+                self.total += samples;
+                if let Some(bar) = &self.bar {
+                    bar.set_length(self.total as u64);
+                }
+                let plural = if *samples == 1 { "" } else { "s" };
+                self.say(&format!("{why}: {samples} more sample{plural}"));
+            }
             Event::SampleStarted(key) => {
                 if let Some(bar) = &self.bar {
                     bar.set_message(format!(
@@ -163,6 +178,7 @@ impl ProgressView {
                 }
                 self.say(text)
             }
+            Event::Note(text) => self.say(text),
         }
     }
 

@@ -3,20 +3,24 @@
 //! `setup` begins a run (a new folder and journal header, or the journal of
 //! a run being resumed); `session` keeps one hardened container per build
 //! and takes samples in them; `plan` orders the samples; every event feeds
-//! the progress display, the journal and the aggregator (`events`). A dead
+//! the progress display, the journal and the aggregator (`events`);
+//! `measure` takes the samples, with extra rounds for a precision goal
+//! (`rounds`). A dead
 //! container is replaced, a failing cell is recorded and skipped, Ctrl-C and
 //! a lost engine stop cleanly with partial results and a resumable journal.
 
 mod defaults;
 pub mod events;
 mod host;
+mod measure;
 pub mod plan;
+pub mod rounds;
 mod session;
 mod setup;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::Result;
 use tokio::sync::watch;
@@ -27,12 +31,10 @@ use crate::error::Error;
 use crate::images::BuildOptions;
 use crate::progress::Verbosity;
 use crate::results::{
-    self, DisturbancePolicy, Mode, RunConfig, RunResults, RunStatus, SampleKey, SampleRecord,
-    SampleStatus, WorkloadInfo,
+    self, DisturbancePolicy, Mode, PrecisionGoal, RunResults, RunStatus, SampleStatus,
 };
-use crate::runner::SampleRequest;
 use crate::spec::BuildSpec;
-use events::{Consumers, Event, ProgressView};
+use events::{Consumers, ProgressView};
 use session::Session;
 
 /// Validated options of a new run.
@@ -53,6 +55,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     pub shard: Option<crate::results::Shard>,
     pub disturbance: DisturbancePolicy,
+    /// None: exactly `repeat` samples per cell.
+    pub precision: Option<PrecisionGoal>,
     pub command_line: Vec<String>,
 }
 
@@ -121,7 +125,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         journal,
         samples: prepared.previous.samples,
     };
-    let measured = measure(
+    let measured = measure::measure(
         &mut session,
         &header.config,
         &chosen,
@@ -151,6 +155,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         environment: header.environment,
         builds,
         workloads: chosen,
+        precision: crate::analysis::precision::records(&consumers.samples),
         samples: consumers.samples,
         merged_shards: Vec::new(),
         missing_shards: Vec::new(),
@@ -196,126 +201,6 @@ fn write_results_and_report(
     Ok(())
 }
 
-/// Takes every scheduled sample; returns early only when interrupted or
-/// when the engine is lost.
-async fn measure(
-    session: &mut Session<'_>,
-    config: &RunConfig,
-    chosen: &[WorkloadInfo],
-    consumers: &mut Consumers,
-    interrupt: &mut watch::Receiver<bool>,
-) -> Result<()> {
-    let build_names = config.builds.clone();
-    let workload_modes: Vec<(String, Vec<Mode>)> = chosen
-        .iter()
-        .map(|w| (w.name.clone(), w.modes.clone()))
-        .collect();
-    let matrix = plan::Matrix {
-        builds: &build_names,
-        workloads: &workload_modes,
-        modes: &config.modes,
-        threads: &config.threads,
-        warmup: config.warmup,
-        repeat: config.repeat,
-        shard: config.shard,
-    };
-    let policy = config.disturbance;
-    let done = done_keys(&consumers.samples, &policy);
-    // A cell that failed or is unsupported is not tried again.
-    let mut settled: HashSet<_> = consumers
-        .samples
-        .iter()
-        .filter(|r| r.sample.status != SampleStatus::Ok)
-        .map(SampleRecord::cell)
-        .collect();
-    let order = plan::schedule(&matrix, config.seed, &done);
-    let mut seq = consumers.samples.iter().map(|r| r.seq).max().unwrap_or(0);
-    consumers.emit(Event::Sampling {
-        total: order.len() + done.len(),
-        done: done.len(),
-    })?;
-    let paths: HashMap<&str, &str> = chosen
-        .iter()
-        .map(|w| (w.name.as_str(), w.path.as_str()))
-        .collect();
-
-    for key in order {
-        if settled.contains(&key.cell) {
-            continue;
-        }
-        consumers.emit(Event::SampleStarted(&key))?;
-        let request = SampleRequest {
-            workload: paths[key.cell.workload.as_str()].to_string(),
-            mode: key.cell.mode,
-            workers: key.cell.threads,
-            size: None,
-            warmup: key.warmup,
-            owner_first: key.repeat % 2 == 1,
-            timeout_s: config.timeout_s,
-            env: BTreeMap::new(),
-        };
-        // A disturbed sample is kept (flagged) and taken again, a bounded
-        // number of times, right away: the cell's builds stay interleaved.
-        let mut retakes = 0;
-        loop {
-            let taken =
-                interruptible(interrupt, session.take_sample(&key.cell.build, &request)).await??;
-            if let Some(reason) = &taken.replaced {
-                consumers.emit(Event::ContainerReplaced {
-                    build: &key.cell.build,
-                    reason,
-                })?;
-            }
-            if taken.sample.status != SampleStatus::Ok {
-                settled.insert(key.cell.clone());
-            }
-            let disturbed = !key.warmup && policy.disturbs(&taken.sample);
-            let load = taken.sample.foreign_load().unwrap_or(0.0);
-            seq += 1;
-            let record = SampleRecord {
-                build: key.cell.build.clone(),
-                workload: key.cell.workload.clone(),
-                threads: key.cell.threads,
-                repeat: key.repeat,
-                seq,
-                at: now_unix(),
-                sample: taken.sample,
-                disturbed,
-            };
-            consumers.emit(Event::SampleDone(&record))?;
-            if !disturbed || retakes == policy.retakes {
-                break;
-            }
-            retakes += 1;
-            consumers.emit(Event::Retake(&format!(
-                "{} × {} at {} {}: other load took {load:.2} CPUs during the sample; \
-                 taking it again ({retakes} of at most {})",
-                key.cell.build, key.cell.workload, key.cell.threads, key.cell.mode, policy.retakes
-            )))?;
-        }
-    }
-    Ok(())
-}
-
-/// Samples already settled: taken undisturbed, or disturbed as often as
-/// the policy retakes them.
-fn done_keys(samples: &[SampleRecord], policy: &DisturbancePolicy) -> HashSet<SampleKey> {
-    let mut disturbed: HashMap<SampleKey, u32> = HashMap::new();
-    let mut done = HashSet::new();
-    for record in samples {
-        if record.disturbed {
-            let count = disturbed.entry(record.key()).or_default();
-            *count += 1;
-            if *count > policy.retakes {
-                done.insert(record.key());
-            }
-        } else {
-            done.insert(record.key());
-        }
-    }
-    done
-}
-
 /// Stops the run at the first Ctrl-C; a second one exits at once.
 fn interrupt_watch() -> watch::Receiver<bool> {
     let (sender, receiver) = watch::channel(false);
@@ -343,13 +228,6 @@ async fn interruptible<T>(
         value = work => Ok(value),
         _ = interrupt.wait_for(|stop| *stop) => Err(Error::Interrupted),
     }
-}
-
-fn now_unix() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs_f64()
 }
 
 async fn warn_about_leftovers(engine: &Engine) {

@@ -4,6 +4,8 @@
 //! measured round) visits every cell once, in an order shuffled with the
 //! run's seed, and runs a cell for all builds back to back (builds in a
 //! shuffled order too), so that drift of the machine hits every build alike.
+//! Rounds beyond the planned ones (a precision goal) visit some groups only,
+//! in the same way.
 
 use std::collections::HashSet;
 
@@ -36,45 +38,73 @@ impl Matrix<'_> {
             None => all,
         }
     }
+
+    /// Every cell: each group on each build.
+    pub fn cells(&self) -> Vec<CellKey> {
+        self.groups()
+            .iter()
+            .flat_map(|g| self.builds.iter().map(|b| g.cell(b.clone())))
+            .collect()
+    }
+
+    /// Measured round `repeat` over `groups` only: a round beyond the
+    /// planned ones, ordered as a planned round of that index would be.
+    pub fn extra_round(
+        &self,
+        groups: &[Group],
+        seed: u64,
+        repeat: u32,
+        done: &HashSet<SampleKey>,
+    ) -> Vec<Vec<SampleKey>> {
+        let index = u64::from(self.warmup + repeat);
+        round(groups, self.builds, seed, index, (repeat, false), done)
+    }
 }
 
 /// The samples still to take, in order, skipping those already in `done`.
 pub fn schedule(matrix: &Matrix, seed: u64, done: &HashSet<SampleKey>) -> Vec<SampleKey> {
     let groups = matrix.groups();
-    let mut order = Vec::new();
     let rounds = (0..matrix.warmup)
         .map(|r| (r, true))
         .chain((0..matrix.repeat).map(|r| (r, false)));
-    for (round_index, (repeat, warmup)) in rounds.enumerate() {
-        let mut rng = StdRng::seed_from_u64(seed.wrapping_add(round_index as u64));
-        let mut round_groups = groups.clone();
-        round_groups.shuffle(&mut rng);
-        for Group {
-            workload,
-            mode,
-            threads,
-        } in round_groups
-        {
-            let mut builds = matrix.builds.to_vec();
+    rounds
+        .enumerate()
+        .flat_map(|(index, which)| round(&groups, matrix.builds, seed, index as u64, which, done))
+        .flatten()
+        .collect()
+}
+
+/// One round: every group once, in an order shuffled with the seed and
+/// the round's index, each on all builds back to back (in a shuffled order
+/// too), as one list per group; `which` is the repeat and whether it is a
+/// warmup. Keys in `done` are left out.
+fn round(
+    groups: &[Group],
+    builds: &[String],
+    seed: u64,
+    index: u64,
+    (repeat, warmup): (u32, bool),
+    done: &HashSet<SampleKey>,
+) -> Vec<Vec<SampleKey>> {
+    let mut rng = StdRng::seed_from_u64(seed.wrapping_add(index));
+    let mut order = groups.to_vec();
+    order.shuffle(&mut rng);
+    order
+        .into_iter()
+        .map(|group| {
+            let mut builds = builds.to_vec();
             builds.shuffle(&mut rng);
-            for build in builds {
-                let key = SampleKey {
-                    cell: CellKey {
-                        build,
-                        workload: workload.clone(),
-                        mode,
-                        threads,
-                    },
+            builds
+                .into_iter()
+                .map(|build| SampleKey {
+                    cell: group.cell(build),
                     repeat,
                     warmup,
-                };
-                if !done.contains(&key) {
-                    order.push(key);
-                }
-            }
-        }
-    }
-    order
+                })
+                .filter(|key| !done.contains(key))
+                .collect()
+        })
+        .collect()
 }
 
 /// Default thread counts: powers of two up to `cpus`, plus `cpus` itself.
@@ -148,6 +178,32 @@ mod tests {
             schedule(&matrix(&builds, &workloads), 1, &done),
             full[3..].to_vec()
         );
+    }
+
+    #[test]
+    fn an_extra_round_takes_its_groups_as_a_planned_round_would() {
+        let builds = vec!["3.13".to_string(), "3.13t".to_string()];
+        let workloads = vec![
+            ("countdown".to_string(), vec![Mode::Threads]),
+            ("fib".to_string(), vec![Mode::Threads]),
+        ];
+        let m = matrix(&builds, &workloads);
+        let planned = schedule(&m, 3, &HashSet::new());
+        // Round 2 of the plan is its last measured round: 4 groups × 2 builds.
+        let last: Vec<SampleKey> = planned[planned.len() - 8..].to_vec();
+        let again: Vec<SampleKey> = m.extra_round(&m.groups(), 3, 2, &HashSet::new()).concat();
+        assert_eq!(again, last);
+        // One group: its cell on both builds, nothing else.
+        let fib = Group::of(&last.iter().find(|k| k.cell.workload == "fib").unwrap().cell);
+        let round = m.extra_round(std::slice::from_ref(&fib), 3, 7, &HashSet::new());
+        assert_eq!(round.len(), 1);
+        assert_eq!(round[0].len(), 2);
+        assert!(
+            round[0]
+                .iter()
+                .all(|k| Group::of(&k.cell) == fib && k.repeat == 7)
+        );
+        assert_eq!(m.cells().len(), 8);
     }
 
     #[test]

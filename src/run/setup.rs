@@ -80,6 +80,7 @@ pub async fn new_run(engine: &Engine, cache: &Cache, mut options: RunOptions) ->
         seed: options.seed.unwrap_or_else(rand::random),
         build_options: options.build_options.record(),
         disturbance: options.disturbance,
+        precision: options.precision,
         shard: options.shard,
     };
     let header = RunHeader {

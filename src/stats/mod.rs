@@ -5,6 +5,8 @@
 //!   [`mean`], [`std_dev`], gathered in a [`Distribution`].
 //! - Percentile-bootstrap confidence intervals with a seeded RNG, so the same
 //!   results always give the same intervals ([`Bootstrap`]).
+//! - The distribution-free interval of a median from order statistics
+//!   ([`median_interval`]), sound from six samples on.
 //! - Speedup and parallel efficiency for weak and strong scaling
 //!   ([`scaling`]).
 //! - Outliers are flagged with Tukey's fences, never dropped
@@ -14,8 +16,10 @@
 //! - The shape of a cell's samples: two clusters ([`bimodality`]) or a
 //!   change between the first and second half ([`drift`]), in `shape.rs`.
 
+mod order_interval;
 mod shape;
 
+pub use order_interval::{fewest_for_median_interval, median_interval};
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 pub use shape::{

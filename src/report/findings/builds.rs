@@ -3,11 +3,12 @@
 //! side) is stated; a small one that
 //! it does not is "no clear difference"; a large one that it does not
 //! (at least [`LARGE`]) is never hidden as "no clear difference": it is
-//! "inconclusive", with the reason (bimodal, drift, too few samples, too
-//! noisy) and what to do about it ([`remedy`]).
+//! "inconclusive", with the reason and what to do about it (in
+//! `report::inconclusive`, shared with `gilbench compare`).
 
 use super::{Finding, FindingKind};
-use crate::analysis::{Analysis, CellSummary};
+use crate::analysis::Analysis;
+use crate::report::inconclusive;
 use crate::report::text::{fmt_change, fmt_percent, one_line};
 use crate::results::Mode;
 use crate::stats::{Estimate, geometric_mean};
@@ -15,14 +16,6 @@ use crate::stats::{Estimate, geometric_mean};
 /// The smallest unproven difference called inconclusive rather than "no
 /// clear difference".
 pub(crate) const LARGE: f64 = 0.05;
-/// Fewer samples than this in either cell: too few to tell.
-const FEW: usize = 5;
-
-/// What to do when a difference is inconclusive, for cells of `samples`
-/// samples: the one place this advice is worded.
-pub(crate) fn remedy(samples: usize) -> String {
-    format!("run with more repeats (--repeat {})", (2 * samples).max(10))
-}
 
 /// One workload's comparison: the first mode in which both builds ran one
 /// thread.
@@ -38,8 +31,9 @@ enum Verdict {
     Clear,
     /// Unproven and small.
     Small,
-    /// Unproven but large: why, and how many samples the cells have.
-    Inconclusive { reason: String, samples: usize },
+    /// Unproven but large: "-17 % but bimodal on 3.14-jit", and how many
+    /// samples the cells have.
+    Inconclusive { why: String, samples: usize },
 }
 
 pub(super) fn build_costs(a: &Analysis<'_>, out: &mut Vec<Finding>) {
@@ -79,7 +73,7 @@ fn verdict(a: &Analysis<'_>, build: &str, baseline: &str, row: &Row<'_>) -> Verd
         .iter()
         .filter_map(|b| a.cell(b, row.workload, row.mode, 1))
         .collect();
-    let samples = cells.iter().map(|c| c.counts.measured).min().unwrap_or(0);
+    let samples = inconclusive::fewest_samples(&cells);
     // One sample a side has an interval of one point: it proves nothing.
     if row.e.excludes(1.0) && samples >= 2 {
         return Verdict::Clear;
@@ -87,49 +81,33 @@ fn verdict(a: &Analysis<'_>, build: &str, baseline: &str, row: &Row<'_>) -> Verd
     if (row.e.value - 1.0).abs() < LARGE {
         return Verdict::Small;
     }
-    let on = |flagged: fn(&CellSummary) -> bool| {
-        let names: Vec<String> = cells
-            .iter()
-            .filter(|c| flagged(c))
-            .map(|c| one_line(&c.key.build))
-            .collect();
-        names.join(" and ")
-    };
-    let bimodal = on(|c| c.shape.bimodal.is_some());
-    let drift = on(|c| c.shape.drift.is_some());
-    let noisiest = cells
-        .iter()
-        .filter_map(|c| Some((c.cv()?, &c.key.build)))
-        .max_by(|x, y| x.0.total_cmp(&y.0));
-    let reason = if !bimodal.is_empty() {
-        format!("bimodal on {bimodal}")
-    } else if !drift.is_empty() {
-        format!("drift on {drift}")
-    } else {
-        match noisiest {
-            Some((cv, build)) if samples >= FEW => format!(
-                "too noisy (CV {} on {})",
-                fmt_percent(cv * 100.0),
-                one_line(build)
-            ),
-            _ => format!("too few samples ({samples})"),
-        }
-    };
-    Verdict::Inconclusive { reason, samples }
+    Verdict::Inconclusive {
+        why: inconclusive::unproven(row.e.value, &cells),
+        samples,
+    }
 }
 
 /// The finding for one build, from its rows (sorted, slowest first) and
 /// their verdicts.
 fn words(build: &str, baseline: &str, rows: &[Row<'_>], verdicts: &[Verdict]) -> Option<String> {
     let (b, base) = (one_line(build), one_line(baseline));
-    let most_samples = verdicts
+    // One remedy for all: for the smallest change, with room for the most samples.
+    let unproven: Vec<(f64, usize)> = rows
         .iter()
-        .filter_map(|v| match v {
-            Verdict::Inconclusive { samples, .. } => Some(*samples),
+        .zip(verdicts)
+        .filter_map(|(row, v)| match v {
+            Verdict::Inconclusive { samples, .. } => Some((row.e.value, *samples)),
             _ => None,
         })
-        .max();
-    let advice = most_samples.map_or_else(String::new, |n| format!("; {}", remedy(n)));
+        .collect();
+    let smallest = unproven
+        .iter()
+        .map(|u| u.0)
+        .min_by(|x, y| (x - 1.0).abs().total_cmp(&(y - 1.0).abs()));
+    let most = unproven.iter().map(|u| u.1).max().unwrap_or(0);
+    let advice = smallest.map_or_else(String::new, |r| {
+        format!("; {}", inconclusive::remedy(r, most))
+    });
     if let ([row], [v]) = (rows, verdicts) {
         let (w, change) = (one_line(row.workload), fmt_change(row.e.value));
         return Some(match v {
@@ -140,9 +118,9 @@ fn words(build: &str, baseline: &str, rows: &[Row<'_>], verdicts: &[Verdict]) ->
             Verdict::Small => format!(
                 "{b} and {base} are within noise of each other at 1 thread on {w} ({change})."
             ),
-            Verdict::Inconclusive { reason, .. } => format!(
-                "{b} against {base} at 1 thread on {w}: inconclusive: {change} but {reason}{advice}."
-            ),
+            Verdict::Inconclusive { why, .. } => {
+                format!("{b} against {base} at 1 thread on {w}: inconclusive: {why}{advice}.")
+            }
         });
     }
     let mut clear = Vec::new();
@@ -153,8 +131,8 @@ fn words(build: &str, baseline: &str, rows: &[Row<'_>], verdicts: &[Verdict]) ->
         match v {
             Verdict::Clear => clear.push(format!("{change} on {w}")),
             Verdict::Small => small.push(w),
-            Verdict::Inconclusive { reason, .. } => {
-                inconclusive.push(format!("inconclusive on {w}: {change} but {reason}"));
+            Verdict::Inconclusive { why, .. } => {
+                inconclusive.push(format!("inconclusive on {w}: {why}"));
             }
         }
     }

@@ -60,6 +60,9 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     cross_thread::cross_thread(a, &mut out);
     shape::shapes(a, &mut out);
     shape::disturbance(a, &mut out);
+    if let Some(text) = super::precision::goal_outcome(a) {
+        out.push(Finding::new(FindingKind::Note, text));
+    }
     cores(a, &mut out);
     gil(a, &mut out);
     unsupported(a, &mut out);

@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Known};
+use crate::report::precision;
 use crate::results::BuildRecord;
 
 pub(super) struct Fact {
@@ -230,7 +231,21 @@ pub(super) fn config(a: &Analysis<'_>) -> Vec<Fact> {
                 .collect::<Vec<_>>()
                 .join(", "),
         ),
-        Fact::new("repeats per cell", c.repeat.to_string()),
+        Fact::new(
+            "repeats per cell",
+            match c.precision {
+                None => c.repeat.to_string(),
+                Some(goal) => format!(
+                    "{} to {}, until the median and speedup are known to {}{}",
+                    c.repeat,
+                    goal.max_repeat,
+                    precision::text(Known::Within(goal.target)),
+                    goal.time_budget_s
+                        .map(|s| format!(" or {s:.0} s of measuring are spent"))
+                        .unwrap_or_default()
+                ),
+            },
+        ),
         Fact::new("warmups per cell", c.warmup.to_string()),
         Fact::new("timeout per sample", format!("{} s", c.timeout_s)),
         Fact::new(

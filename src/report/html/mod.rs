@@ -13,7 +13,7 @@ use facts::{Fact, FactRow, build_facts, config, environment};
 
 use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::text::{fmt_seconds, fmt_times_ci, one_line, truncate, workers_word};
-use super::{findings, shape};
+use super::{findings, precision, shape};
 use crate::analysis::{Analysis, CellSummary, Failure};
 use crate::lines::tail_lines;
 
@@ -89,6 +89,9 @@ struct RowView {
     speedup: String,
     efficiency: String,
     parallelism: String,
+    /// "±1.8 %"; the median's and the speedup's on hover.
+    precision: String,
+    precision_detail: String,
     /// "bimodal, 1 outlier"; the phrases and the outliers' repeats on hover.
     shape: String,
     shape_detail: String,
@@ -253,6 +256,12 @@ fn row_view(a: &Analysis<'_>, c: &CellSummary) -> RowView {
         parallelism: c
             .parallelism
             .map_or_else(dash, |p| format!("{:.2}", p.median)),
+        precision: if c.has_measurements() {
+            precision::text(c.precision.reached())
+        } else {
+            dash()
+        },
+        precision_detail: precision::detail(c),
         shape: shape::label(c),
         shape_detail: {
             let mut detail = shape::phrases(c);

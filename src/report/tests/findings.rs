@@ -98,7 +98,7 @@ fn a_large_unproven_difference_is_inconclusive_with_its_reason() {
     assert!(
         all.contains(
             "3.14-jit against 3.14 at 1 thread on countdown: inconclusive: -17 % but bimodal \
-             on 3.14-jit; run with more repeats (--repeat 10)."
+             on 3.14-jit; run with --precision 5%."
         ),
         "{all}"
     );
@@ -134,13 +134,38 @@ fn a_large_unproven_difference_is_inconclusive_with_its_reason() {
     );
     let all = texts(&findings(&noisy_run(3)));
     assert!(
-        all.contains("but too few samples (3); run with more repeats (--repeat 10)"),
+        all.contains("but too few samples (3); run with --precision 3%"),
         "{all}"
     );
     // One sample a side: its interval is a point, which proves nothing.
     let all = texts(&findings(&noisy_run(1)));
     assert!(
         all.contains("inconclusive: -10 % but too few samples (1)"),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_precision_goal_says_which_cells_reached_it() {
+    let mut run = noisy();
+    assert!(
+        !texts(&findings(&run)).contains("precision goal"),
+        "no goal, no finding"
+    );
+    run.config.precision = Some(crate::results::PrecisionGoal {
+        target: 0.05,
+        max_repeat: 20,
+        time_budget_s: None,
+    });
+    let all = texts(&findings(&run));
+    // sha256 on 3.14 has ten steady samples; the others are noisier or fewer.
+    assert!(
+        all.contains(
+            "precision goal ±5.0 % (at most 20 samples a cell): reached by 1 of 4 cells; not by \
+             countdown on 3.14 at 1 thread (5 samples, too few for an interval), countdown on \
+             3.14-jit at 1 thread (5 samples, too few for an interval), sha256 on 3.14-jit at 1 \
+             thread (±6.2 % after 10 samples)."
+        ),
         "{all}"
     );
 }

@@ -9,6 +9,7 @@ fn html_is_self_contained_escaped_and_complete() {
     assert!(html.contains(
         r#"<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">"#
     ));
+    assert!(html.contains(">precision</th>"), "a precision column");
     let lower = html.to_lowercase();
     assert!(!lower.contains("<script"), "no script tag at all");
     assert!(!lower.contains("<b>html"), "stderr is escaped");

@@ -1,0 +1,160 @@
+//! Rounds beyond `--repeat`: with a precision goal, which cells are taken
+//! again. A cell goes on while its median, or above one worker its
+//! speedup, is not known to the goal ([`Precision`]); its group goes on on
+//! every build, so that builds stay interleaved.
+
+use std::collections::HashSet;
+
+use crate::analysis::Precision;
+use crate::analysis::precision::walls_by_cell;
+use crate::results::shard::Group;
+use crate::results::{CellKey, SampleRecord};
+
+/// Measured samples per cell when `--repeat` is not given.
+pub const DEFAULT_REPEAT: u32 = 5;
+/// The precision goal when `--repeat` is not given: ±5 %.
+pub const DEFAULT_TARGET: f64 = 0.05;
+
+/// `--max-repeat` when not given: four times `--repeat`, and at least 20.
+pub fn default_max_repeat(repeat: u32) -> u32 {
+    repeat.saturating_mul(4).max(20)
+}
+
+/// The groups to take again in round `repeat`: those with a cell among
+/// `live` whose median or speedup is not yet known to ±`target`. A speedup
+/// short of it also sends back its one-worker group when that side's median
+/// is known no better. Only rounds before `repeat` count, so that a resumed
+/// run makes the decisions the interrupted one made.
+pub fn unsettled(
+    samples: &[SampleRecord],
+    repeat: u32,
+    target: f64,
+    live: &[CellKey],
+) -> HashSet<Group> {
+    let walls = walls_by_cell(samples, Some(repeat));
+    let mut groups = HashSet::new();
+    for key in live {
+        let precision = Precision::in_cells(&walls, key);
+        if !precision.median.within(target) {
+            groups.insert(Group::of(key));
+        }
+        let Some(speedup) = precision.speedup else {
+            continue;
+        };
+        if speedup.within(target) {
+            continue;
+        }
+        groups.insert(Group::of(key));
+        let one = CellKey {
+            threads: 1,
+            ..key.clone()
+        };
+        let one_side = Precision::in_cells(&walls, &one).median;
+        if live.contains(&one) && one_side.error() >= precision.median.error() {
+            groups.insert(Group::of(&one));
+        }
+    }
+    groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Mode, Sample, SampleStatus};
+
+    fn key(workload: &str, threads: u32) -> CellKey {
+        CellKey {
+            build: "3.13".into(),
+            workload: workload.into(),
+            mode: Mode::Threads,
+            threads,
+        }
+    }
+
+    /// A measured sample of `cell` in round `repeat`.
+    fn sample(cell: &CellKey, repeat: u32, wall_s: f64) -> SampleRecord {
+        let json = serde_json::json!({
+            "status": "ok", "warmup": false, "workers": cell.threads,
+            "mode": "threads", "wall_ns": (wall_s * 1e9) as u64,
+        });
+        SampleRecord {
+            build: cell.build.clone(),
+            workload: cell.workload.clone(),
+            threads: cell.threads,
+            repeat,
+            seq: 0,
+            at: 0.0,
+            sample: serde_json::from_value::<Sample>(json).unwrap(),
+            disturbed: false,
+        }
+    }
+
+    /// `n` rounds of `cell` whose wall times spread evenly by ±`spread`
+    /// around 1 s: at six, the median is known to exactly ±`spread`.
+    fn rounds(cell: &CellKey, n: u32, spread: f64) -> Vec<SampleRecord> {
+        (0..n)
+            .map(|r| {
+                let position = 2.0 * f64::from(r) / f64::from(n - 1) - 1.0;
+                sample(cell, r, 1.0 + spread * position)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stable_cells_stop_and_noisy_ones_go_on() {
+        let (stable, noisy) = (key("sleep", 1), key("random", 1));
+        let mut samples = rounds(&stable, 6, 0.005);
+        samples.extend(rounds(&noisy, 6, 0.3));
+        let live = [stable.clone(), noisy.clone()];
+        let todo = unsettled(&samples, 6, 0.02, &live);
+        assert_eq!(todo.into_iter().collect::<Vec<_>>(), [Group::of(&noisy)]);
+        // Five rounds are too few for any interval: both go on.
+        assert_eq!(unsettled(&samples, 5, 0.02, &live).len(), 2);
+        // A settled (failed) cell is not live: never taken again.
+        assert!(unsettled(&samples, 6, 0.02, &[stable]).is_empty());
+    }
+
+    #[test]
+    fn later_rounds_and_disturbed_samples_do_not_count() {
+        let cell = key("sleep", 1);
+        let todo = |samples: &[SampleRecord], repeat| {
+            unsettled(samples, repeat, 0.02, std::slice::from_ref(&cell)).len()
+        };
+        let mut samples = rounds(&cell, 5, 0.005);
+        // A sixth round taken after the decision for round 5 was made.
+        samples.push(sample(&cell, 5, 1.0));
+        assert_eq!(todo(&samples, 5), 1);
+        assert_eq!(todo(&samples, 6), 0);
+        // Disturbed, the sixth round leaves five measurements; so does a failure.
+        samples.last_mut().unwrap().disturbed = true;
+        assert_eq!(todo(&samples, 6), 1);
+        let failed = samples.last_mut().unwrap();
+        failed.disturbed = false;
+        failed.sample.status = SampleStatus::Failed;
+        assert_eq!(todo(&samples, 6), 1);
+    }
+
+    #[test]
+    fn an_imprecise_speedup_sends_back_its_less_precise_side() {
+        let (one, two) = (key("fib", 1), key("fib", 2));
+        let live = [one.clone(), two.clone()];
+        // Each median ±1.5 %: both within 2 %, their ratio (±2.1 %) not.
+        let mut samples = rounds(&one, 6, 0.015);
+        samples.extend(rounds(&two, 6, 0.015));
+        let todo = unsettled(&samples, 6, 0.02, &live);
+        assert_eq!(todo.len(), 2, "equally imprecise: both sides");
+        // A precise one-worker side stays; the two-worker cell goes on.
+        let mut samples = rounds(&one, 6, 0.001);
+        samples.extend(rounds(&two, 6, 0.03));
+        let todo = unsettled(&samples, 6, 0.02, &live);
+        assert_eq!(todo.into_iter().collect::<Vec<_>>(), [Group::of(&two)]);
+        assert!(unsettled(&samples, 6, 0.05, &live).is_empty());
+    }
+
+    #[test]
+    fn the_default_cap_is_four_times_the_minimum_and_at_least_twenty() {
+        assert_eq!(default_max_repeat(DEFAULT_REPEAT), 20);
+        assert_eq!(default_max_repeat(10), 40);
+        assert_eq!(default_max_repeat(1), 20);
+    }
+}
