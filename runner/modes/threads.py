@@ -10,10 +10,11 @@ from . import (
 )
 
 
-def run_threads(mod, workers, size):
+def run_threads(mod, workers, size, gil_watch):
     setup = getattr(mod, "setup", None)
     try:
-        state = setup(size, workers) if setup is not None else None
+        with gil_watch:
+            state = setup(size, workers) if setup is not None else None
     except BaseException as exc:
         print_exc("exception in setup", exc)
         raise WorkloadFailure(classify(exc), "in setup: " + exc_message(exc))
