@@ -1,12 +1,14 @@
 //! Headline findings: what the data say, in plain words. Each finding is
 //! plain text; the HTML and Markdown exporters escape it.
 //!
-//! Here: the run's status, scaling, cores, the GIL, unsupported modes and
-//! failures. What a build costs or gains against the baseline, and why a
-//! large difference is inconclusive, is in `builds.rs`; bimodal, drifting
-//! and outlying samples in `shape.rs`.
+//! Here: the run's status, scaling, cores, unsupported modes and failures.
+//! What a build costs or gains against the baseline, and why a large
+//! difference is inconclusive, is in `builds.rs`; bimodal, drifting and
+//! outlying samples in `shape.rs`; the GIL on a free-threaded build, and
+//! which import turned it on, in `gil.rs`.
 
 mod builds;
+mod gil;
 mod shape;
 
 use std::collections::BTreeMap;
@@ -58,7 +60,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     shape::shapes(a, &mut out);
     shape::disturbance(a, &mut out);
     cores(a, &mut out);
-    gil(a, &mut out);
+    gil::gil(a, &mut out);
     unsupported(a, &mut out);
     failures(a, &mut out);
     out
@@ -169,44 +171,6 @@ fn cores(a: &Analysis<'_>, out: &mut Vec<Finding>) {
                 if cores == 1 { "" } else { "s" }
             ),
         ));
-    }
-}
-
-fn gil(a: &Analysis<'_>, out: &mut Vec<Finding>) {
-    for build in &a.builds {
-        let Some(record) = a.build_record(build) else {
-            continue;
-        };
-        if record.facts["py_gil_disabled"].as_bool() != Some(true) {
-            continue;
-        }
-        let b = one_line(build);
-        if record.facts["gil_enabled_at_start"].as_bool() == Some(true) {
-            out.push(Finding::new(
-                FindingKind::Gil,
-                format!(
-                    "{b} is a free-threaded build, but it ran with the GIL enabled from the start."
-                ),
-            ));
-            continue;
-        }
-        let mut workloads: Vec<String> = Vec::new();
-        for cell in a.summary.cells.iter().filter(|c| &c.key.build == build) {
-            if cell.gil_enabled == Some(true) && !workloads.contains(&cell.key.workload) {
-                workloads.push(cell.key.workload.clone());
-            }
-        }
-        if !workloads.is_empty() {
-            let names: Vec<String> = workloads.iter().map(|w| one_line(w)).collect();
-            out.push(Finding::new(
-                FindingKind::Gil,
-                format!(
-                    "The GIL was on while {} ran on {b}, a free-threaded build: importing an \
-                     extension module without free-threading support turns it back on.",
-                    names.join(", ")
-                ),
-            ));
-        }
     }
 }
 
