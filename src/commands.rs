@@ -41,6 +41,7 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
         ));
     }
     let options = args.options.into_options()?;
+    options.dependencies.check()?;
     for spec in &specs {
         images::validate(spec, &options)?;
     }
