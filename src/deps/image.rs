@@ -19,7 +19,8 @@ use crate::progress::Task;
 pub const PIP_DIR: &str = "/tmp/pip";
 const DEPS_DOCKERFILE: &str = include_str!("../../dockerfiles/deps.Dockerfile");
 /// A second, instant build that adds the lock, known only after pip ran, as a label.
-const LOCK_DOCKERFILE: &str = "ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\nLABEL org.gilbench.locked=true\n";
+const LOCK_DOCKERFILE: &str =
+    "ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\nLABEL org.gilbench.locked=true\n";
 /// Marks the build stage's images (see the Dockerfile).
 const STAGE_LABEL: &str = "org.gilbench.deps-stage";
 const REPORT_PATH: &str = "/opt/deps/pip-report.json";
@@ -157,12 +158,20 @@ pub fn recipe(interpreter: &Image, deps: &Dependencies, apt_options: &[String]) 
 fn context_files(deps: &Dependencies) -> Vec<(String, Vec<u8>, u32)> {
     let mut files = Vec::new();
     for (index, (_, text)) in deps.requirements.iter().enumerate() {
-        files.push((format!("pip/req-{index}.txt"), text.clone().into_bytes(), 0o644));
+        files.push((
+            format!("pip/req-{index}.txt"),
+            text.clone().into_bytes(),
+            0o644,
+        ));
     }
     if let Some(project) = &deps.project {
         for (path, bytes, executable) in &project.files {
             let mode = if *executable { 0o755 } else { 0o644 };
-            files.push((format!("pip/project/{}", path.display()), bytes.clone(), mode));
+            files.push((
+                format!("pip/project/{}", path.display()),
+                bytes.clone(),
+                mode,
+            ));
         }
     }
     let bundle = format!("{PIP_DIR}/ca.pem");

@@ -75,7 +75,10 @@ fn package(item: &Value) -> Result<LockedPackage> {
             .to_string(),
     };
     let name = text(&metadata["name"]);
-    anyhow::ensure!(!name.is_empty(), "pip's report lists a package without a name");
+    anyhow::ensure!(
+        !name.is_empty(),
+        "pip's report lists a package without a name"
+    );
     Ok(LockedPackage {
         name,
         version: text(&metadata["version"]),

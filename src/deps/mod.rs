@@ -197,7 +197,10 @@ impl Dependencies {
     pub fn pip_arguments(&self) -> Vec<String> {
         let mut args = Vec::new();
         for index in 0..self.requirements.len() {
-            args.extend(["-r".to_string(), format!("{}/req-{index}.txt", image::PIP_DIR)]);
+            args.extend([
+                "-r".to_string(),
+                format!("{}/req-{index}.txt", image::PIP_DIR),
+            ]);
         }
         args.extend(self.pip.iter().cloned());
         if self.project.is_some() {

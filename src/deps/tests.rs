@@ -90,7 +90,13 @@ fn pip_arguments_name_the_files_in_the_build_context() {
     with_project.pip_options.push("--no-deps".into());
     assert_eq!(
         with_project.pip_arguments(),
-        ["-r", "/tmp/pip/req-0.txt", "six", "/tmp/pip/project", "--no-deps"]
+        [
+            "-r",
+            "/tmp/pip/req-0.txt",
+            "six",
+            "/tmp/pip/project",
+            "--no-deps"
+        ]
     );
 }
 

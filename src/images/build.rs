@@ -139,7 +139,12 @@ fn build_context(recipe: &Recipe) -> Result<Vec<u8>> {
         Ok(())
     };
     let dockerfile = recipe.dockerfile.as_bytes();
-    add("Dockerfile", dockerfile.len() as u64, 0o644, &mut &*dockerfile)?;
+    add(
+        "Dockerfile",
+        dockerfile.len() as u64,
+        0o644,
+        &mut &*dockerfile,
+    )?;
     for (name, bytes, mode) in &recipe.context_files {
         add(name, bytes.len() as u64, *mode, &mut bytes.as_slice())?;
     }
