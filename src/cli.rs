@@ -23,7 +23,8 @@ use crate::spec::{BuildSpec, SourceSpec};
     long_about = "gilbench builds or pulls real CPython images (default, free-threaded and JIT builds) \
                   through the Docker Engine API, runs Python workloads in them across thread counts, \
                   and reports the results.\n\nExit codes: 0 success, 1 unexpected error, 2 invalid input, \
-                  3 Docker engine unavailable, 4 image unavailable (base, source, build or pull), \
+                  3 Docker engine unavailable, 4 image unavailable (base, source, build, pull or packages; \
+                  a run still measures the other builds), \
                   5 a run finished but some cells failed, 6 `compare --fail-above` found a \
                   significant slowdown, 130 interrupted."
 )]
