@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod deps;
 mod images;
 mod jit;
 mod noise;

@@ -65,6 +65,8 @@ pub enum Start {
 pub struct RunOutcome {
     pub dir: PathBuf,
     pub failed_cells: usize,
+    /// Builds whose image could not be had (the others were measured).
+    pub missing_builds: Vec<String>,
 }
 
 /// Runs (or resumes) a benchmark and writes its results and report.
@@ -103,6 +105,9 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         }
     };
     let mut journal = results::Journal::append_to(&dir)?;
+    for missing in &session.missing {
+        journal.write(&results::JournalEntry::MissingBuild(missing.clone()))?;
+    }
     // Interpreter facts and workloads: recorded once, kept on resume.
     let (builds, chosen) = match session
         .record_builds_and_workloads(&prepared.previous, &mut journal)
@@ -129,6 +134,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     )
     .await;
     consumers.progress.finish();
+    let session_missing = session.missing.clone();
     session.close().await;
 
     let (status, error) = match measured {
@@ -149,6 +155,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         config: header.config,
         environment: header.environment,
         builds,
+        missing_builds: session_missing,
         workloads: chosen,
         samples: consumers.samples,
     };
@@ -167,7 +174,16 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         .map(|r| r.cell())
         .collect::<HashSet<_>>()
         .len();
-    Ok(RunOutcome { dir, failed_cells })
+    let missing_builds = results
+        .missing_builds
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    Ok(RunOutcome {
+        dir,
+        failed_cells,
+        missing_builds,
+    })
 }
 
 /// Writes `results.json` atomically, then the summary and the report.
@@ -202,7 +218,7 @@ async fn measure(
     consumers: &mut Consumers,
     interrupt: &mut watch::Receiver<bool>,
 ) -> Result<()> {
-    let build_names = config.builds.clone();
+    let build_names = session.measured_builds();
     let workload_modes: Vec<(String, Vec<Mode>)> = chosen
         .iter()
         .map(|w| (w.name.clone(), w.modes.clone()))

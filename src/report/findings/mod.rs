@@ -82,6 +82,16 @@ fn status(a: &Analysis<'_>, out: &mut Vec<Finding>) {
             ),
         ));
     }
+    for missing in &a.results.missing_builds {
+        out.push(Finding::new(
+            FindingKind::Status,
+            format!(
+                "{} was not measured: {}",
+                one_line(&missing.name),
+                one_line(&missing.brief())
+            ),
+        ));
+    }
     if measured == 0 {
         out.push(Finding::new(
             FindingKind::Status,
@@ -144,10 +154,37 @@ fn scaling(a: &Analysis<'_>, workload: &str, mode: Mode) -> Option<Finding> {
     if parts.is_empty() {
         return None;
     }
-    Some(Finding::new(
-        FindingKind::Scaling,
-        format!("{}: {}.", workload_name(workload, mode), parts.join(", ")),
-    ))
+    let mut text = format!("{}: {}.", workload_name(workload, mode), parts.join(", "));
+    if mode == Mode::Threads {
+        text.push_str(&scaling_with_the_gil(a, workload));
+    }
+    Some(Finding::new(FindingKind::Scaling, text))
+}
+
+/// Threads that scale on a build with the GIL spend their time where the
+/// GIL is released: worth saying, as it is the opposite of pure Python.
+fn scaling_with_the_gil(a: &Analysis<'_>, workload: &str) -> String {
+    let gil_builds: Vec<String> = a
+        .builds
+        .iter()
+        .filter(|build| {
+            a.build_record(build)
+                .is_some_and(|r| r.facts["py_gil_disabled"].as_bool() != Some(true))
+        })
+        .filter(|build| {
+            top_speedup(a, build, workload, Mode::Threads)
+                .is_some_and(|(threads, s)| verdict(s.value, threads, a.cores) == "scales")
+        })
+        .map(|build| one_line(build))
+        .collect();
+    if gil_builds.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Its threads scale with the GIL too ({}): the work runs in code that releases the \
+         GIL, such as a C extension (numpy, hashlib, zlib) or I/O.",
+        gil_builds.join(", ")
+    )
 }
 
 /// "countdown", or "countdown (processes)" in a mode other than threads.
