@@ -4,6 +4,7 @@
 mod browser;
 mod cli;
 mod deps;
+mod gil_import;
 mod images;
 mod jit;
 mod noise;
