@@ -39,6 +39,10 @@ class GilImportWatch(object):
         self._imp.create_dynamic = self._watched(original)
         return self
 
+    def gil_on(self):
+        """The GIL's state now, as this watch probes it."""
+        return bool(self._probe())
+
     def __exit__(self, *exc_info):
         if self._original is not None:
             self._imp.create_dynamic = self._original

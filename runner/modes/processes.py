@@ -4,7 +4,7 @@ import os
 import signal
 import time
 
-from ..common import classify, exc_message, gil_enabled, oom_kill_count, print_exc, signal_name
+from ..common import classify, exc_message, oom_kill_count, print_exc, signal_name
 from ..gilwatch import GilImportWatch
 from ..workload import import_workload
 from . import WorkloadFailure, catch_thread_exceptions, maxrss_kb, new_errors
@@ -38,7 +38,7 @@ def _process_entry(path, index, workers, size, start, abort, conn):
         _safe_send(conn, ("error", classify(exc),
                           "in setup (worker %d): %s" % (index, exc_message(exc))))
         return
-    _safe_send(conn, ("ready", gil_enabled(), gil_watch.enabled_by))
+    _safe_send(conn, ("ready", gil_watch.gil_on(), gil_watch.enabled_by))
     start.wait()
     if abort.is_set():
         _safe_send(conn, ("aborted",))
