@@ -105,7 +105,14 @@ fn turned_on_by(
                 .collect();
             let scaled: Vec<String> = threads_scaling(a, &sibling.name, &stayed_off)
                 .iter()
-                .map(|m| format!("{} {} on {s} ({})", m.workload, m.verdict, m.speedup))
+                .map(|m| {
+                    format!(
+                        "{} {} on {s} ({})",
+                        m.workload,
+                        as_verb(m.verdict),
+                        m.speedup
+                    )
+                })
                 .collect();
             if !scaled.is_empty() {
                 text.push_str(&format!(
@@ -148,6 +155,14 @@ fn threads_scaling(a: &Analysis<'_>, build: &str, workloads: &[String]) -> Vec<T
             })
         })
         .collect()
+}
+
+/// A verdict after a workload's name: "scales", "is flat".
+fn as_verb(verdict: &str) -> String {
+    match verdict {
+        "flat" => "is flat".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The same image run with `PYTHON_GIL=0`, if the run has it.

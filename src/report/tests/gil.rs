@@ -94,6 +94,20 @@ fn without_python_gil_0_in_the_run_the_finding_says_which_build_keeps_it_off() {
 }
 
 #[test]
+fn a_workload_that_stays_flat_with_python_gil_0_is_called_flat() {
+    let mut run = gil_import_run(true);
+    for s in run.samples.iter_mut().filter(|s| s.build == GIL_OFF) {
+        let wall_ns = s.sample.wall_ns.unwrap() * u64::from(s.threads);
+        s.sample.wall_ns = Some(wall_ns);
+    }
+    let all = gil_texts(&run);
+    assert!(
+        all.ends_with("and gil_ext_sum is flat on 3.13t+PYTHON_GIL=0 (1.00× at 2 threads)."),
+        "{all}"
+    );
+}
+
+#[test]
 fn python_gil_0_is_not_said_to_keep_the_gil_off_where_it_was_on() {
     let mut run = gil_import_run(true);
     for s in run.samples.iter_mut().filter(|s| s.build == GIL_OFF) {
