@@ -5,12 +5,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
-use bollard::query_parameters::{ListImagesOptionsBuilder, RemoveImageOptionsBuilder};
+use bollard::query_parameters::{
+    ListImagesOptionsBuilder, RemoveImageOptions, RemoveImageOptionsBuilder,
+};
 use sha2::{Digest, Sha256};
 
 use super::{Dependencies, lock, network};
 use crate::cache::Cache;
 use crate::engine::Engine;
+use crate::error::image_unavailable;
 use crate::images::recipe::{Recipe, label};
 use crate::images::{self, Image, Origin, build};
 use crate::progress::Task;
@@ -67,12 +70,16 @@ pub async fn derive(
     remove_stage_images(engine, &recipe.inputs_hash[..16]).await;
     built?;
     let labelled = add_lock_label(engine, cache, &pending, recipe, &mut task).await;
-    let untag = RemoveImageOptionsBuilder::default().noprune(true).build();
+    // Only untags it when the labelled image was built on it; else removes it.
     let _ = engine
         .docker
-        .remove_image(&pending.image_name(), Some(untag), None)
+        .remove_image(&pending.image_name(), None::<RemoveImageOptions>, None)
         .await;
-    labelled?;
+    labelled.map_err(|e| {
+        image_unavailable(format!(
+            "recording the packages installed for {name}: {e:#}"
+        ))
+    })?;
     let image = images::local(engine, &name, Origin::Built)
         .await
         .context("the built image is missing")?;
@@ -90,20 +97,14 @@ async fn add_lock_label(
     task: &mut Task,
 ) -> Result<()> {
     task.stage("recording the installed packages");
+    // Copied out of a stopped container: the report can be large.
     let helper = engine
-        .run_helper(
-            &pending.image_name(),
-            vec!["cat".into(), REPORT_PATH.into()],
-            &mut |_| {},
-        )
+        .run_helper(&pending.image_name(), vec!["true".into()], &mut |_| {})
         .await?;
+    let archive = engine.download(&helper.container_id, REPORT_PATH).await;
     engine.remove_container(&helper.container_id).await;
-    anyhow::ensure!(
-        helper.exit_code == 0,
-        "reading pip's report failed: {}",
-        helper.output
-    );
-    let packages = lock::from_pip_report(&helper.output)?;
+    let report = single_file(&archive?)?;
+    let packages = lock::from_pip_report(&report)?;
     recipe
         .labels
         .insert(label::LOCK.to_string(), lock::to_label(&packages));
@@ -112,6 +113,19 @@ async fn add_lock_label(
     recipe.build_args = BTreeMap::from([("PYTHON_IMAGE".to_string(), pending.image_name())]);
     build::build(engine, cache, &recipe, task).await?;
     Ok(())
+}
+
+/// The text of the one file in a tar archive.
+fn single_file(archive: &[u8]) -> Result<String> {
+    use std::io::Read;
+    let mut entries = tar::Archive::new(archive);
+    let mut entry = entries
+        .entries()?
+        .next()
+        .context("pip's report is missing from the image")??;
+    let mut text = String::new();
+    entry.read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// The recipe of the derived image; its hash covers the interpreter
@@ -204,23 +218,31 @@ fn dev_headers(labels: &HashMap<String, String>) -> (String, String) {
 }
 
 /// Removes the build stage's images (they held pip's settings), on success
-/// and on failure alike; an image still in use elsewhere stays.
+/// and on failure alike. The engine may still hold the last step's
+/// container for a moment, so this looks again a few times.
 async fn remove_stage_images(engine: &Engine, stage_id: &str) {
     let filters = HashMap::from([(
         "label".to_string(),
         vec![format!("{STAGE_LABEL}={stage_id}")],
     )]);
-    let options = ListImagesOptionsBuilder::default()
-        .filters(&filters)
-        .build();
-    let Ok(found) = engine.docker.list_images(Some(options)).await else {
-        return;
-    };
-    for image in found {
-        let options = RemoveImageOptionsBuilder::default().build();
-        let _ = engine
-            .docker
-            .remove_image(&image.id, Some(options), None)
-            .await;
+    for _ in 0..10 {
+        let options = ListImagesOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let found = match engine.docker.list_images(Some(options)).await {
+            Ok(found) if !found.is_empty() => found,
+            _ => return,
+        };
+        // A step's image goes with its untagged parents; a parent whose child
+        // is still there refuses, and goes in a later round.
+        for image in found {
+            let options = RemoveImageOptionsBuilder::default().force(true).build();
+            let _ = engine
+                .docker
+                .remove_image(&image.id, Some(options), None)
+                .await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
 }

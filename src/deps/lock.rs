@@ -49,7 +49,7 @@ pub fn from_pip_report(report: &str) -> Result<Vec<LockedPackage>> {
         .as_array()
         .context("pip's report has no `install` list")?;
     let mut packages: Vec<LockedPackage> = items.iter().map(package).collect::<Result<_>>()?;
-    packages.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()));
+    packages.sort_by_key(|p| p.name.to_lowercase());
     Ok(packages)
 }
 

@@ -73,7 +73,7 @@ impl PipNetwork {
 fn host_ca_bundle() -> Option<PathBuf> {
     let from_env = CA_VARIABLES
         .iter()
-        .filter_map(|name| std::env::var_os(name))
+        .filter_map(std::env::var_os)
         .map(PathBuf::from);
     let mut configs: Vec<PathBuf> = std::env::var_os("PIP_CONFIG_FILE")
         .map(PathBuf::from)
