@@ -14,6 +14,7 @@ workloads; the bench dir holds runner/, workloads/ and user/.
   modes/        threads.py, processes.py, subinterpreters.py, and what
                 they share (__init__.py)
   workload.py   importing workload files, their metadata, describe
+  gilwatch.py   which import turned the GIL back on (free-threaded builds)
   facts.py      interpreter facts: build, GIL, JIT, CPUs, cgroup limits
   common.py     protocol constants and helpers shared by all of them
 

@@ -159,6 +159,7 @@ def new_sample(mode, workers, size, warmup):
         "wall_ns": None, "cpu_ns": None, "worker_cpu_ns": None,
         "max_rss_kb": None, "check": None, "result_repr": None,
         "gil_enabled": None, "gil_enabled_after_import": None,
+        "gil_enabled_by": None,
         "warmup": bool(warmup), "workers": workers, "mode": mode,
         "size": size, "name": None, "scaling": None, "start_method": None,
     }

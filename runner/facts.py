@@ -10,6 +10,7 @@ import sys
 import traceback
 
 from .common import PROTOCOL_VERSION, exc_message, gil_enabled, have_subinterpreters, read_text
+from .gilwatch import GilImportWatch
 from .workload import import_workload
 
 ENV_FACTS = (
@@ -138,6 +139,7 @@ def collect_facts(gil_at_start, after_import=None):
         "py_gil_disabled": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),
         "gil_enabled_at_start": gil_at_start,
         "gil_enabled_after_import": None,
+        "gil_enabled_by": None,
         "after_import": None,
         "after_import_error": None,
         "cpu_count": os.cpu_count(),
@@ -186,11 +188,14 @@ def collect_facts(gil_at_start, after_import=None):
     facts["modes"] = modes
     if after_import:
         facts["after_import"] = os.path.abspath(after_import)
+        gil_watch = GilImportWatch()
         try:
-            import_workload(after_import)
+            with gil_watch:
+                import_workload(after_import)
         except BaseException as exc:
             facts["after_import_error"] = exc_message(exc)
             traceback.print_exc()
         else:
             facts["gil_enabled_after_import"] = gil_enabled()
+        facts["gil_enabled_by"] = gil_watch.enabled_by
     return facts

@@ -9,6 +9,7 @@ from .common import (
     print_exc, short_repr, truncate,
 )
 from .cpuload import LoadWatch
+from .gilwatch import GilImportWatch
 from .modes import WorkloadFailure, catch_thread_exceptions, run_mode
 from .workload import import_workload, workload_meta
 
@@ -20,14 +21,26 @@ def _fail(sample, kind, message, status="failed"):
     return sample
 
 
+def _record_gil(sample, gil_watch, out):
+    """Whether the GIL was on at any point of the sample, and which import
+    turned it on: in this process (import, setup in threads mode), or in a
+    worker process (its setup, in processes mode)."""
+    sample["gil_enabled"] = bool(sample["gil_enabled_after_import"] or gil_enabled()
+                                 or out.get("gil_enabled"))
+    sample["gil_enabled_by"] = gil_watch.enabled_by or out.get("gil_enabled_by")
+
+
 def run_sample(path, mode, workers, size, warmup, owner_first=False):
     sample = new_sample(mode, workers, size, warmup)
     if mode == "subinterpreters" and not have_subinterpreters():
         return _fail(sample, None, "mode 'subinterpreters' needs concurrent.interpreters "
                      "(CPython 3.14+); this is %d.%d.%d" % sys.version_info[:3],
                      status="unsupported")
+    # Active while the workload is imported and set up, never while timed.
+    gil_watch = GilImportWatch()
     try:
-        mod = import_workload(path)
+        with gil_watch:
+            mod = import_workload(path)
     except BaseException as exc:
         print_exc("cannot import workload %s" % path, exc)
         kind = "oom" if isinstance(exc, MemoryError) else "import_error"
@@ -37,6 +50,7 @@ def run_sample(path, mode, workers, size, warmup, owner_first=False):
     sample["scaling"] = meta["scaling"]
     sample["gil_enabled_after_import"] = gil_enabled()
     sample["gil_enabled"] = sample["gil_enabled_after_import"]
+    sample["gil_enabled_by"] = gil_watch.enabled_by
     if problem:
         return _fail(sample, "import_error", problem)
     if mode not in meta["modes"]:
@@ -51,10 +65,10 @@ def run_sample(path, mode, workers, size, warmup, owner_first=False):
     previous_hook = catch_thread_exceptions(hook_errors)
     try:
         watch = LoadWatch()
-        out = run_mode(mode, mod, path, workers, size, owner_first)
+        out = run_mode(mode, mod, path, workers, size, gil_watch, owner_first)
         sample.update(watch.result())
     except WorkloadFailure as failure:
-        sample["gil_enabled"] = bool(sample["gil_enabled_after_import"] or gil_enabled())
+        _record_gil(sample, gil_watch, {})
         return _fail(sample, failure.kind, failure.message)
     except BaseException as exc:
         print_exc("runner error", exc)
@@ -62,7 +76,7 @@ def run_sample(path, mode, workers, size, warmup, owner_first=False):
     finally:
         threading.excepthook = previous_hook
 
-    sample["gil_enabled"] = bool(sample["gil_enabled_after_import"] or gil_enabled())
+    _record_gil(sample, gil_watch, out)
     sample["wall_ns"] = out["wall_ns"]
     sample["cpu_ns"] = out["cpu_ns"]
     # Either every worker's CPU time, or null: never a list with holes.

@@ -115,7 +115,7 @@ def op_describe(req):
 SAMPLE_CHILD_FIELDS = (
     "status", "kind", "message", "wall_ns", "cpu_ns", "worker_cpu_ns",
     "max_rss_kb", "check", "result_repr", "gil_enabled",
-    "gil_enabled_after_import", "size", "name", "scaling", "start_method",
+    "gil_enabled_after_import", "gil_enabled_by", "size", "name", "scaling", "start_method",
     "foreign_cpu_ns", "steal_ns", "watched_ns", "watched_cpus", "owner_wall_ns",
 )
 

@@ -23,7 +23,8 @@ use crate::spec::{BuildSpec, SourceSpec};
     long_about = "gilbench builds or pulls real CPython images (default, free-threaded and JIT builds) \
                   through the Docker Engine API, runs Python workloads in them across thread counts, \
                   and reports the results.\n\nExit codes: 0 success, 1 unexpected error, 2 invalid input, \
-                  3 Docker engine unavailable, 4 image unavailable (base, source, build or pull), \
+                  3 Docker engine unavailable, 4 image unavailable (base, source, build, pull or packages; \
+                  a run still measures the other builds), \
                   5 a run finished but some cells failed, 6 `compare --fail-above` found a \
                   significant slowdown, 130 interrupted."
 )]
@@ -129,6 +130,23 @@ pub struct BuildOptionArgs {
         env = "GILBENCH_PYTHON_ORG_MIRROR"
     )]
     pub python_org_mirror: String,
+    /// A requirements file (pip's format) installed into every build's image (repeatable).
+    #[arg(long = "requirements", short = 'r', value_name = "FILE")]
+    pub requirements: Vec<PathBuf>,
+    /// A requirement installed into every build's image (repeatable), e.g. --pip 'numpy>=2'.
+    #[arg(long = "pip", value_name = "SPEC")]
+    pub pip: Vec<String>,
+    /// A local project (pyproject.toml or setup.py) installed into every build's image,
+    /// as `pip install DIR` would.
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// An extra `pip install` argument (repeatable), e.g. --pip-option=--only-binary=:all:.
+    #[arg(long = "pip-option", value_name = "OPTION", allow_hyphen_values = true)]
+    pub pip_options: Vec<String>,
+    /// CA bundle for pip inside builds (TLS-intercepting proxies). Default: the host's, when
+    /// PIP_CERT, REQUESTS_CA_BUNDLE, SSL_CERT_FILE or pip's configuration names one.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
 }
 
 impl BuildOptionArgs {
@@ -150,6 +168,21 @@ impl BuildOptionArgs {
                 "--sha256 must be 64 hex digits, not `{sha}`"
             )));
         }
+        let absolute = |path: &PathBuf| {
+            std::path::absolute(path)
+                .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))
+        };
+        let dependencies = crate::deps::DependencyInputs {
+            requirements: self
+                .requirements
+                .iter()
+                .map(absolute)
+                .collect::<Result<_, _>>()?,
+            pip: self.pip,
+            project: self.project.as_ref().map(absolute).transpose()?,
+            pip_options: self.pip_options,
+            ca_cert: self.ca_cert.as_ref().map(absolute).transpose()?,
+        };
         Ok(BuildOptions {
             profile: self.profile,
             source: self.source,
@@ -160,6 +193,7 @@ impl BuildOptionArgs {
             sha256: self.sha256,
             apt_options,
             python_org_mirror: self.python_org_mirror,
+            dependencies,
         })
     }
 }
@@ -263,7 +297,7 @@ impl RunArgs {
                 return Err(invalid_input(format!("build {build} is given twice")));
             }
         }
-        let build_options = self.options.into_options()?;
+        let mut build_options = self.options.into_options()?;
         for build in &builds {
             images::validate(build, &build_options)?;
         }
@@ -281,6 +315,10 @@ impl RunArgs {
                 }
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
+        build_options
+            .dependencies
+            .add_workload_requirements(&workloads);
+        build_options.dependencies.check()?;
         if self.threads.contains(&0) {
             return Err(invalid_input("--threads takes counts of 1 or more"));
         }

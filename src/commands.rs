@@ -42,6 +42,7 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
         ));
     }
     let options = args.options.into_options()?;
+    options.dependencies.check()?;
     for spec in &specs {
         images::validate(spec, &options)?;
     }
@@ -62,6 +63,20 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
 async fn run(args: crate::cli::RunArgs, verbosity: Verbosity) -> Result<()> {
     let start = args.into_start(std::env::args().collect())?;
     let outcome = crate::run::execute(start, verbosity).await?;
+    if !outcome.missing_builds.is_empty() {
+        return Err(crate::error::Error::ImageUnavailable(format!(
+            "{} could not be had and {} not measured (see the errors above); the other builds' \
+             results are in {}",
+            outcome.missing_builds.join(", "),
+            if outcome.missing_builds.len() == 1 {
+                "was"
+            } else {
+                "were"
+            },
+            outcome.dir.display()
+        ))
+        .into());
+    }
     if outcome.failed_cells > 0 {
         return Err(crate::error::Error::CellsFailed(outcome.failed_cells).into());
     }

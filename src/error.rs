@@ -6,7 +6,7 @@
 //! | 1    | unexpected error (a bug, or an engine error gilbench does not recognise) |
 //! | 2    | invalid input: command line, build spec, source path, workload |
 //! | 3    | the Docker engine cannot be reached or is too old |
-//! | 4    | an image could not be had: base missing, source unavailable, build or pull failed |
+//! | 4    | an image could not be had: base missing, source unavailable, build or pull failed, packages not installable; in a run, the builds that could be had were measured and the results say which are missing |
 //! | 5    | a run finished, but some cells failed (their failures are in the results) |
 //! | 6    | `compare --fail-above`: a cell is significantly slower than the threshold allows |
 //! | 130  | interrupted (Ctrl-C) |

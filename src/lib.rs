@@ -11,6 +11,7 @@ pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod cpuset;
+pub mod deps;
 pub mod doctor;
 pub mod engine;
 pub mod error;

@@ -53,6 +53,7 @@ impl SampleRequest {
             check: None,
             result_repr: None,
             gil_enabled: None,
+            gil_enabled_by: None,
             warmup: self.warmup,
             workers: self.workers,
             mode: self.mode,

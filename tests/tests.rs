@@ -3,6 +3,8 @@
 
 mod browser;
 mod cli;
+mod deps;
+mod gil_import;
 mod images;
 mod jit;
 mod noise;

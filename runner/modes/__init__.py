@@ -4,7 +4,9 @@ mode runs), and what they share.
 
 Each ``run_*`` function returns a dict with wall_ns, cpu_ns,
 worker_cpu_ns, results, errors (a list of (kind, message)) and max_rss_kb,
-or raises WorkloadFailure.
+or raises WorkloadFailure.  Processes mode adds gil_enabled and
+gil_enabled_by: whether the GIL was on in a worker process after its setup,
+and which import there turned it on.
 """
 
 import sys
@@ -116,11 +118,13 @@ def catch_thread_exceptions(errors, where=""):
     return previous_hook
 
 
-def run_mode(mode, mod, path, workers, size, owner_first=False):
-    """Run one sample of the imported workload `mod` in `mode`."""
+def run_mode(mode, mod, path, workers, size, gil_watch, owner_first=False):
+    """Run one sample of the imported workload `mod` in `mode`.  Threads
+    mode sets up in this process, under `gil_watch`; worker processes watch
+    their own setup, and subinterpreters have a GIL each."""
     if mode == "threads":
         from .threads import run_threads
-        return run_threads(mod, workers, size, owner_first)
+        return run_threads(mod, workers, size, gil_watch, owner_first)
     if mode == "processes":
         from .processes import run_processes
         return run_processes(mod, path, workers, size)

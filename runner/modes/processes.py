@@ -5,6 +5,7 @@ import signal
 import time
 
 from ..common import classify, exc_message, oom_kill_count, print_exc, signal_name
+from ..gilwatch import GilImportWatch
 from ..workload import import_workload
 from . import WorkloadFailure, catch_thread_exceptions, maxrss_kb, new_errors
 
@@ -26,16 +27,18 @@ def _process_entry(path, index, workers, size, start, abort, conn):
     conn = _relocate_conn(conn)
     thread_errors = []
     catch_thread_exceptions(thread_errors, " (worker %d)" % index)
+    gil_watch = GilImportWatch()
     try:
-        mod = import_workload(path)
-        setup = getattr(mod, "setup", None)
-        state = setup(size, workers) if setup is not None else None
+        with gil_watch:
+            mod = import_workload(path)
+            setup = getattr(mod, "setup", None)
+            state = setup(size, workers) if setup is not None else None
     except BaseException as exc:
         print_exc("exception in setup (process worker %d)" % index, exc)
         _safe_send(conn, ("error", classify(exc),
                           "in setup (worker %d): %s" % (index, exc_message(exc))))
         return
-    _safe_send(conn, ("ready",))
+    _safe_send(conn, ("ready", gil_watch.gil_on(), gil_watch.enabled_by))
     start.wait()
     if abort.is_set():
         _safe_send(conn, ("aborted",))
@@ -112,6 +115,8 @@ def run_processes(mod, path, workers, size):
 
     results = [None] * workers
     cpu = [None] * workers
+    # (gil_enabled, gil_enabled_by) of each worker once it is set up.
+    gil_states = []
 
     def death_error(i):
         code = procs[i].exitcode
@@ -170,6 +175,7 @@ def run_processes(mod, path, workers, size):
                     continue
                 tag = msg[0]
                 if tag == expect == "ready":
+                    gil_states.append(msg[1:3])
                     pending.discard(i)
                 elif tag == "done" and expect == "done":
                     results[i] = msg[1]
@@ -211,7 +217,9 @@ def run_processes(mod, path, workers, size):
         pass
     return {"wall_ns": t1 - t0, "cpu_ns": cpu_total, "worker_cpu_ns": cpu,
             "results": results, "errors": errors, "max_rss_kb": rss,
-            "start_method": method}
+            "start_method": method,
+            "gil_enabled": any(on for on, _ in gil_states),
+            "gil_enabled_by": next((by for _, by in gil_states if by), None)}
 
 
 def _reap(procs):

@@ -19,31 +19,33 @@ from . import (
 )
 
 
-def _setup(mod, size, workers):
+def _setup(mod, size, workers, gil_watch):
+    """The workload's state, built in this thread under `gil_watch`."""
     setup = getattr(mod, "setup", None)
     try:
-        return setup(size, workers) if setup is not None else None
+        with gil_watch:
+            return setup(size, workers) if setup is not None else None
     except BaseException as exc:
         print_exc("exception in setup", exc)
         raise WorkloadFailure(classify(exc), "in setup: " + exc_message(exc))
 
 
-def run_threads(mod, workers, size, owner_first=False):
+def run_threads(mod, workers, size, gil_watch, owner_first=False):
     if workers != 1:
-        return _in_worker_threads(mod, workers, size)
+        return _in_worker_threads(mod, workers, size, gil_watch)
     if owner_first:
-        owner = _in_owner_thread(mod, size)
-        out = _in_worker_threads(mod, workers, size)
+        owner = _in_owner_thread(mod, size, gil_watch)
+        out = _in_worker_threads(mod, workers, size, gil_watch)
     else:
-        out = _in_worker_threads(mod, workers, size)
-        owner = _in_owner_thread(mod, size)
+        out = _in_worker_threads(mod, workers, size, gil_watch)
+        owner = _in_owner_thread(mod, size, gil_watch)
     out["errors"].extend(owner.pop("errors"))
     out.update(owner)
     return out
 
 
-def _in_owner_thread(mod, size):
-    state = _setup(mod, size, 1)
+def _in_owner_thread(mod, size, gil_watch):
+    state = _setup(mod, size, 1, gil_watch)
     errors = new_errors()
     t0 = time.perf_counter_ns()
     try:
@@ -55,8 +57,8 @@ def _in_owner_thread(mod, size):
     return {"owner_wall_ns": wall_ns, "owner_results": [value], "errors": errors}
 
 
-def _in_worker_threads(mod, workers, size):
-    state = _setup(mod, size, workers)
+def _in_worker_threads(mod, workers, size, gil_watch):
+    state = _setup(mod, size, workers, gil_watch)
     work = mod.work
     barrier = threading.Barrier(workers + 1)
     results = [None] * workers

@@ -113,6 +113,7 @@ impl RunBuilder {
             }
         }
         RunResults {
+            missing_builds: Vec::new(),
             schema_version: crate::results::SCHEMA_VERSION,
             gilbench_version: "0.1.0".into(),
             run_id: "20250101-120000-abcd".into(),
@@ -164,6 +165,7 @@ impl RunBuilder {
                     image_labels: BTreeMap::from([(VARIANT_LABEL.to_string(), variant.clone())]),
                     runtime_env: BTreeMap::new(),
                     facts: facts.clone(),
+                    packages: Vec::new(),
                 })
                 .collect(),
             workloads: self

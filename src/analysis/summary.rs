@@ -136,6 +136,9 @@ pub struct CellSummary {
     pub unsupported: Option<String>,
     /// True if any measured sample ran with the GIL on; None if none said.
     pub gil_enabled: Option<bool>,
+    /// The module whose import turned the GIL on, as the first measured
+    /// sample that named one said.
+    pub gil_enabled_by: Option<String>,
 }
 
 impl CellSummary {
@@ -304,6 +307,7 @@ fn summarise_cell(
     let mut failures = Vec::new();
     let mut unsupported = None;
     let mut gil_enabled = None;
+    let mut gil_enabled_by = None;
     for record in records {
         let sample = &record.sample;
         counts.samples += 1;
@@ -320,6 +324,9 @@ fn summarise_cell(
                     counts.measured += 1;
                     if let Some(on) = sample.gil_enabled {
                         gil_enabled = Some(gil_enabled.unwrap_or(false) || on);
+                    }
+                    if gil_enabled_by.is_none() {
+                        gil_enabled_by.clone_from(&sample.gil_enabled_by);
                     }
                     measurements.push(Measurement {
                         repeat: record.repeat,
@@ -384,6 +391,7 @@ fn summarise_cell(
         failures,
         unsupported,
         gil_enabled,
+        gil_enabled_by,
     }
 }
 

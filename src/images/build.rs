@@ -133,22 +133,28 @@ pub fn apt_advice(lines: &[&str]) -> Option<&'static str> {
 /// that equal inputs give the engine's layer cache equal files.
 fn build_context(recipe: &Recipe) -> Result<Vec<u8>> {
     let mut builder = tar::Builder::new(Vec::new());
-    let mut add = |name: &str, size: u64, data: &mut dyn std::io::Read| -> Result<()> {
-        let mut header = crate::archive::fixed_header(size, 0o644);
+    let mut add = |name: &str, size: u64, mode: u32, data: &mut dyn std::io::Read| -> Result<()> {
+        let mut header = crate::archive::fixed_header(size, mode);
         builder.append_data(&mut header, name, data)?;
         Ok(())
     };
+    let dockerfile = recipe.dockerfile.as_bytes();
     add(
         "Dockerfile",
-        recipe.dockerfile.len() as u64,
-        &mut recipe.dockerfile.as_bytes(),
+        dockerfile.len() as u64,
+        0o644,
+        &mut &*dockerfile,
     )?;
+    for (name, bytes, mode) in &recipe.context_files {
+        add(name, bytes.len() as u64, *mode, &mut bytes.as_slice())?;
+    }
     if let Some(path) = &recipe.source_tarball {
         let file = File::open(path).with_context(|| format!("reading {}", path.display()))?;
         let size = file.metadata()?.len();
         add(
             "cpython-source.tar",
             size,
+            0o644,
             &mut std::io::BufReader::new(file),
         )?;
     }

@@ -2,7 +2,7 @@
 //! local, pulled from a registry, or built — in that order.
 
 pub mod base;
-mod build;
+pub(crate) mod build;
 pub mod recipe;
 pub mod source;
 mod timings;
@@ -72,12 +72,14 @@ pub struct BuildOptions {
     pub sha256: Option<String>,
     pub apt_options: Vec<String>,
     pub python_org_mirror: String,
+    /// Python packages installed into a derived image of every build.
+    pub dependencies: crate::deps::DependencyInputs,
 }
 
 impl BuildOptions {
     /// The options as the run's journal and results record them.
     pub fn record(&self) -> BTreeMap<String, String> {
-        BTreeMap::from([
+        let mut record = BTreeMap::from([
             ("profile".into(), self.profile.name().into()),
             ("source".into(), self.source.to_string()),
             ("base".into(), self.base.clone()),
@@ -87,7 +89,9 @@ impl BuildOptions {
             ("sha256".into(), self.sha256.clone().unwrap_or_default()),
             ("apt_options".into(), self.apt_options.join(" ")),
             ("python_org_mirror".into(), self.python_org_mirror.clone()),
-        ])
+        ]);
+        self.dependencies.record(&mut record);
+        record
     }
 
     /// The options a recorded run used; what an older journal did not
@@ -110,6 +114,7 @@ impl BuildOptions {
             apt_options: words("apt_options"),
             python_org_mirror: optional("python_org_mirror")
                 .unwrap_or_else(|| DEFAULT_PYTHON_ORG_MIRROR.to_string()),
+            dependencies: crate::deps::DependencyInputs::from_record(record),
         })
     }
 }
@@ -166,9 +171,35 @@ fn source_of(spec: &BuildSpec, options: &BuildOptions) -> SourceSpec {
 }
 
 /// Resolves `spec` to an image: local if its content hash exists, else
-/// pulled from the registry, else built. Concurrent requests for the same
-/// image (in this or other processes) wait for one build.
+/// pulled from the registry, else built; with dependencies, the derived
+/// image that has them installed. Concurrent requests for the same image
+/// (in this or other processes) wait for one build.
 pub async fn ensure(
+    engine: &Engine,
+    cache: &Cache,
+    spec: &BuildSpec,
+    options: &BuildOptions,
+    verbosity: Verbosity,
+) -> Result<Image> {
+    let interpreter = ensure_interpreter(engine, cache, spec, options, verbosity).await?;
+    if options.dependencies.is_empty() {
+        return Ok(interpreter);
+    }
+    let task = Task::start(format!("{} packages", spec.image_spec()), verbosity);
+    let deps = options.dependencies.load()?;
+    crate::deps::derive(
+        engine,
+        cache,
+        &interpreter,
+        &deps,
+        &options.apt_options,
+        options.registry.as_deref(),
+        task,
+    )
+    .await
+}
+
+async fn ensure_interpreter(
     engine: &Engine,
     cache: &Cache,
     spec: &BuildSpec,
@@ -238,7 +269,7 @@ pub async fn ensure(
     Ok(image)
 }
 
-async fn local(engine: &Engine, name: &str, origin: Origin) -> Option<Image> {
+pub(crate) async fn local(engine: &Engine, name: &str, origin: Origin) -> Option<Image> {
     let image = engine.docker.inspect_image(name).await.ok()?;
     Some(Image {
         name: name.to_string(),
@@ -253,7 +284,7 @@ fn registry_repo(registry: &str) -> String {
 }
 
 /// Pulls `registry/gilbench/cpython:tag` and tags it as the local name.
-async fn pull_from_registry(engine: &Engine, registry: &str, tag: &str) -> Result<()> {
+pub(crate) async fn pull_from_registry(engine: &Engine, registry: &str, tag: &str) -> Result<()> {
     let repo = registry_repo(registry);
     let options = CreateImageOptionsBuilder::default()
         .from_image(&repo)
@@ -431,6 +462,13 @@ mod tests {
             sha256: Some("ab".repeat(32)),
             apt_options: vec!["-o".into(), "Acquire::Check-Valid-Until=false".into()],
             python_org_mirror: "http://127.0.0.1:8000".into(),
+            dependencies: crate::deps::DependencyInputs {
+                requirements: vec!["/w/requirements.txt".into(), "/r.txt".into()],
+                pip: vec!["numpy>=2".into(), "six".into()],
+                project: Some("/src/project".into()),
+                pip_options: vec!["--only-binary=:all:".into()],
+                ca_cert: None,
+            },
         };
         let back = BuildOptions::from_record(&options.record()).unwrap();
         assert_eq!(format!("{back:?}"), format!("{options:?}"));

@@ -33,13 +33,23 @@ pub mod label {
     pub const BASE_ID: &str = "org.gilbench.base-id";
     pub const INPUTS: &str = "org.gilbench.inputs";
     pub const GILBENCH_VERSION: &str = "org.gilbench.gilbench-version";
+    /// On images with packages installed: the hash of what was asked for,
+    /// the interpreter image they were installed into, and the resolved set.
+    pub const DEPS: &str = "org.gilbench.deps";
+    pub const PYTHON_IMAGE: &str = "org.gilbench.python-image";
+    pub const LOCK: &str = "org.gilbench.lock";
 }
 
+#[derive(Clone)]
 pub struct Recipe {
     pub dockerfile: &'static str,
     pub build_args: BTreeMap<String, String>,
     /// The source tarball to put in the context as `cpython-source.tar`.
     pub source_tarball: Option<PathBuf>,
+    /// Further files of the build context: (name, contents, mode).
+    pub context_files: Vec<(String, Vec<u8>, u32)>,
+    /// Appended to the tag, e.g. "-deps" for an image with packages installed.
+    pub tag_suffix: String,
     pub labels: BTreeMap<String, String>,
     /// Hex SHA-256 of all inputs.
     pub inputs_hash: String,
@@ -91,6 +101,8 @@ impl Recipe {
             dockerfile: CPYTHON_DOCKERFILE,
             build_args,
             source_tarball: Some(source.tarball.clone()),
+            context_files: Vec::new(),
+            tag_suffix: String::new(),
             labels: BTreeMap::new(),
             inputs_hash: String::new(),
         };
@@ -126,6 +138,8 @@ impl Recipe {
             dockerfile: DEBIAN_BINARY_DOCKERFILE,
             build_args,
             source_tarball: None,
+            context_files: Vec::new(),
+            tag_suffix: String::new(),
             labels: BTreeMap::new(),
             inputs_hash: String::new(),
         };
@@ -185,9 +199,10 @@ impl Recipe {
         // The release replaces the spec's version part, keeping the variant suffix.
         let variant = spec.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
         format!(
-            "{release}{variant}-{}-{}",
+            "{release}{variant}-{}-{}{}",
             self.labels[label::PROFILE],
-            &self.inputs_hash[..16]
+            &self.inputs_hash[..16],
+            self.tag_suffix
         )
     }
 
@@ -212,6 +227,7 @@ mod tests {
             sha256: None,
             apt_options: vec![],
             python_org_mirror: String::new(),
+            dependencies: Default::default(),
         }
     }
 

@@ -40,6 +40,7 @@
 //! | `effective_parallelism` | `worker_cpu_s_sum / wall_s` |
 //! | `max_rss_kb` | peak resident set size, KiB |
 //! | `gil_enabled` | whether the GIL was on during the sample |
+//! | `gil_enabled_by` | the module whose import turned the GIL back on (free-threaded builds), empty otherwise |
 //! | `exit_code` | the sample process's exit code |
 //! | `at` | Unix time (seconds) when the sample finished |
 //! | `message` | failure message, empty when ok |

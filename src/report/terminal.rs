@@ -82,6 +82,12 @@ pub fn render(a: &Analysis<'_>) -> String {
     if marked {
         let _ = writeln!(out, "\n{}", shape::MARK_LEGEND);
     }
+    if !a.results.missing_builds.is_empty() {
+        let _ = writeln!(out, "\nbuilds not measured:");
+        for missing in &a.results.missing_builds {
+            let _ = writeln!(out, "  {}: {}", missing.name, one_line(&missing.brief()));
+        }
+    }
     let failed: Vec<&CellSummary> = a.summary.failed_cells().collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\nfailed cells ({}):", failed.len());

@@ -51,6 +51,8 @@ pub enum JournalEntry {
     /// First line: what the run is.
     Header(RunHeader),
     Build(BuildRecord),
+    /// A build whose image could not be had; the others are measured.
+    MissingBuild(super::MissingBuild),
     Workloads {
         workloads: Vec<WorkloadInfo>,
     },

@@ -41,6 +41,9 @@ pub struct RunResults {
     pub config: RunConfig,
     pub environment: Environment,
     pub builds: Vec<BuildRecord>,
+    /// Builds asked for whose image could not be had: not measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_builds: Vec<MissingBuild>,
     pub workloads: Vec<WorkloadInfo>,
     pub samples: Vec<SampleRecord>,
     /// How precisely each measured cell was known when the run ended
@@ -216,6 +219,32 @@ pub struct BuildRecord {
     pub runtime_env: BTreeMap<String, String>,
     /// What `runner.py` reported about the interpreter (see workloads/README.md).
     pub facts: Value,
+    /// The Python packages installed into the image, as pip resolved them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<crate::deps::LockedPackage>,
+}
+
+/// A build that was asked for but not measured, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingBuild {
+    pub name: String,
+    /// The error, e.g. the end of pip's log and where the whole log is.
+    pub reason: String,
+}
+
+impl MissingBuild {
+    /// The reason in brief: its first line, and where the whole log is.
+    pub fn brief(&self) -> String {
+        let first = self.reason.lines().next().unwrap_or_default();
+        match self
+            .reason
+            .lines()
+            .find(|l| l.contains("the whole log is in"))
+        {
+            Some(log) => format!("{first} ({})", log.trim_matches(|c| c == '-' || c == ' ')),
+            None => first.to_string(),
+        }
+    }
 }
 
 /// One sample with its place in the matrix.

@@ -103,6 +103,10 @@ pub struct Sample {
     pub result_repr: Option<String>,
     #[serde(default)]
     pub gil_enabled: Option<bool>,
+    /// The module whose import turned the GIL back on, on a free-threaded
+    /// build (absent from older results).
+    #[serde(default)]
+    pub gil_enabled_by: Option<String>,
     #[serde(default)]
     pub warmup: bool,
     pub workers: u32,
@@ -233,5 +237,21 @@ mod tests {
             assert_eq!(mode.as_str().parse::<Mode>().unwrap(), mode);
         }
         assert!("fibers".parse::<Mode>().is_err());
+    }
+
+    #[test]
+    fn samples_name_the_import_that_turned_the_gil_on_and_older_ones_still_load() {
+        let named: Sample = serde_json::from_str(
+            r#"{"status":"ok","workers":2,"mode":"threads","gil_enabled":true,
+                "gil_enabled_by":"gilext._speedups"}"#,
+        )
+        .unwrap();
+        assert_eq!(named.gil_enabled_by.as_deref(), Some("gilext._speedups"));
+        assert!(!named.extra.contains_key("gil_enabled_by"));
+        let older: Sample = serde_json::from_str(
+            r#"{"status":"ok","workers":2,"mode":"threads","gil_enabled":true}"#,
+        )
+        .unwrap();
+        assert_eq!(older.gil_enabled_by, None);
     }
 }

@@ -27,12 +27,14 @@ pub(super) async fn measure(
     consumers: &mut Consumers,
     interrupt: &mut watch::Receiver<bool>,
 ) -> Result<()> {
+    // Builds whose image could not be had are left out; the rest are measured.
+    let build_names = session.measured_builds();
     let workload_modes: Vec<(String, Vec<Mode>)> = chosen
         .iter()
         .map(|w| (w.name.clone(), w.modes.clone()))
         .collect();
     let matrix = plan::Matrix {
-        builds: &config.builds,
+        builds: &build_names,
         workloads: &workload_modes,
         modes: &config.modes,
         threads: &config.threads,

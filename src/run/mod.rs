@@ -70,6 +70,8 @@ pub enum Start {
 pub struct RunOutcome {
     pub dir: PathBuf,
     pub failed_cells: usize,
+    /// Builds whose image could not be had (the others were measured).
+    pub missing_builds: Vec<String>,
 }
 
 /// Runs (or resumes) a benchmark and writes its results and report.
@@ -108,6 +110,9 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         }
     };
     let mut journal = results::Journal::append_to(&dir)?;
+    for missing in &session.missing {
+        journal.write(&results::JournalEntry::MissingBuild(missing.clone()))?;
+    }
     // Interpreter facts and workloads: recorded once, kept on resume.
     let (builds, chosen) = match session
         .record_builds_and_workloads(&prepared.previous, &mut journal)
@@ -134,6 +139,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     )
     .await;
     consumers.progress.finish();
+    let session_missing = session.missing.clone();
     session.close().await;
 
     let (status, error) = match measured {
@@ -154,6 +160,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         config: header.config,
         environment: header.environment,
         builds,
+        missing_builds: session_missing,
         workloads: chosen,
         precision: crate::analysis::precision::records(&consumers.samples),
         samples: consumers.samples,
@@ -175,7 +182,16 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         .map(|r| r.cell())
         .collect::<HashSet<_>>()
         .len();
-    Ok(RunOutcome { dir, failed_cells })
+    let missing_builds = results
+        .missing_builds
+        .iter()
+        .map(|m| m.name.clone())
+        .collect();
+    Ok(RunOutcome {
+        dir,
+        failed_cells,
+        missing_builds,
+    })
 }
 
 /// Writes `results.json` atomically, then the summary and the report.

@@ -10,10 +10,11 @@ use super::setup::{Prepared, Previous};
 use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::engine::container::{BENCH_DIR, BenchContainer, ContainerSpec};
+use crate::error::Error;
 use crate::images;
 use crate::progress::Verbosity;
 use crate::results::{
-    BuildRecord, FailureKind, Journal, JournalEntry, RunConfig, Sample, WorkloadInfo,
+    BuildRecord, FailureKind, Journal, JournalEntry, MissingBuild, RunConfig, Sample, WorkloadInfo,
 };
 use crate::runner::{RunnerError, RunnerSession, SampleRequest};
 use crate::spec::BuildSpec;
@@ -34,6 +35,8 @@ pub struct Session<'a> {
     run_id: String,
     bundle: Bundle,
     slots: Vec<BuildSlot>,
+    /// Builds whose image could not be had; the others are measured.
+    pub missing: Vec<MissingBuild>,
 }
 
 /// A sample as the session took it; `replaced` says why the build's
@@ -45,7 +48,9 @@ pub struct Taken {
 
 impl<'a> Session<'a> {
     /// Gets every image, then starts one container per build with its runner
-    /// open. On failure nothing is left running.
+    /// open. A build whose image cannot be had is recorded as missing and the
+    /// others go on; when none can be had, or on any other failure, nothing is
+    /// left running.
     pub async fn start(
         engine: &'a Engine,
         cache: &Cache,
@@ -54,14 +59,43 @@ impl<'a> Session<'a> {
     ) -> Result<Session<'a>> {
         let config = prepared.header.config.clone();
         let bundle = workloads::bundle(&workloads::user_paths(&config.workloads))?;
-        let mut images_by_key: HashMap<String, String> = HashMap::new();
+        // Per image: its name, or why it could not be had.
+        let mut images_by_key: HashMap<String, Result<String, String>> = HashMap::new();
+        let mut first_image_error = None;
         for spec in &prepared.builds {
             let key = spec.image_key();
-            if let std::collections::hash_map::Entry::Vacant(entry) = images_by_key.entry(key) {
-                let image =
-                    images::ensure(engine, cache, spec, &prepared.build_options, verbosity).await?;
-                entry.insert(image.name);
+            if images_by_key.contains_key(&key) {
+                continue;
             }
+            let image =
+                match images::ensure(engine, cache, spec, &prepared.build_options, verbosity).await
+                {
+                    Ok(image) => Ok(image.name),
+                    Err(e) if is_image_unavailable(&e) => {
+                        let reason = format!("{e:#}");
+                        eprintln!("error: {spec} will not be measured: {reason}");
+                        first_image_error.get_or_insert(e);
+                        Err(reason)
+                    }
+                    Err(e) => return Err(e),
+                };
+            images_by_key.insert(key, image);
+        }
+        let missing: Vec<MissingBuild> = prepared
+            .builds
+            .iter()
+            .filter_map(|spec| match &images_by_key[&spec.image_key()] {
+                Err(reason) => Some(MissingBuild {
+                    name: spec.to_string(),
+                    reason: reason.clone(),
+                }),
+                Ok(_) => None,
+            })
+            .collect();
+        if let Some(error) = first_image_error
+            && missing.len() == prepared.builds.len()
+        {
+            return Err(error);
         }
         let mut session = Session {
             engine,
@@ -69,11 +103,12 @@ impl<'a> Session<'a> {
             run_id: prepared.header.run_id.clone(),
             bundle,
             slots: Vec::new(),
+            missing,
         };
         // Containers start concurrently: it is I/O with the engine, not measurement.
-        let starts = prepared.builds.iter().map(|spec| {
-            let image = images_by_key[&spec.image_key()].clone();
-            session.open_slot(spec.clone(), image)
+        let starts = prepared.builds.iter().filter_map(|spec| {
+            let image = images_by_key[&spec.image_key()].clone().ok()?;
+            Some(session.open_slot(spec.clone(), image))
         });
         let started: Vec<Result<BuildSlot>> = futures_util::future::join_all(starts).await;
         let mut first_error = None;
@@ -88,6 +123,11 @@ impl<'a> Session<'a> {
             return Err(error);
         }
         Ok(session)
+    }
+
+    /// The builds being measured, in the order asked for.
+    pub fn measured_builds(&self) -> Vec<String> {
+        self.slots.iter().map(|slot| slot.name.clone()).collect()
     }
 
     fn container_spec(&self, build: &str, image: &str) -> ContainerSpec {
@@ -226,6 +266,10 @@ async fn build_record(engine: &Engine, slot: &mut BuildSlot) -> Result<BuildReco
         .await
         .with_context(|| format!("reading interpreter facts of {}", slot.name))?;
     let (image_id, image_labels) = engine.image_identity(&slot.image).await?;
+    let packages = image_labels
+        .get(crate::images::recipe::label::LOCK)
+        .map(|lock| crate::deps::lock::from_label(lock))
+        .unwrap_or_default();
     Ok(BuildRecord {
         name: slot.name.clone(),
         image: slot.image.clone(),
@@ -233,5 +277,17 @@ async fn build_record(engine: &Engine, slot: &mut BuildSlot) -> Result<BuildReco
         image_labels,
         runtime_env: slot.spec.run_env().into_iter().collect(),
         facts,
+        packages,
+    })
+}
+
+/// Whether an error means an image could not be had (a failed build or
+/// pull), which costs that build only.
+fn is_image_unavailable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<Error>(),
+            Some(Error::ImageUnavailable(_))
+        )
     })
 }

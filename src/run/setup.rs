@@ -118,7 +118,8 @@ pub fn resume(dir: &Path) -> Result<Prepared> {
             JournalEntry::Build(record) => previous.builds.push(record),
             JournalEntry::Workloads { workloads } => previous.workloads = Some(workloads),
             JournalEntry::Sample(record) => previous.samples.push(record),
-            JournalEntry::Header(_) => {}
+            // Tried again: the image may be had now.
+            JournalEntry::Header(_) | JournalEntry::MissingBuild(_) => {}
         }
     }
     let builds = header

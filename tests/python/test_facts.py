@@ -13,7 +13,7 @@ from runner_support import HAS_SUBINTERPRETERS, PY_VERSION, ROOT, WORKLOADS, Run
 FACT_FIELDS = {
     "python_version", "version", "implementation", "compiler", "executable",
     "config_args", "py_gil_disabled", "gil_enabled_at_start",
-    "gil_enabled_after_import", "jit_built", "jit_enabled", "jit_detection",
+    "gil_enabled_after_import", "gil_enabled_by", "jit_built", "jit_enabled", "jit_detection",
     "cpu_count", "process_cpu_count", "affinity", "cgroup_cpu_max",
     "cgroup_memory_max", "cgroup_pids_max", "kernel", "machine", "env",
     "switch_interval", "has_subinterpreters", "modes",
@@ -64,6 +64,8 @@ class TestFacts(RunnerTestBase):
         self.assertTrue(resp["ok"], resp)
         self.assertIsInstance(resp["facts"]["gil_enabled_after_import"], bool)
         self.assertIsNone(resp["facts"]["after_import_error"])
+        # countdown imports no extension module that could turn the GIL on.
+        self.assertIsNone(resp["facts"]["gil_enabled_by"])
 
 
 class TestJitDetection(unittest.TestCase):

@@ -42,29 +42,7 @@ pub(super) fn pack_directory(
     origin: String,
 ) -> Result<PreparedSource> {
     let release = tree_release(dir, spec)?;
-    let mut files: Vec<PathBuf> = if dir.join(".git").exists() {
-        let listing = run_git(
-            &[
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-            Some(dir),
-        )?;
-        listing
-            .split('\0')
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-            .filter(|p| fs::symlink_metadata(dir.join(p)).is_ok_and(|m| m.is_file()))
-            .collect()
-    } else {
-        let mut found = Vec::new();
-        walk(dir, Path::new(""), &mut found)?;
-        found
-    };
-    files.sort();
+    let files = tree_files(dir)?;
     let tmp = tempfile::NamedTempFile::new_in(tmp_dir)?;
     {
         let mut builder = tar::Builder::new(tmp.as_file());
@@ -91,6 +69,35 @@ pub(super) fn pack_directory(
         origin,
         _scratch: Some(path),
     })
+}
+
+/// The files of a tree, sorted: git's list (tracked, and untracked but not
+/// ignored) in a checkout, so that build outputs stay out; else every file.
+pub(crate) fn tree_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = if dir.join(".git").exists() {
+        let listing = run_git(
+            &[
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            Some(dir),
+        )?;
+        listing
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+            .filter(|p| fs::symlink_metadata(dir.join(p)).is_ok_and(|m| m.is_file()))
+            .collect()
+    } else {
+        let mut found = Vec::new();
+        walk(dir, Path::new(""), &mut found)?;
+        found
+    };
+    files.sort();
+    Ok(files)
 }
 
 /// The release a source tree holds (`Include/patchlevel.h`), checked
@@ -131,7 +138,7 @@ fn walk(root: &Path, relative: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn is_executable(metadata: &fs::Metadata) -> bool {
+pub(crate) fn is_executable(metadata: &fs::Metadata) -> bool {
     use std::os::unix::fs::PermissionsExt;
     metadata.permissions().mode() & 0o111 != 0
 }

@@ -1,14 +1,16 @@
 //! Headline findings: what the data say, in plain words. Each finding is
 //! plain text; the HTML and Markdown exporters escape it.
 //!
-//! Here: the run's status, scaling, cores, the GIL, unsupported modes and
-//! failures. What a build costs or gains against the baseline, and why a
-//! large difference is inconclusive, is in `builds.rs`; the cost of a lone
-//! worker thread against the owning thread in `cross_thread.rs`; bimodal,
-//! drifting and outlying samples in `shape.rs`.
+//! Here: the run's status, scaling, cores, unsupported modes and failures.
+//! What a build costs or gains against the baseline, and why a large
+//! difference is inconclusive, is in `builds.rs`; the cost of a lone worker
+//! thread against the owning thread in `cross_thread.rs`; bimodal, drifting
+//! and outlying samples in `shape.rs`; the GIL on a free-threaded build, and
+//! which import turned it on, in `gil.rs`.
 
 mod builds;
 mod cross_thread;
+mod gil;
 mod shape;
 
 use std::collections::BTreeMap;
@@ -64,7 +66,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
         out.push(Finding::new(FindingKind::Note, text));
     }
     cores(a, &mut out);
-    gil(a, &mut out);
+    gil::gil(a, &mut out);
     unsupported(a, &mut out);
     failures(a, &mut out);
     out
@@ -101,6 +103,16 @@ fn status(a: &Analysis<'_>, out: &mut Vec<Finding>) {
                  measured: {}.",
                 cells.len(),
                 truncate(&cells.join(", "), 600)
+            ),
+        ));
+    }
+    for missing in &a.results.missing_builds {
+        out.push(Finding::new(
+            FindingKind::Status,
+            format!(
+                "{} was not measured: {}",
+                one_line(&missing.name),
+                one_line(&missing.brief())
             ),
         ));
     }
@@ -166,10 +178,37 @@ fn scaling(a: &Analysis<'_>, workload: &str, mode: Mode) -> Option<Finding> {
     if parts.is_empty() {
         return None;
     }
-    Some(Finding::new(
-        FindingKind::Scaling,
-        format!("{}: {}.", workload_name(workload, mode), parts.join(", ")),
-    ))
+    let mut text = format!("{}: {}.", workload_name(workload, mode), parts.join(", "));
+    if mode == Mode::Threads {
+        text.push_str(&scaling_with_the_gil(a, workload));
+    }
+    Some(Finding::new(FindingKind::Scaling, text))
+}
+
+/// Threads that scale on a build with the GIL spend their time where the
+/// GIL is released: worth saying, as it is the opposite of pure Python.
+fn scaling_with_the_gil(a: &Analysis<'_>, workload: &str) -> String {
+    let gil_builds: Vec<String> = a
+        .builds
+        .iter()
+        .filter(|build| {
+            a.build_record(build)
+                .is_some_and(|r| r.facts["py_gil_disabled"].as_bool() != Some(true))
+        })
+        .filter(|build| {
+            top_speedup(a, build, workload, Mode::Threads)
+                .is_some_and(|(threads, s)| verdict(s.value, threads, a.cores) == "scales")
+        })
+        .map(|build| one_line(build))
+        .collect();
+    if gil_builds.is_empty() {
+        return String::new();
+    }
+    format!(
+        " Its threads scale with the GIL too ({}): the work runs in code that releases the \
+         GIL, such as a C extension (numpy, hashlib, zlib) or I/O.",
+        gil_builds.join(", ")
+    )
 }
 
 /// "countdown", or "countdown (processes)" in a mode other than threads.
@@ -193,44 +232,6 @@ fn cores(a: &Analysis<'_>, out: &mut Vec<Finding>) {
                 if cores == 1 { "" } else { "s" }
             ),
         ));
-    }
-}
-
-fn gil(a: &Analysis<'_>, out: &mut Vec<Finding>) {
-    for build in &a.builds {
-        let Some(record) = a.build_record(build) else {
-            continue;
-        };
-        if record.facts["py_gil_disabled"].as_bool() != Some(true) {
-            continue;
-        }
-        let b = one_line(build);
-        if record.facts["gil_enabled_at_start"].as_bool() == Some(true) {
-            out.push(Finding::new(
-                FindingKind::Gil,
-                format!(
-                    "{b} is a free-threaded build, but it ran with the GIL enabled from the start."
-                ),
-            ));
-            continue;
-        }
-        let mut workloads: Vec<String> = Vec::new();
-        for cell in a.summary.cells.iter().filter(|c| &c.key.build == build) {
-            if cell.gil_enabled == Some(true) && !workloads.contains(&cell.key.workload) {
-                workloads.push(cell.key.workload.clone());
-            }
-        }
-        if !workloads.is_empty() {
-            let names: Vec<String> = workloads.iter().map(|w| one_line(w)).collect();
-            out.push(Finding::new(
-                FindingKind::Gil,
-                format!(
-                    "The GIL was on while {} ran on {b}, a free-threaded build: importing an \
-                     extension module without free-threading support turns it back on.",
-                    names.join(", ")
-                ),
-            ));
-        }
     }
 }
 

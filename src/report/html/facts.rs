@@ -99,6 +99,17 @@ pub(super) fn build_facts(a: &Analysis<'_>) -> Vec<FactRow> {
             )
         })
         .collect();
+    if records.iter().flatten().any(|r| !r.packages.is_empty()) {
+        rows.push(row(
+            "packages".into(),
+            records.iter().map(|r| {
+                r.map(|r| {
+                    let lines: Vec<String> = r.packages.iter().map(|p| p.describe()).collect();
+                    lines.join("; ")
+                })
+            }),
+        ));
+    }
     /// One of a build record's maps of strings.
     type MapOf = fn(&BuildRecord) -> &std::collections::BTreeMap<String, String>;
     let maps: [(&str, MapOf); 2] = [

@@ -49,27 +49,6 @@ fn findings_say_what_the_data_show() {
 }
 
 #[test]
-fn gil_turned_back_on_is_reported() {
-    let mut run = fixture();
-    for s in &mut run.samples {
-        if s.build == "3.13t" && s.workload == "countdown" {
-            s.sample.gil_enabled = Some(true);
-        }
-    }
-    let found = findings(&run);
-    let gil = found
-        .iter()
-        .find(|f| f.kind == FindingKind::Gil)
-        .expect("a GIL finding");
-    assert!(
-        gil.text
-            .starts_with("The GIL was on while countdown ran on 3.13t"),
-        "{}",
-        gil.text
-    );
-}
-
-#[test]
 fn bimodal_drifting_and_outlying_samples_are_named() {
     let found = findings(&noisy());
     let all = texts(&found);

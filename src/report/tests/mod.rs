@@ -4,6 +4,7 @@
 
 mod exports;
 mod findings;
+mod gil;
 mod html;
 mod plots;
 mod render;

@@ -1,0 +1,239 @@
+//! Python packages in the images: a workload folder's requirements.txt
+//! installed on the default and free-threaded builds (wheels for each ABI,
+//! a lock, a cached image the second time), and a requirement that cannot
+//! be met failing its build only, with pip's log, and nothing left behind.
+//! The first test's images are reused by the others' unchanged builds.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::util::{self, gilbench, run, stderr, stdout};
+
+fn fixture(path: &str) -> String {
+    format!("{}/tests/fixtures/deps/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn results(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+}
+
+/// Images the builds of derived images left behind: build stages, and
+/// images not yet labelled with their lock.
+fn leftover_images() -> String {
+    let stages = run(Command::new("docker").args([
+        "images",
+        "-aq",
+        "--filter",
+        "label=org.gilbench.deps-stage",
+    ]));
+    let pending = run(Command::new("docker").args([
+        "images",
+        "-q",
+        "--filter",
+        "reference=gilbench/cpython:*-deps-pending",
+    ]));
+    format!("{}{}", stdout(&stages), stdout(&pending))
+        .trim()
+        .to_string()
+}
+
+/// Containers of a run that are still there.
+fn run_containers(out: &Path) -> String {
+    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
+    let header: Value = serde_json::from_str(journal.lines().next().unwrap()).unwrap();
+    let filter = format!(
+        "label=org.gilbench.run={}",
+        header["run_id"].as_str().unwrap()
+    );
+    let output = run(Command::new("docker").args(["ps", "-aq", "--filter", &filter]));
+    stdout(&output).trim().to_string()
+}
+
+fn package<'a>(build: &'a Value, name: &str) -> &'a Value {
+    build["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("{name} is not in the lock of {}", build["name"]))
+}
+
+#[test]
+fn a_workload_folders_requirements_are_installed_per_abi_and_cached() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = run(gilbench()
+        .args([
+            "run",
+            "--build",
+            "3.13",
+            "--build",
+            "3.13t",
+            "--workload",
+            &fixture("workloads"),
+            "--threads",
+            "1,2",
+            "--repeat",
+            "2",
+            "--warmup",
+            "0",
+            "--no-disturbance-check",
+            "-o",
+        ])
+        .arg(&out));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let results = results(&out);
+    let builds = results["builds"].as_array().unwrap();
+    let default = builds.iter().find(|b| b["name"] == "3.13").unwrap();
+    let free = builds.iter().find(|b| b["name"] == "3.13t").unwrap();
+    assert!(
+        package(free, "numpy")["tags"]
+            .as_str()
+            .unwrap()
+            .starts_with("cp313-cp313t-"),
+        "{free}"
+    );
+    assert!(
+        package(default, "numpy")["tags"]
+            .as_str()
+            .unwrap()
+            .starts_with("cp313-cp313-")
+    );
+    assert_eq!(package(free, "numpy")["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        package(free, "sortedcontainers")["tags"],
+        "py2.py3-none-any"
+    );
+    let samples = results["samples"].as_array().unwrap();
+    assert_eq!(
+        samples.len(),
+        2 * 2 * 2 * 2,
+        "builds × workloads × threads × repeats"
+    );
+    assert!(
+        samples.iter().all(|s| s["sample"]["status"] == "ok"),
+        "{samples:?}"
+    );
+    let report = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(report.contains("numpy 2.") && report.contains("cp313t"));
+
+    // The same inputs: the same images, found in the cache.
+    let started = Instant::now();
+    let again = run(gilbench().args([
+        "build",
+        "3.13",
+        "3.13t",
+        "--requirements",
+        &fixture("workloads/requirements.txt"),
+    ]));
+    let elapsed = started.elapsed();
+    assert!(again.status.success());
+    let images = util::built_images(&again);
+    assert!(images.iter().all(|(_, how)| how == "cached"), "{images:?}");
+    for (image, build) in images.iter().zip([default, free]) {
+        assert_eq!(image.0, build["image"].as_str().unwrap());
+    }
+    eprintln!("cache hit of two derived images: {elapsed:?}");
+    assert!(elapsed.as_secs() < 10, "{elapsed:?}");
+    assert_eq!(leftover_images(), "");
+    assert_eq!(run_containers(&out), "");
+}
+
+#[test]
+fn a_build_whose_packages_fail_is_reported_and_the_others_are_measured() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // The fixture's C code compiles for the default ABI only.
+    let output = run(gilbench()
+        .args([
+            "run",
+            "--build",
+            "3.13",
+            "--build",
+            "3.13t",
+            "--workload",
+            "countdown",
+            "--project",
+            &fixture("broken_ext"),
+            "--threads",
+            "1",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+            "--no-disturbance-check",
+            "-o",
+        ])
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert!(err.contains("3.13t will not be measured"), "{err}");
+    assert!(
+        err.contains("Py_GIL_DISABLED") || err.contains("this is not C"),
+        "{err}"
+    );
+    let log = err
+        .lines()
+        .find_map(|l| l.split("the whole log is in ").nth(1))
+        .map(|rest| rest.trim_end_matches(" ---").trim().to_string())
+        .expect("the path of the whole log");
+    assert!(Path::new(&log).is_file(), "{log}");
+
+    let results = results(&out);
+    let missing = results["missing_builds"].as_array().unwrap();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0]["name"], "3.13t");
+    let samples = results["samples"].as_array().unwrap();
+    assert!(!samples.is_empty());
+    assert!(
+        samples
+            .iter()
+            .all(|s| s["build"] == "3.13" && s["sample"]["status"] == "ok")
+    );
+    let built = results["builds"][0]["packages"][0].clone();
+    assert_eq!(built["name"], "broken-ext");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("3.13t was not measured"), "{summary}");
+    assert!(stdout(&output).contains("builds not measured"));
+    assert_eq!(leftover_images(), "");
+    assert_eq!(run_containers(&out), "");
+}
+
+#[test]
+fn a_requirement_that_does_not_exist_fails_its_build_with_pips_log() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    // The fixture's requirements and one more line: a new image, whose build fails.
+    let requirements = dir.path().join("requirements.txt");
+    let mut text = std::fs::read_to_string(fixture("workloads/requirements.txt")).unwrap();
+    text.push_str("gilbench-no-such-package==9.9\n");
+    std::fs::write(&requirements, text).unwrap();
+    let cached = run(gilbench().args([
+        "build",
+        "3.13",
+        "--requirements",
+        &fixture("workloads/requirements.txt"),
+    ]));
+    let output = run(gilbench()
+        .args(["build", "3.13", "--requirements"])
+        .arg(&requirements));
+    assert_eq!(output.status.code(), Some(4));
+    let err = stderr(&output);
+    assert!(
+        err.contains("No matching distribution found for gilbench-no-such-package==9.9"),
+        "{err}"
+    );
+    assert!(err.contains("the whole log is in"), "{err}");
+    let cached_image = &util::built_images(&cached)[0].0;
+    let cached_tag = cached_image.rsplit(':').next().unwrap();
+    assert!(
+        !err.contains(cached_tag),
+        "a changed line names another image"
+    );
+    assert_eq!(leftover_images(), "");
+}

@@ -1,0 +1,106 @@
+//! Which import turned the GIL back on, on a real engine: the fixture
+//! project gilext (a C extension module without free-threading support)
+//! installed into 3.13t, a threads workload that imports it, and the same
+//! image run with PYTHON_GIL=0.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::util::{self, gilbench, run, stderr};
+
+const GIL_OFF: &str = "3.13t+PYTHON_GIL=0";
+
+fn fixture(path: &str) -> String {
+    format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn results(dir: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+}
+
+/// The measured samples of one build.
+fn samples<'a>(results: &'a Value, build: &str) -> Vec<&'a Value> {
+    results["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["build"] == build && r["sample"]["warmup"] == false)
+        .collect()
+}
+
+fn median_wall_s(samples: &[&Value], threads: u64) -> f64 {
+    let mut walls: Vec<f64> = samples
+        .iter()
+        .filter(|r| r["threads"] == threads)
+        .map(|r| r["sample"]["wall_ns"].as_f64().unwrap() / 1e9)
+        .collect();
+    assert!(!walls.is_empty(), "no sample at {threads} threads");
+    walls.sort_by(f64::total_cmp);
+    walls[walls.len() / 2]
+}
+
+/// Weak scaling: two workers do twice the work of one.
+fn speedup_at_2(samples: &[&Value]) -> f64 {
+    2.0 * median_wall_s(samples, 1) / median_wall_s(samples, 2)
+}
+
+#[test]
+fn the_import_that_turned_the_gil_on_is_named_and_python_gil_0_keeps_it_off() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = run(gilbench()
+        .args([
+            "run",
+            "--build",
+            "3.13t",
+            "--build",
+            GIL_OFF,
+            "--project",
+            &fixture("projects/gil_ext"),
+            "--workload",
+            &fixture("gil_ext_workload"),
+            "--threads",
+            "1,2",
+            "--repeat",
+            "5",
+            // Other load on this shared machine leaves the shapes: flat and scaling.
+            "--no-disturbance-check",
+            "-o",
+        ])
+        .arg(&out));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let results = results(&out);
+
+    let gil_on = samples(&results, "3.13t");
+    let gil_off = samples(&results, GIL_OFF);
+    for record in &gil_on {
+        let sample = &record["sample"];
+        assert_eq!(sample["status"], "ok", "{record}");
+        assert_eq!(sample["gil_enabled"], true, "{record}");
+        assert_eq!(sample["gil_enabled_by"], "gilext._speedups", "{record}");
+    }
+    for record in &gil_off {
+        let sample = &record["sample"];
+        assert_eq!(sample["status"], "ok", "{record}");
+        assert_eq!(sample["gil_enabled"], false, "{record}");
+        assert_eq!(sample["gil_enabled_by"], Value::Null, "{record}");
+    }
+
+    // Shapes with margins: pure Python under the GIL is flat, free of it scales.
+    let (flat, scales) = (speedup_at_2(&gil_on), speedup_at_2(&gil_off));
+    eprintln!("speedup at 2 threads: {flat:.2} on 3.13t, {scales:.2} on {GIL_OFF}");
+    assert!(flat < 1.3, "{flat}");
+    assert!(scales > 1.5, "{scales}");
+
+    let report = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        report.contains(
+            "On 3.13t, importing gilext._speedups turned the GIL back on: threads results of \
+             gil_ext_sum on 3.13t ran under the GIL ("
+        ),
+        "the GIL finding is missing from the report"
+    );
+    assert!(report.contains("With PYTHON_GIL=0 the GIL stayed off"));
+}
