@@ -225,14 +225,15 @@ async fn remove_stage_images(engine: &Engine, stage_id: &str) {
         "label".to_string(),
         vec![format!("{STAGE_LABEL}={stage_id}")],
     )]);
-    for _ in 0..10 {
+    for _ in 0..20 {
         let options = ListImagesOptionsBuilder::default()
             .all(true)
             .filters(&filters)
             .build();
         let found = match engine.docker.list_images(Some(options)).await {
-            Ok(found) if !found.is_empty() => found,
-            _ => return,
+            Ok(found) if found.is_empty() => return,
+            Ok(found) => found,
+            Err(_) => Vec::new(),
         };
         // A step's image goes with its untagged parents; a parent whose child
         // is still there refuses, and goes in a later round.
@@ -243,6 +244,6 @@ async fn remove_stage_images(engine: &Engine, stage_id: &str) {
                 .remove_image(&image.id, Some(options), None)
                 .await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
