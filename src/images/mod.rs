@@ -221,29 +221,21 @@ async fn ensure_interpreter(
         Recipe::compiled(spec, options, &base, &prepared)
     };
     let name = recipe.image_name();
-    if let Some(image) = local(engine, &name, Origin::Local).await {
-        task.finish(&format!("{name} is up to date"));
-        return Ok(image);
-    }
-
-    task.stage("waiting for another build of this image");
-    let _lock = cache.lock(&recipe.inputs_hash[..16]).await?;
-    if let Some(image) = local(engine, &name, Origin::Local).await {
-        task.finish(&format!("{name} was built meanwhile by another request"));
-        return Ok(image);
-    }
-    if let Some(registry) = &options.registry {
-        task.stage(&format!("looking in {registry}"));
-        match pull_from_registry(engine, registry, &recipe.tag()).await {
-            Ok(()) => {
-                if let Some(image) = local(engine, &name, Origin::Pulled).await {
-                    task.finish(&format!("pulled {name} from {registry}"));
-                    return Ok(image);
-                }
-            }
-            Err(e) => task.note(&format!("not pulled from {registry}: {e:#}; building")),
+    let _lock = match find(
+        engine,
+        cache,
+        &recipe,
+        options.registry.as_deref(),
+        &mut task,
+    )
+    .await?
+    {
+        Found::Image(image, how) => {
+            task.finish(&how);
+            return Ok(image);
         }
-    }
+        Found::ToBuild(lock) => lock,
+    };
     let times = timings::BuildTimes::load(cache);
     let profile = &recipe.labels[label::PROFILE];
     let kind = timings::key(&engine.host, &spec.image_spec(), profile);
@@ -269,6 +261,49 @@ async fn ensure_interpreter(
     Ok(image)
 }
 
+/// What [`find`] found: the image and how, or the build lock to build it under.
+pub(crate) enum Found {
+    Image(Image, String),
+    ToBuild(std::fs::File),
+}
+
+/// The recipe's image if the engine has it (or gets it while waiting for
+/// another build of it) or the registry gives it; else the build lock, held
+/// by the caller while it builds, so that one build serves all requests.
+pub(crate) async fn find(
+    engine: &Engine,
+    cache: &Cache,
+    recipe: &Recipe,
+    registry: Option<&str>,
+    task: &mut Task,
+) -> Result<Found> {
+    let name = recipe.image_name();
+    if let Some(image) = local(engine, &name, Origin::Local).await {
+        return Ok(Found::Image(image, format!("{name} is up to date")));
+    }
+    task.stage("waiting for another build of this image");
+    let lock = cache.lock(&recipe.inputs_hash[..16]).await?;
+    if let Some(image) = local(engine, &name, Origin::Local).await {
+        let how = format!("{name} was built meanwhile by another request");
+        return Ok(Found::Image(image, how));
+    }
+    if let Some(registry) = registry {
+        task.stage(&format!("looking in {registry}"));
+        match pull_from_registry(engine, registry, &recipe.tag()).await {
+            Ok(()) => {
+                if let Some(image) = local(engine, &name, Origin::Pulled).await {
+                    return Ok(Found::Image(
+                        image,
+                        format!("pulled {name} from {registry}"),
+                    ));
+                }
+            }
+            Err(e) => task.note(&format!("not pulled from {registry}: {e:#}; building")),
+        }
+    }
+    Ok(Found::ToBuild(lock))
+}
+
 pub(crate) async fn local(engine: &Engine, name: &str, origin: Origin) -> Option<Image> {
     let image = engine.docker.inspect_image(name).await.ok()?;
     Some(Image {
@@ -284,7 +319,7 @@ fn registry_repo(registry: &str) -> String {
 }
 
 /// Pulls `registry/gilbench/cpython:tag` and tags it as the local name.
-pub(crate) async fn pull_from_registry(engine: &Engine, registry: &str, tag: &str) -> Result<()> {
+async fn pull_from_registry(engine: &Engine, registry: &str, tag: &str) -> Result<()> {
     let repo = registry_repo(registry);
     let options = CreateImageOptionsBuilder::default()
         .from_image(&repo)
