@@ -274,3 +274,31 @@ fn debians_prebuilt_interpreter_gets_pip_from_debians_wheel() {
     );
     assert_eq!(leftover_images(image), "");
 }
+
+#[test]
+fn credentials_in_the_index_address_stay_out_of_the_kept_image() {
+    let _engine = util::engine();
+    let token = "gilbench-test-token-7f3a";
+    let output = run(gilbench()
+        .env(
+            "PIP_INDEX_URL",
+            format!("https://tester:{token}@pypi.org/simple"),
+        )
+        .args(["build", "3.13", "--pip", "sortedcontainers"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let image = util::built_images(&output)[0].0.clone();
+    // The saved image holds every layer, the history and the configuration.
+    let saved = Command::new("docker")
+        .args(["save", &image])
+        .output()
+        .unwrap();
+    assert!(saved.status.success());
+    assert!(saved.stdout.len() > 1_000_000);
+    let found = saved
+        .stdout
+        .windows(token.len())
+        .any(|w| w == token.as_bytes());
+    assert!(!found, "the token is in {image}");
+    assert_eq!(leftover_images(&image), "");
+    run(Command::new("docker").args(["rmi", &image]));
+}
