@@ -6,9 +6,10 @@
 
 ARG PYTHON_IMAGE
 FROM ${PYTHON_IMAGE} AS build
-# Marks this stage's images, so that gilbench can remove them afterwards.
+# Marks this stage's images, so that gilbench can remove them afterwards
+# (and does not list them as interpreter images meanwhile).
 ARG STAGE_ID
-LABEL org.gilbench.deps-stage=${STAGE_ID}
+LABEL org.gilbench.deps-stage=${STAGE_ID} org.gilbench.role=deps-stage
 ARG APT_OPTIONS=""
 # For Debian's prebuilt interpreters: the headers package and its suite.
 ARG DEV_PACKAGE=""

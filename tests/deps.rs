@@ -20,20 +20,23 @@ fn results(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
-/// Images the builds of derived images left behind: build stages, and
-/// images not yet labelled with their lock.
-fn leftover_images() -> String {
+/// Images the build of a derived image left behind: its build stage
+/// (labelled with the 16 hex digits before `-deps` in the image's name, as
+/// other builds may run on the same engine), or its image before the lock.
+fn leftover_images(image_or_log: &str) -> String {
+    let at = image_or_log.find("-deps").expect("a derived image's name");
+    let stage = &image_or_log[at - 16..at];
     let stages = run(Command::new("docker").args([
         "images",
         "-aq",
         "--filter",
-        "label=org.gilbench.deps-stage",
+        &format!("label=org.gilbench.deps-stage={stage}"),
     ]));
     let pending = run(Command::new("docker").args([
         "images",
         "-q",
         "--filter",
-        "reference=gilbench/cpython:*-deps-pending",
+        &format!("reference=gilbench/cpython:*{stage}-deps-pending"),
     ]));
     format!("{}{}", stdout(&stages), stdout(&pending))
         .trim()
@@ -139,7 +142,9 @@ fn a_workload_folders_requirements_are_installed_per_abi_and_cached() {
     }
     eprintln!("cache hit of two derived images: {elapsed:?}");
     assert!(elapsed.as_secs() < 10, "{elapsed:?}");
-    assert_eq!(leftover_images(), "");
+    for (image, _) in &images {
+        assert_eq!(leftover_images(image), "");
+    }
     assert_eq!(run_containers(&out), "");
 }
 
@@ -200,7 +205,11 @@ fn a_build_whose_packages_fail_is_reported_and_the_others_are_measured() {
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("3.13t was not measured"), "{summary}");
     assert!(stdout(&output).contains("builds not measured"));
-    assert_eq!(leftover_images(), "");
+    assert_eq!(leftover_images(&log), "");
+    assert_eq!(
+        leftover_images(results["builds"][0]["image"].as_str().unwrap()),
+        ""
+    );
     assert_eq!(run_containers(&out), "");
 }
 
@@ -235,5 +244,61 @@ fn a_requirement_that_does_not_exist_fails_its_build_with_pips_log() {
         !err.contains(cached_tag),
         "a changed line names another image"
     );
-    assert_eq!(leftover_images(), "");
+    let log = err
+        .lines()
+        .find_map(|l| l.split("the whole log is in ").nth(1))
+        .unwrap();
+    assert_eq!(leftover_images(log), "");
+}
+
+#[test]
+fn debians_prebuilt_interpreter_gets_pip_from_debians_wheel() {
+    let _engine = util::engine();
+    // Debian's python3.14 comes without ensurepip; its dev headers come from sid.
+    let output = run(gilbench().args([
+        "build",
+        "3.14@debian-binary",
+        "--pip",
+        "sortedcontainers",
+        "--apt-option=-o Acquire::Check-Valid-Until=false",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let image = &util::built_images(&output)[0].0;
+    let found = util::python_in(
+        image,
+        "import sortedcontainers, sys; print(sys.version_info[:2], sortedcontainers.__file__)",
+    );
+    assert!(
+        found.starts_with("(3, 14) /opt/deps/site-packages/sortedcontainers/"),
+        "{found}"
+    );
+    assert_eq!(leftover_images(image), "");
+}
+
+#[test]
+fn credentials_in_the_index_address_stay_out_of_the_kept_image() {
+    let _engine = util::engine();
+    let token = "gilbench-test-token-7f3a";
+    let output = run(gilbench()
+        .env(
+            "PIP_INDEX_URL",
+            format!("https://tester:{token}@pypi.org/simple"),
+        )
+        .args(["build", "3.13", "--pip", "sortedcontainers"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let image = util::built_images(&output)[0].0.clone();
+    // The saved image holds every layer, the history and the configuration.
+    let saved = Command::new("docker")
+        .args(["save", &image])
+        .output()
+        .unwrap();
+    assert!(saved.status.success());
+    assert!(saved.stdout.len() > 1_000_000);
+    let found = saved
+        .stdout
+        .windows(token.len())
+        .any(|w| w == token.as_bytes());
+    assert!(!found, "the token is in {image}");
+    assert_eq!(leftover_images(&image), "");
+    run(Command::new("docker").args(["rmi", &image]));
 }

@@ -15,7 +15,7 @@ use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::error::image_unavailable;
 use crate::images::recipe::{Recipe, label};
-use crate::images::{self, Image, Origin, build};
+use crate::images::{self, Found, Image, Origin, build};
 use crate::progress::Task;
 
 /// Where the build context's `pip/` folder lands in the build stage.
@@ -40,27 +40,13 @@ pub async fn derive(
 ) -> Result<Image> {
     let recipe = recipe(interpreter, deps, apt_options);
     let name = recipe.image_name();
-    if let Some(image) = images::local(engine, &name, Origin::Local).await {
-        task.finish(&format!("{name} is up to date"));
-        return Ok(image);
-    }
-    task.stage("waiting for another build of this image");
-    let _lock = cache.lock(&recipe.inputs_hash[..16]).await?;
-    if let Some(image) = images::local(engine, &name, Origin::Local).await {
-        task.finish(&format!("{name} was built meanwhile by another request"));
-        return Ok(image);
-    }
-    if let Some(registry) = registry {
-        task.stage(&format!("looking in {registry}"));
-        if images::pull_from_registry(engine, registry, &recipe.tag())
-            .await
-            .is_ok()
-            && let Some(image) = images::local(engine, &name, Origin::Pulled).await
-        {
-            task.finish(&format!("pulled {name} from {registry}"));
+    let _lock = match images::find(engine, cache, &recipe, registry, &mut task).await? {
+        Found::Image(image, how) => {
+            task.finish(&how);
             return Ok(image);
         }
-    }
+        Found::ToBuild(lock) => lock,
+    };
     task.note(&format!("installing packages into {name}"));
     let pending = Recipe {
         tag_suffix: "-deps-pending".into(),
@@ -225,14 +211,15 @@ async fn remove_stage_images(engine: &Engine, stage_id: &str) {
         "label".to_string(),
         vec![format!("{STAGE_LABEL}={stage_id}")],
     )]);
-    for _ in 0..10 {
+    for _ in 0..20 {
         let options = ListImagesOptionsBuilder::default()
             .all(true)
             .filters(&filters)
             .build();
         let found = match engine.docker.list_images(Some(options)).await {
-            Ok(found) if !found.is_empty() => found,
-            _ => return,
+            Ok(found) if found.is_empty() => return,
+            Ok(found) => found,
+            Err(_) => Vec::new(),
         };
         // A step's image goes with its untagged parents; a parent whose child
         // is still there refuses, and goes in a later round.
@@ -243,6 +230,6 @@ async fn remove_stage_images(engine: &Engine, stage_id: &str) {
                 .remove_image(&image.id, Some(options), None)
                 .await;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod base;
 pub(crate) mod build;
+mod lookup;
 pub mod recipe;
 pub mod source;
 mod timings;
@@ -13,8 +14,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use bollard::models::ImageSummary;
 use bollard::query_parameters::{
-    CreateImageOptionsBuilder, ListImagesOptionsBuilder, PushImageOptionsBuilder,
-    RemoveImageOptionsBuilder, TagImageOptionsBuilder,
+    ListImagesOptionsBuilder, PushImageOptionsBuilder, RemoveImageOptionsBuilder,
+    TagImageOptionsBuilder,
 };
 use futures_util::StreamExt;
 
@@ -24,6 +25,8 @@ use crate::error::image_unavailable;
 use crate::progress::{Task, Verbosity};
 use crate::spec::{self, BuildSpec, SourceSpec};
 use base::BaseImage;
+use lookup::registry_repo;
+pub(crate) use lookup::{Found, find, local};
 use recipe::{IMAGE_REPO, Recipe, label};
 
 /// How CPython is compiled.
@@ -221,29 +224,21 @@ async fn ensure_interpreter(
         Recipe::compiled(spec, options, &base, &prepared)
     };
     let name = recipe.image_name();
-    if let Some(image) = local(engine, &name, Origin::Local).await {
-        task.finish(&format!("{name} is up to date"));
-        return Ok(image);
-    }
-
-    task.stage("waiting for another build of this image");
-    let _lock = cache.lock(&recipe.inputs_hash[..16]).await?;
-    if let Some(image) = local(engine, &name, Origin::Local).await {
-        task.finish(&format!("{name} was built meanwhile by another request"));
-        return Ok(image);
-    }
-    if let Some(registry) = &options.registry {
-        task.stage(&format!("looking in {registry}"));
-        match pull_from_registry(engine, registry, &recipe.tag()).await {
-            Ok(()) => {
-                if let Some(image) = local(engine, &name, Origin::Pulled).await {
-                    task.finish(&format!("pulled {name} from {registry}"));
-                    return Ok(image);
-                }
-            }
-            Err(e) => task.note(&format!("not pulled from {registry}: {e:#}; building")),
+    let _lock = match find(
+        engine,
+        cache,
+        &recipe,
+        options.registry.as_deref(),
+        &mut task,
+    )
+    .await?
+    {
+        Found::Image(image, how) => {
+            task.finish(&how);
+            return Ok(image);
         }
-    }
+        Found::ToBuild(lock) => lock,
+    };
     let times = timings::BuildTimes::load(cache);
     let profile = &recipe.labels[label::PROFILE];
     let kind = timings::key(&engine.host, &spec.image_spec(), profile);
@@ -267,42 +262,6 @@ async fn ensure_interpreter(
         .context("the built image is missing")?;
     task.finish(&format!("built {name}"));
     Ok(image)
-}
-
-pub(crate) async fn local(engine: &Engine, name: &str, origin: Origin) -> Option<Image> {
-    let image = engine.docker.inspect_image(name).await.ok()?;
-    Some(Image {
-        name: name.to_string(),
-        id: image.id?,
-        origin,
-        labels: image.config.and_then(|c| c.labels).unwrap_or_default(),
-    })
-}
-
-fn registry_repo(registry: &str) -> String {
-    format!("{}/{IMAGE_REPO}", registry.trim_end_matches('/'))
-}
-
-/// Pulls `registry/gilbench/cpython:tag` and tags it as the local name.
-pub(crate) async fn pull_from_registry(engine: &Engine, registry: &str, tag: &str) -> Result<()> {
-    let repo = registry_repo(registry);
-    let options = CreateImageOptionsBuilder::default()
-        .from_image(&repo)
-        .tag(tag)
-        .build();
-    let mut stream = engine.docker.create_image(Some(options), None, None);
-    while let Some(item) = stream.next().await {
-        item?;
-    }
-    let options = TagImageOptionsBuilder::default()
-        .repo(IMAGE_REPO)
-        .tag(tag)
-        .build();
-    engine
-        .docker
-        .tag_image(&format!("{repo}:{tag}"), Some(options))
-        .await?;
-    Ok(())
 }
 
 /// Interpreter images (and, with `include_base`, bootstrapped bases) gilbench made.

@@ -236,13 +236,18 @@ impl MissingBuild {
     /// The reason in brief: its first line, and where the whole log is.
     pub fn brief(&self) -> String {
         let first = self.reason.lines().next().unwrap_or_default();
+        // A failed build's first line quotes its whole command.
+        let first = match first.char_indices().nth(200) {
+            Some((cut, _)) => format!("{}…", &first[..cut]),
+            None => first.to_string(),
+        };
         match self
             .reason
             .lines()
             .find(|l| l.contains("the whole log is in"))
         {
             Some(log) => format!("{first} ({})", log.trim_matches(|c| c == '-' || c == ' ')),
-            None => first.to_string(),
+            None => first,
         }
     }
 }

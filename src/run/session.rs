@@ -73,7 +73,6 @@ impl<'a> Session<'a> {
                     Ok(image) => Ok(image.name),
                     Err(e) if is_image_unavailable(&e) => {
                         let reason = format!("{e:#}");
-                        eprintln!("error: {spec} will not be measured: {reason}");
                         first_image_error.get_or_insert(e);
                         Err(reason)
                     }
@@ -96,6 +95,12 @@ impl<'a> Session<'a> {
             && missing.len() == prepared.builds.len()
         {
             return Err(error);
+        }
+        for build in &missing {
+            eprintln!(
+                "error: {} will not be measured: {}",
+                build.name, build.reason
+            );
         }
         let mut session = Session {
             engine,

@@ -203,3 +203,45 @@ fn costs_are_measured_in_the_owning_thread_and_the_penalty_is_its_own_finding() 
         "{all}"
     );
 }
+
+#[test]
+fn threads_scaling_on_a_gil_build_are_explained_and_missing_builds_named() {
+    let mut builder = RunBuilder {
+        status: RunStatus::Complete,
+        builds: standard_builds(),
+        workloads: vec![("numpy_sort".into(), Scaling::Weak)],
+        modes: vec![Mode::Threads],
+        threads: vec![1, 2],
+        repeat: 5,
+        warmup: 0,
+        // Every build scales: the work releases the GIL.
+        outcome: Box::new(|_, _, _, repeat| {
+            Some(Outcome::Ok {
+                wall_s: 1.0 + f64::from(repeat) * 0.001,
+                worker_cpu_s: 1.0,
+            })
+        }),
+    }
+    .build();
+    let all = texts(&findings(&builder));
+    assert!(
+        all.contains("Its threads scale with the GIL too (3.13, 3.13-jit)"),
+        "{all}"
+    );
+    builder.missing_builds.push(crate::results::MissingBuild {
+        name: "3.14t".into(),
+        reason: "building gilbench/cpython:x failed: pip failed\n--- last 2 lines ---\nerror\n\
+                 --- the whole log is in /cache/logs/build-x.log ---"
+            .into(),
+    });
+    let all = texts(&findings(&builder));
+    assert!(
+        all.contains(
+            "3.14t was not measured: building gilbench/cpython:x failed: pip failed \
+             (the whole log is in /cache/logs/build-x.log)"
+        ),
+        "{all}"
+    );
+    let countdown = texts(&findings(&fixture()));
+    assert!(!countdown.contains("with the GIL too"), "{countdown}");
+}
