@@ -100,10 +100,21 @@ def _advance(dt, n, bodies, pairs):
             r[2] += dt * vz
 
 
+def setup(size, workers):
+    # One system per worker, made here as pyperformance makes its system at
+    # import: in threads mode the main thread owns the objects the workers
+    # use, which on a free-threaded build takes the shared reference-count
+    # path (see "cross-thread penalty" in the README).
+    systems = []
+    for _ in range(workers):
+        bodies = _bodies()
+        _offset_momentum(bodies)
+        systems.append((bodies, _pairs(bodies)))
+    return systems
+
+
 def work(state, worker_index, workers, size):
-    bodies = _bodies()  # private state: workers never share bodies
-    pairs = _pairs(bodies)
-    _offset_momentum(bodies)
+    bodies, pairs = state[worker_index]  # private: workers never share bodies
     _advance(0.01, size, bodies, pairs)
     return _energy(bodies, pairs)
 

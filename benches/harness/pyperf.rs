@@ -23,6 +23,8 @@ const BLOCK: u32 = 6;
 const WORKLOADS: [&str; 2] = ["countdown", "nbody"];
 
 /// An image of `image` with pyperf and the built-in workloads in /bench.
+/// pyperf goes in without psutil, which it only uses for metadata and
+/// which has no wheel for the free-threaded ABI here.
 fn pyperf_image(image: &str, tag: &str, scratch: &Path) -> String {
     let context = scratch.join(format!("pyperf-{tag}"));
     let wheels = context.join("wheels");
@@ -69,7 +71,7 @@ fn pyperf_image(image: &str, tag: &str, scratch: &Path) -> String {
         context.join("Dockerfile"),
         format!(
             "FROM {image}\nUSER root\nCOPY wheels /tmp/wheels\n\
-             RUN python3 -m pip install --no-index --find-links /tmp/wheels pyperf\n\
+             RUN python3 -m pip install --no-index --no-deps --find-links /tmp/wheels pyperf\n\
              COPY *.py /bench/\nUSER bench\nWORKDIR /bench\n"
         ),
     )
