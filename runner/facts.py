@@ -22,6 +22,15 @@ ENV_FACTS = (
 )
 
 
+def cpu_model():
+    """The CPU's model name: /proc/cpuinfo is the host's, not namespaced."""
+    for line in (read_text("/proc/cpuinfo", limit=1 << 16) or "").splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("model name", "Model", "Hardware") and value.strip():
+            return value.strip()
+    return None
+
+
 def _config_args():
     import sysconfig
     return sysconfig.get_config_var("CONFIG_ARGS") or ""
@@ -147,6 +156,7 @@ def collect_facts(gil_at_start, after_import=None):
         "affinity": None,
         "kernel": platform.release(),
         "machine": platform.machine(),
+        "cpu_model": cpu_model(),
         "platform": platform.platform(),
         "env": dict((k, os.environ.get(k)) for k in ENV_FACTS),
         "switch_interval": sys.getswitchinterval(),

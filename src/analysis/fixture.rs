@@ -106,6 +106,7 @@ impl RunBuilder {
                                 at: 1_700_000_000.0 + seq as f64,
                                 sample,
                                 disturbed: false,
+                                machine: None,
                             });
                         }
                     }
@@ -143,6 +144,8 @@ impl RunBuilder {
                 disturbance: Default::default(),
                 precision: None,
                 shard: None,
+                engines: Vec::new(),
+                distribute: Default::default(),
             },
             environment: Environment {
                 host_cpu_model: Some("Fabricated CPU @ 3.0GHz".into()),
@@ -186,6 +189,8 @@ impl RunBuilder {
             precision: Vec::new(),
             merged_shards: Vec::new(),
             missing_shards: Vec::new(),
+            machines: Vec::new(),
+            lost_engines: Vec::new(),
         }
     }
 }

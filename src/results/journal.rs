@@ -57,6 +57,9 @@ pub enum JournalEntry {
         workloads: Vec<WorkloadInfo>,
     },
     Sample(SampleRecord),
+    /// The machine behind an engine, once per engine and run.
+    Machine(super::Machine),
+    LostEngine(super::LostEngine),
 }
 
 /// The journal: appended and flushed to disk as each entry arrives, so a
@@ -133,6 +136,7 @@ mod tests {
             at: 0.0,
             sample,
             disturbed: false,
+            machine: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! and the atomic write of the final file.
 
 mod journal;
+pub mod machine;
 mod sample;
 pub mod shard;
 
@@ -18,6 +19,7 @@ use sha2::Digest;
 
 pub use journal::{Journal, JournalEntry, RunHeader, write_atomically};
 pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
+pub use machine::{Distribute, LostEngine, Machine};
 pub use shard::Shard;
 
 /// Bumped on any incompatible change of `results.json` or the journal.
@@ -56,6 +58,13 @@ pub struct RunResults {
     /// Shards of the plan that were not merged, by index.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_shards: Vec<u32>,
+    /// The machine behind each engine; samples name theirs (older
+    /// results: empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub machines: Vec<Machine>,
+    /// Engines that stopped answering during the run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lost_engines: Vec<LostEngine>,
 }
 
 /// One shard in merged results.
@@ -94,6 +103,13 @@ pub struct RunConfig {
     /// The part of the plan this run takes (`--shard K/N`); None: all of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<Shard>,
+    /// The engines given with `--engine` (empty: `DOCKER_HOST` or the
+    /// local socket), credentials left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub engines: Vec<String>,
+    /// How several engines share the cells.
+    #[serde(default)]
+    pub distribute: Distribute,
 }
 
 impl RunConfig {
@@ -269,6 +285,9 @@ pub struct SampleRecord {
     /// never in the statistics, and taken again.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub disturbed: bool,
+    /// The id of the machine (in [`RunResults::machines`]) it ran on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<String>,
 }
 
 impl SampleRecord {

@@ -210,6 +210,7 @@ impl Sampler<'_, '_, '_> {
                 at: now_unix(),
                 sample: taken.sample,
                 disturbed,
+                machine: None,
             };
             self.consumers.emit(Event::SampleDone(&record))?;
             if !disturbed || retakes == policy.retakes {

@@ -166,6 +166,8 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         samples: consumers.samples,
         merged_shards: Vec::new(),
         missing_shards: Vec::new(),
+        machines: Vec::new(),
+        lost_engines: Vec::new(),
     };
     write_results_and_report(&results, &dir, verbosity)?;
     if let Some(error) = error {

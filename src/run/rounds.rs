@@ -86,6 +86,7 @@ mod tests {
             at: 0.0,
             sample: serde_json::from_value::<Sample>(json).unwrap(),
             disturbed: false,
+            machine: None,
         }
     }
 

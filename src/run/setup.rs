@@ -82,6 +82,8 @@ pub async fn new_run(engine: &Engine, cache: &Cache, mut options: RunOptions) ->
         disturbance: options.disturbance,
         precision: options.precision,
         shard: options.shard,
+        engines: Vec::new(),
+        distribute: Default::default(),
     };
     let header = RunHeader {
         schema_version: results::SCHEMA_VERSION,
@@ -120,6 +122,7 @@ pub fn resume(dir: &Path) -> Result<Prepared> {
             JournalEntry::Sample(record) => previous.samples.push(record),
             // Tried again: the image may be had now.
             JournalEntry::Header(_) | JournalEntry::MissingBuild(_) => {}
+            JournalEntry::Machine(_) | JournalEntry::LostEngine(_) => {}
         }
     }
     let builds = header

@@ -15,7 +15,7 @@ FACT_FIELDS = {
     "config_args", "py_gil_disabled", "gil_enabled_at_start",
     "gil_enabled_after_import", "gil_enabled_by", "jit_built", "jit_enabled", "jit_detection",
     "cpu_count", "process_cpu_count", "affinity", "cgroup_cpu_max",
-    "cgroup_memory_max", "cgroup_pids_max", "kernel", "machine", "env",
+    "cgroup_memory_max", "cgroup_pids_max", "kernel", "machine", "cpu_model", "env",
     "switch_interval", "has_subinterpreters", "modes",
 }
 

@@ -1,0 +1,192 @@
+//! The machines of a run: one per Docker engine, named in every sample,
+//! and how a run with several engines shares its cells among them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Mode, SampleRecord};
+
+/// The machine behind one engine, as the engine and the interpreter see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// The short name samples and reports use: the engine's host name,
+    /// with "#2", "#3" … when engines share one.
+    pub id: String,
+    /// The engine's address as given, credentials left out.
+    pub engine: String,
+    /// The engine's own id (`docker info`), stable across restarts.
+    pub engine_id: Option<String>,
+    pub engine_version: Option<String>,
+    pub host_name: Option<String>,
+    pub cpu_model: Option<String>,
+    /// CPUs of the machine.
+    pub cores: Option<i64>,
+    pub kernel: Option<String>,
+    pub memory_bytes: Option<i64>,
+    /// The cpuset bench containers got on this engine (None: all CPUs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpus: Option<String>,
+}
+
+/// How a run with several engines uses them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Distribute {
+    /// Each cell on one engine, the engines in parallel.
+    #[default]
+    Split,
+    /// The whole matrix on every engine, to compare the machines.
+    Replicate,
+}
+
+impl std::fmt::Display for Distribute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Distribute::Split => "split",
+            Distribute::Replicate => "replicate",
+        })
+    }
+}
+
+/// An engine that stopped answering during the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LostEngine {
+    /// The machine's id, or the engine's address when it was lost before
+    /// it was described.
+    pub machine: String,
+    pub engine: String,
+    pub reason: String,
+    pub at: String,
+}
+
+/// What one engine measures as a whole: every build and thread count of
+/// one workload in one mode, so that neither a build comparison nor a
+/// scaling curve ever crosses machines.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Unit {
+    pub workload: String,
+    pub mode: Mode,
+}
+
+impl Unit {
+    pub fn of(record: &SampleRecord) -> Unit {
+        Unit {
+            workload: record.workload.clone(),
+            mode: record.sample.mode,
+        }
+    }
+}
+
+impl std::fmt::Display for Unit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.workload, self.mode)
+    }
+}
+
+/// A unique machine id for `host`, given the ids already taken.
+pub fn unique_id(host: &str, taken: &[String]) -> String {
+    let host = if host.is_empty() { "engine" } else { host };
+    (1..)
+        .map(|n| match n {
+            1 => host.to_string(),
+            n => format!("{host}#{n}"),
+        })
+        .find(|id| !taken.contains(id))
+        .expect("an unbounded range has a free id")
+}
+
+/// An address fit for results and messages: no user password, no query
+/// secrets. `ssh://user@host` keeps its user, which is not a secret.
+pub fn without_credentials(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(slash) => rest.split_at(slash),
+        None => (rest, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{user}@{host}")
+        }
+        None => authority.to_string(),
+    };
+    format!("{scheme}://{authority}{path}")
+}
+
+/// Each unit's samples come from one machine: in a split run the machine
+/// that measured the unit last (a unit moved off a lost engine starts
+/// over on the next). Samples of other machines stay in the results.
+pub fn machine_of_units(samples: &[SampleRecord]) -> BTreeMap<Unit, String> {
+    let mut last: BTreeMap<Unit, (u64, String)> = BTreeMap::new();
+    for record in samples {
+        let Some(machine) = &record.machine else {
+            continue;
+        };
+        let entry = last
+            .entry(Unit::of(record))
+            .or_insert((record.seq, machine.clone()));
+        if record.seq >= entry.0 {
+            *entry = (record.seq, machine.clone());
+        }
+    }
+    last.into_iter().map(|(unit, (_, m))| (unit, m)).collect()
+}
+
+/// The machines that took samples, in the order they first did.
+pub fn sampled_machines(samples: &[SampleRecord]) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    samples
+        .iter()
+        .filter_map(|r| r.machine.clone())
+        .filter(|m| seen.insert(m.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn machine_ids_are_unique_and_addresses_lose_their_secrets() {
+        let taken = vec!["box".to_string(), "box#2".to_string()];
+        assert_eq!(unique_id("box", &taken), "box#3");
+        assert_eq!(unique_id("other", &taken), "other");
+        assert_eq!(unique_id("", &[]), "engine");
+        assert_eq!(
+            without_credentials("tcp://me:secret@10.0.0.2:2376"),
+            "tcp://me@10.0.0.2:2376"
+        );
+        assert_eq!(
+            without_credentials("ssh://bench@lab-3:2222"),
+            "ssh://bench@lab-3:2222"
+        );
+        assert_eq!(
+            without_credentials("unix:///run/docker.sock"),
+            "unix:///run/docker.sock"
+        );
+    }
+
+    #[test]
+    fn a_unit_belongs_to_the_machine_that_measured_it_last() {
+        let record = |workload: &str, seq: u64, machine: &str| -> SampleRecord {
+            serde_json::from_value(serde_json::json!({
+                "build": "3.13", "workload": workload, "threads": 1, "repeat": 0,
+                "seq": seq, "at": 0.0, "machine": machine,
+                "sample": {"status": "ok", "workers": 1, "mode": "threads"},
+            }))
+            .unwrap()
+        };
+        let samples = [
+            record("fib", 1, "a"),
+            record("nbody", 2, "b"),
+            record("fib", 3, "b"),
+            record("nbody", 4, "b"),
+        ];
+        let units = machine_of_units(&samples);
+        assert_eq!(units.values().collect::<Vec<_>>(), ["b", "b"]);
+        assert_eq!(sampled_machines(&samples), ["a", "b"]);
+    }
+}
