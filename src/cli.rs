@@ -267,6 +267,22 @@ pub struct RunArgs {
     /// together), e.g. for a CI matrix; join the parts with `gilbench merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<crate::results::Shard>,
+    /// A Docker engine to run on (repeatable): unix:///path, tcp://host:port (TLS when
+    /// DOCKER_TLS_VERIFY is set, with DOCKER_CERT_PATH's ca.pem, cert.pem, key.pem),
+    /// https://host:port, or ssh://user@host[:port]; `?cpus=LIST` gives that engine's containers
+    /// their own cpuset. Default: DOCKER_HOST or the local socket. With --resume: the engines to
+    /// finish on (default: the run's own).
+    #[arg(long = "engine", value_name = "URL")]
+    pub engines: Vec<crate::engine::Endpoint>,
+    /// With several engines: `split` measures each workload and mode on one engine, the
+    /// engines in parallel; `replicate` runs everything on every engine, to compare machines.
+    #[arg(
+        long,
+        value_name = "HOW",
+        default_value = "split",
+        conflicts_with = "resume"
+    )]
+    pub distribute: crate::results::Distribute,
     /// A sample is disturbed when other load on its CPUs averaged more than this many CPUs
     /// while it ran (from the host's per-CPU counters); disturbed samples are kept, flagged,
     /// left out of the statistics and taken again.
@@ -286,7 +302,10 @@ impl RunArgs {
     /// A new run with validated options, or the run to resume.
     pub fn into_start(self, command_line: Vec<String>) -> anyhow::Result<Start> {
         if let Some(dir) = self.resume {
-            return Ok(Start::Resume(dir));
+            return Ok(Start::Resume {
+                dir,
+                engines: self.engines,
+            });
         }
         let repeat = self.repeat.unwrap_or(rounds::DEFAULT_REPEAT);
         let precision = self.precision_goal(repeat)?;
@@ -344,6 +363,8 @@ impl RunArgs {
                 retakes: self.retakes,
             },
             precision,
+            engines: self.engines,
+            distribute: self.distribute,
             command_line,
         })))
     }
@@ -540,6 +561,10 @@ pub struct DoctorArgs {
     /// Default: all.
     #[arg(long, value_name = "CPUSET")]
     pub cpus: Option<String>,
+    /// An engine to check (repeatable; see `run --engine`). Default: DOCKER_HOST or the local
+    /// socket.
+    #[arg(long = "engine", value_name = "URL")]
+    pub engines: Vec<crate::engine::Endpoint>,
 }
 
 #[cfg(test)]

@@ -24,7 +24,12 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             .await
         }
         Command::Doctor(args) => {
-            crate::doctor::run(&args.options.into_options()?, args.cpus.as_deref()).await
+            crate::doctor::run(
+                &args.options.into_options()?,
+                args.cpus.as_deref(),
+                &args.engines,
+            )
+            .await
         }
         Command::Run(args) => run(*args, verbosity).await,
         Command::Clean => clean().await,
@@ -73,6 +78,24 @@ async fn run(args: crate::cli::RunArgs, verbosity: Verbosity) -> Result<()> {
             } else {
                 "were"
             },
+            outcome.dir.display()
+        ))
+        .into());
+    }
+    if !outcome.lost_engines.is_empty() {
+        let fate = match outcome.distribute {
+            crate::results::Distribute::Split => {
+                "its unfinished cells were measured on the other engines".to_string()
+            }
+            crate::results::Distribute::Replicate => format!(
+                "its remaining cells are missing; once it answers again, `gilbench run --resume \
+                 {}` measures them",
+                outcome.dir.display()
+            ),
+        };
+        return Err(crate::error::Error::EnginesLost(format!(
+            "the engine at {} stopped answering during the run: {fate}; results are in {}",
+            outcome.lost_engines.join(" and "),
             outcome.dir.display()
         ))
         .into());

@@ -9,6 +9,7 @@
 //! | 4    | an image could not be had: base missing, source unavailable, build or pull failed, packages not installable; in a run, the builds that could be had were measured and the results say which are missing |
 //! | 5    | a run finished, but some cells failed (their failures are in the results) |
 //! | 6    | `compare --fail-above`: a cell is significantly slower than the threshold allows |
+//! | 7    | a run on several engines lost one: split, its cells were measured on the others; replicate, its cells are missing until `--resume` |
 //! | 130  | interrupted (Ctrl-C) |
 
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ pub enum Error {
     CellsFailed(usize),
     #[error("{0} cell(s) are significantly slower than the threshold allows")]
     Regressions(usize),
+    #[error("{0}")]
+    EnginesLost(String),
 }
 
 impl Error {
@@ -39,6 +42,7 @@ impl Error {
             Error::ImageUnavailable(_) => 4,
             Error::CellsFailed(_) => 5,
             Error::Regressions(_) => 6,
+            Error::EnginesLost(_) => 7,
             Error::Interrupted => 130,
         }
     }

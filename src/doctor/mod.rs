@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::cache::Cache;
-use crate::engine::{Engine, START_ENGINE_HINT};
+use crate::engine::{Endpoint, Engine};
 use crate::error::{Error, invalid_input};
 use crate::images::{self, BuildOptions, base};
 
@@ -70,40 +70,25 @@ impl Check {
 }
 
 /// Runs every check and prints them. `cpus` is the cpuset a run would use
-/// (`--cpus`), for the machine checks; all CPUs without it.
-pub async fn run(options: &BuildOptions, cpus: Option<&str>) -> Result<()> {
+/// (`--cpus`), for the machine checks; all CPUs without it. Every engine
+/// given is checked; the rest of the checks use the first that answers.
+pub async fn run(options: &BuildOptions, cpus: Option<&str>, engines: &[Endpoint]) -> Result<()> {
     let chosen: Option<BTreeSet<u32>> = cpus
         .map(|set| crate::cpuset::parse(set).map_err(invalid_input))
         .transpose()?;
     let mut checks = Vec::new();
-    let engine = match Engine::connect().await {
-        Ok(engine) => {
-            let facts = engine.facts().await?;
-            checks.push(Check::ok(
-                "engine",
-                format!(
-                    "Docker {} at {}, API {} (engine supports up to {})",
-                    facts.version.unwrap_or_default(),
-                    engine.host,
-                    facts.api_version,
-                    facts.max_api_version.unwrap_or_default()
-                ),
-            ));
-            Some(engine)
-        }
-        Err(e) => {
-            checks.push(Check::fail(
-                "engine",
-                format!("{e:#}")
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-                START_ENGINE_HINT.to_string(),
-            ));
-            None
-        }
+    let endpoints = match engines {
+        [] => vec![Endpoint::from_environment()],
+        given => given.to_vec(),
     };
+    let mut engine = None;
+    for endpoint in &endpoints {
+        let (check, reached) = check_engine(endpoint).await;
+        checks.push(check);
+        if engine.is_none() {
+            engine = reached;
+        }
+    }
 
     let host_cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     if let Some(engine) = &engine {
@@ -248,7 +233,9 @@ pub async fn run(options: &BuildOptions, cpus: Option<&str>) -> Result<()> {
             .any(|c| c.topic == topic && c.status == Status::Fail)
     };
     if failed("engine") {
-        return Err(Error::EngineUnavailable("no Docker engine: see above".into()).into());
+        return Err(
+            Error::EngineUnavailable("a Docker engine does not answer: see above".into()).into(),
+        );
     }
     if failed("base image") || failed("registry") || failed("cache") {
         return Err(Error::ImageUnavailable(
@@ -284,4 +271,34 @@ fn tool_check(topic: &'static str, program: &str, advice: &str) -> Check {
             advice.to_string(),
         ),
     }
+}
+
+/// Whether an engine answers, and what it is.
+async fn check_engine(endpoint: &Endpoint) -> (Check, Option<Engine>) {
+    let engine = match Engine::connect_to(endpoint).await {
+        Ok(engine) => engine,
+        Err(e) => {
+            let text = format!("{e:#}");
+            let mut lines = text.lines();
+            let finding = lines.next().unwrap_or_default().to_string();
+            let advice = lines
+                .find_map(|l| l.strip_prefix("hint: "))
+                .unwrap_or_default()
+                .to_string();
+            return (Check::fail("engine", finding, advice), None);
+        }
+    };
+    let finding = match engine.facts().await {
+        Ok(facts) => format!(
+            "Docker {} at {}, API {} (engine supports up to {}), {} CPUs on {}",
+            facts.version.unwrap_or_default(),
+            engine.host,
+            facts.api_version,
+            facts.max_api_version.unwrap_or_default(),
+            facts.cpus.unwrap_or_default(),
+            facts.name.unwrap_or_default()
+        ),
+        Err(e) => format!("{} answers, but not `info`: {e:#}", engine.host),
+    };
+    (Check::ok("engine", finding), Some(engine))
 }

@@ -1,8 +1,8 @@
 //! The one place that talks to the Docker Engine.
 //!
-//! Connects through `DOCKER_HOST` or the local socket, negotiates the API
-//! version (the client's default is newer than many engines accept), and
-//! labels everything gilbench creates so that it can be listed and removed.
+//! Connects to the address given (`endpoint`), negotiates the API version
+//! (the client's default is newer than many engines accept), and labels
+//! everything gilbench creates so that it can be listed and removed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -19,10 +19,18 @@ use futures_util::StreamExt;
 use crate::error::Error;
 
 pub mod container;
+pub mod endpoint;
+mod ssh;
+
+pub use endpoint::Endpoint;
 
 /// What an engine says about itself and the machine it runs on.
 #[derive(Debug, Clone)]
 pub struct EngineFacts {
+    /// The engine's own id, stable across restarts.
+    pub id: Option<String>,
+    /// The host name of the engine's machine.
+    pub name: Option<String>,
     pub version: Option<String>,
     /// The API version in use ("major.minor").
     pub api_version: String,
@@ -51,31 +59,44 @@ pub struct Engine {
     pub(crate) docker: Docker,
     /// Where the engine was reached, for messages.
     pub host: String,
+    pub endpoint: Endpoint,
 }
 
 impl Engine {
-    /// Connects and negotiates; fails with advice when no engine answers.
+    /// Connects to `DOCKER_HOST` or the local socket.
     pub async fn connect() -> Result<Engine> {
-        let host = std::env::var("DOCKER_HOST")
-            .unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
-        let unavailable = |cause: String| {
-            Error::EngineUnavailable(format!(
-                "cannot reach a Docker engine at {host}: {cause}\n\
-                 hint: {START_ENGINE_HINT}; `gilbench doctor` checks the setup"
-            ))
-        };
-        let docker = Docker::connect_with_defaults()
-            .map_err(|e| unavailable(e.to_string()))?
-            .with_timeout(Duration::from_secs(600));
-        docker
-            .ping()
-            .await
-            .map_err(|e| unavailable(e.to_string()))?;
+        Engine::connect_to(&Endpoint::from_environment()).await
+    }
+
+    /// Connects and negotiates; fails fast with advice when no engine answers.
+    pub async fn connect_to(endpoint: &Endpoint) -> Result<Engine> {
+        let docker = endpoint.client()?;
+        let unreachable = |cause: String| endpoint.unreachable(&cause);
+        match tokio::time::timeout(endpoint::CONNECT_TIMEOUT, docker.ping()).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                let cause = match endpoint.ssh_failure().await {
+                    Some(said) => format!("ssh says: {said}"),
+                    None => error_chain(&e),
+                };
+                return Err(unreachable(cause));
+            }
+            Err(_) => {
+                return Err(unreachable(format!(
+                    "no answer within {} s",
+                    endpoint::CONNECT_TIMEOUT.as_secs()
+                )));
+            }
+        }
         let docker = docker
             .negotiate_version()
             .await
-            .map_err(|e| unavailable(format!("API version negotiation failed: {e}")))?;
-        Ok(Engine { docker, host })
+            .map_err(|e| unreachable(format!("API version negotiation failed: {e}")))?;
+        Ok(Engine {
+            docker,
+            host: endpoint.to_string(),
+            endpoint: endpoint.clone(),
+        })
     }
 
     /// "major.minor" of the API version in use.
@@ -89,6 +110,8 @@ impl Engine {
         let info = self.docker.info().await?;
         let version = self.docker.version().await?;
         Ok(EngineFacts {
+            id: info.id,
+            name: info.name,
             version: version.version,
             api_version: self.api_version(),
             max_api_version: version.api_version,
@@ -254,4 +277,20 @@ pub fn capped_log() -> bollard::models::HostConfigLogConfig {
             ("max-file".to_string(), "1".to_string()),
         ])),
     }
+}
+
+/// An error with its causes: a TLS or ssh failure says what failed only in
+/// its sources.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        source = cause.source();
+    }
+    text
 }

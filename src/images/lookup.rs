@@ -69,7 +69,7 @@ pub(super) fn registry_repo(registry: &str) -> String {
 }
 
 /// Pulls `registry/gilbench/cpython:tag` and tags it as the local name.
-async fn pull_from_registry(engine: &Engine, registry: &str, tag: &str) -> Result<()> {
+pub(super) async fn pull_from_registry(engine: &Engine, registry: &str, tag: &str) -> Result<()> {
     let repo = registry_repo(registry);
     let options = CreateImageOptionsBuilder::default()
         .from_image(&repo)

@@ -5,6 +5,7 @@ pub mod base;
 pub(crate) mod build;
 mod lookup;
 pub mod recipe;
+pub mod share;
 pub mod source;
 mod timings;
 
@@ -13,19 +14,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 use bollard::models::ImageSummary;
-use bollard::query_parameters::{
-    ListImagesOptionsBuilder, PushImageOptionsBuilder, RemoveImageOptionsBuilder,
-    TagImageOptionsBuilder,
-};
-use futures_util::StreamExt;
+use bollard::query_parameters::{ListImagesOptionsBuilder, RemoveImageOptionsBuilder};
 
 use crate::cache::Cache;
 use crate::engine::{Engine, LABEL_MANAGED, LABEL_ROLE};
-use crate::error::image_unavailable;
 use crate::progress::{Task, Verbosity};
 use crate::spec::{self, BuildSpec, SourceSpec};
 use base::BaseImage;
-use lookup::registry_repo;
 pub(crate) use lookup::{Found, find, local};
 use recipe::{IMAGE_REPO, Recipe, label};
 
@@ -363,7 +358,6 @@ pub async fn push(
     only: &[String],
     verbosity: Verbosity,
 ) -> Result<Vec<String>> {
-    let repo = registry_repo(registry);
     let mut pushed = Vec::new();
     for image in list(engine, false)
         .await?
@@ -377,20 +371,9 @@ pub async fn push(
         {
             let tag = name.rsplit_once(':').map_or("latest", |(_, t)| t);
             let task = Task::start(format!("push {tag}"), verbosity);
-            let options = TagImageOptionsBuilder::default()
-                .repo(&repo)
-                .tag(tag)
-                .build();
-            engine.docker.tag_image(name, Some(options)).await?;
-            let options = PushImageOptionsBuilder::default().tag(tag).build();
-            let mut stream = engine.docker.push_image(&repo, Some(options), None);
-            while let Some(item) = stream.next().await {
-                item.map_err(|e| {
-                    image_unavailable(format!("pushing {name} to {registry} failed: {e}"))
-                })?;
-            }
-            task.finish(&format!("pushed {repo}:{tag}"));
-            pushed.push(format!("{repo}:{tag}"));
+            let reference = share::push_one(engine, registry, name).await?;
+            task.finish(&format!("pushed {reference}"));
+            pushed.push(reference);
         }
     }
     Ok(pushed)

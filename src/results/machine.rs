@@ -49,6 +49,18 @@ impl std::fmt::Display for Distribute {
     }
 }
 
+impl std::str::FromStr for Distribute {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Distribute, String> {
+        match text {
+            "split" => Ok(Distribute::Split),
+            "replicate" => Ok(Distribute::Replicate),
+            _ => Err(format!("unknown distribution `{text}` (split, replicate)")),
+        }
+    }
+}
+
 /// An engine that stopped answering during the run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LostEngine {

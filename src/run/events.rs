@@ -44,6 +44,12 @@ pub struct Consumers {
 }
 
 impl Consumers {
+    /// The next sample's place in the order samples were taken, across
+    /// every engine.
+    pub fn next_seq(&self) -> u64 {
+        self.samples.last().map_or(0, |r| r.seq) + 1
+    }
+
     pub fn emit(&mut self, event: Event) -> Result<()> {
         self.progress.observe(&event);
         if let Event::SampleDone(record) = event {

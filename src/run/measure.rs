@@ -2,6 +2,7 @@
 //! extra rounds over the cells not yet known well enough (`rounds`), until
 //! none is left, `max_repeat` is reached or the time budget is spent.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -11,6 +12,7 @@ use tokio::sync::watch;
 use super::events::{Consumers, Event};
 use super::session::Session;
 use super::{interruptible, plan, rounds};
+use crate::results::machine::Unit;
 use crate::results::shard::Group;
 use crate::results::{
     CellKey, DisturbancePolicy, Mode, PrecisionGoal, RunConfig, SampleKey, SampleRecord,
@@ -18,76 +20,104 @@ use crate::results::{
 };
 use crate::runner::SampleRequest;
 
-/// Takes every scheduled sample; returns early only when interrupted or
-/// when the engine is lost.
+/// What every engine's sampling reads: the matrix's parts and where each
+/// workload is in the containers.
+pub(super) struct Plan<'c> {
+    pub config: &'c RunConfig,
+    /// The builds measured (those whose image could be had).
+    pub builds: Vec<String>,
+    workload_modes: Vec<(String, Vec<Mode>)>,
+    paths: HashMap<String, String>,
+    /// When measuring began, counting what a resumed run measured before.
+    measuring_since: Instant,
+}
+
+impl<'c> Plan<'c> {
+    pub fn new(
+        config: &'c RunConfig,
+        builds: Vec<String>,
+        chosen: &[WorkloadInfo],
+        samples: &[SampleRecord],
+    ) -> Plan<'c> {
+        Plan {
+            config,
+            builds,
+            workload_modes: chosen
+                .iter()
+                .map(|w| (w.name.clone(), w.modes.clone()))
+                .collect(),
+            paths: chosen
+                .iter()
+                .map(|w| (w.name.clone(), w.path.clone()))
+                .collect(),
+            // The time budget counts what a resumed run measured before.
+            measuring_since: Instant::now()
+                .checked_sub(measuring_time(samples))
+                .unwrap_or_else(Instant::now),
+        }
+    }
+
+    /// The run's matrix, or only one unit of it.
+    pub fn matrix(&self, unit: Option<Unit>) -> plan::Matrix<'_> {
+        plan::Matrix {
+            builds: &self.builds,
+            workloads: &self.workload_modes,
+            modes: &self.config.modes,
+            threads: &self.config.threads,
+            warmup: self.config.warmup,
+            repeat: self.config.repeat,
+            shard: self.config.shard,
+            unit,
+        }
+    }
+
+    /// The samples of the whole matrix still to take on one machine, and
+    /// those it has taken.
+    pub fn remaining(&self, samples: &[SampleRecord], machine: Option<&str>) -> (usize, usize) {
+        let done = done_keys(samples, &self.config.disturbance, machine);
+        let order = plan::schedule(&self.matrix(None), self.config.seed, &done);
+        (order.len(), done.len())
+    }
+}
+
+impl Plan<'_> {
+    /// Whether `machine` took every planned sample of `unit`.
+    pub fn unit_is_measured(&self, unit: &Unit, samples: &[SampleRecord], machine: &str) -> bool {
+        let done = done_keys(samples, &self.config.disturbance, Some(machine));
+        plan::schedule(&self.matrix(Some(unit.clone())), self.config.seed, &done).is_empty()
+    }
+}
+
+/// Takes every scheduled sample of `matrix` on the sampler's engine, then
+/// with a precision goal the extra rounds; returns early only when
+/// interrupted or when the engine is lost.
 pub(super) async fn measure(
-    session: &mut Session<'_>,
-    config: &RunConfig,
-    chosen: &[WorkloadInfo],
-    consumers: &mut Consumers,
-    interrupt: &mut watch::Receiver<bool>,
+    sampler: &mut Sampler<'_, '_, '_>,
+    matrix: &plan::Matrix<'_>,
 ) -> Result<()> {
-    // Builds whose image could not be had are left out; the rest are measured.
-    let build_names = session.measured_builds();
-    let workload_modes: Vec<(String, Vec<Mode>)> = chosen
-        .iter()
-        .map(|w| (w.name.clone(), w.modes.clone()))
-        .collect();
-    let matrix = plan::Matrix {
-        builds: &build_names,
-        workloads: &workload_modes,
-        modes: &config.modes,
-        threads: &config.threads,
-        warmup: config.warmup,
-        repeat: config.repeat,
-        shard: config.shard,
-    };
-    let done = done_keys(&consumers.samples, &config.disturbance);
-    let order = plan::schedule(&matrix, config.seed, &done);
-    // The time budget counts what a resumed run measured before.
-    let measuring_since = Instant::now()
-        .checked_sub(measuring_time(&consumers.samples))
-        .unwrap_or_else(Instant::now);
-    consumers.emit(Event::Sampling {
-        total: order.len() + done.len(),
-        done: done.len(),
-    })?;
-    let mut sampler = Sampler {
-        session,
-        config,
-        paths: chosen
-            .iter()
-            .map(|w| (w.name.clone(), w.path.clone()))
-            .collect(),
-        // A cell that failed or is unsupported is not tried again.
-        settled: consumers
-            .samples
-            .iter()
-            .filter(|r| r.sample.status != SampleStatus::Ok)
-            .map(SampleRecord::cell)
-            .collect(),
-        seq: consumers.samples.iter().map(|r| r.seq).max().unwrap_or(0),
-        consumers,
-        interrupt,
-    };
-    for key in order {
+    let config = sampler.plan.config;
+    let done = done_keys(
+        &sampler.consumers.borrow().samples,
+        &config.disturbance,
+        sampler.machine.as_deref(),
+    );
+    for key in plan::schedule(matrix, config.seed, &done) {
         sampler.take(&key).await?;
     }
     match config.precision {
-        Some(goal) => extra_rounds(&mut sampler, &matrix, &goal, &done, measuring_since).await,
+        Some(goal) => extra_rounds(sampler, matrix, &goal, &done).await,
         None => Ok(()),
     }
 }
 
 /// Rounds beyond `--repeat` over the groups whose cells are not yet known
-/// to the goal, until none is, `max_repeat` is reached or the time budget,
-/// counted from `measuring_since`, is spent.
+/// to the goal, until none is, `max_repeat` is reached or the time budget
+/// is spent.
 async fn extra_rounds(
     sampler: &mut Sampler<'_, '_, '_>,
     matrix: &plan::Matrix<'_>,
     goal: &PrecisionGoal,
     done: &HashSet<SampleKey>,
-    measuring_since: Instant,
 ) -> Result<()> {
     let groups = matrix.groups();
     for repeat in matrix.repeat..goal.max_repeat {
@@ -96,8 +126,17 @@ async fn extra_rounds(
             .into_iter()
             .filter(|c| !sampler.settled.contains(c))
             .collect();
-        let unsettled = rounds::unsettled(&sampler.consumers.samples, repeat, goal.target, &live);
-        if unsettled.is_empty() || budget_is_spent(sampler, goal, measuring_since)? {
+        // Only this machine's samples decide: cells never pool two machines.
+        let own: Vec<SampleRecord> = sampler
+            .consumers
+            .borrow()
+            .samples
+            .iter()
+            .filter(|r| on_machine(r, sampler.machine.as_deref()))
+            .cloned()
+            .collect();
+        let unsettled = rounds::unsettled(&own, repeat, goal.target, &live);
+        if unsettled.is_empty() || sampler.budget_is_spent(goal)? {
             return Ok(());
         }
         let pending: Vec<Group> = groups
@@ -105,10 +144,10 @@ async fn extra_rounds(
             .filter(|g| unsettled.contains(g))
             .cloned()
             .collect();
-        let round = matrix.extra_round(&pending, sampler.config.seed, repeat, done);
+        let round = matrix.extra_round(&pending, sampler.plan.config.seed, repeat, done);
         let samples = round.iter().map(Vec::len).sum();
         if samples > 0 {
-            sampler.consumers.emit(Event::Extended {
+            sampler.emit(Event::Extended {
                 samples,
                 why: &format!(
                     "round {}: {} of {} cells again, to know them to ±{}",
@@ -120,7 +159,7 @@ async fn extra_rounds(
             })?;
         }
         for group in round {
-            if budget_is_spent(sampler, goal, measuring_since)? {
+            if sampler.budget_is_spent(goal)? {
                 return Ok(());
             }
             for key in group {
@@ -131,38 +170,64 @@ async fn extra_rounds(
     Ok(())
 }
 
-/// True, and said, once the time budget is spent.
-fn budget_is_spent(
-    sampler: &mut Sampler<'_, '_, '_>,
-    goal: &PrecisionGoal,
-    measuring_since: Instant,
-) -> Result<bool> {
-    let Some(budget) = spent_budget(goal, measuring_since.elapsed()) else {
-        return Ok(false);
-    };
-    sampler.consumers.emit(Event::Note(&format!(
-        "the time budget of {} is spent: the cells not yet known to ±{} keep the samples \
-         they have",
-        crate::progress::format_duration(budget),
-        percent(goal.target)
-    )))?;
-    Ok(true)
-}
-
-/// What taking a sample needs and changes.
-struct Sampler<'s, 'e, 'c> {
-    session: &'s mut Session<'e>,
-    config: &'c RunConfig,
-    /// Each workload's path in the container.
-    paths: HashMap<String, String>,
-    /// Cells that failed or are unsupported: not tried again.
+/// One engine's sampling: its session, the machine its samples name, and
+/// what all engines share.
+pub(super) struct Sampler<'s, 'e, 'c> {
+    pub session: &'s mut Session<'e>,
+    /// The id samples carry (None: a run with no machine records).
+    pub machine: Option<String>,
+    plan: &'c Plan<'c>,
+    /// Cells that failed or are unsupported on this machine: not tried again.
     settled: HashSet<CellKey>,
-    seq: u64,
-    consumers: &'c mut Consumers,
-    interrupt: &'c mut watch::Receiver<bool>,
+    consumers: &'c RefCell<Consumers>,
+    interrupt: watch::Receiver<bool>,
 }
 
-impl Sampler<'_, '_, '_> {
+impl<'s, 'e, 'c> Sampler<'s, 'e, 'c> {
+    pub fn new(
+        session: &'s mut Session<'e>,
+        machine: Option<String>,
+        plan: &'c Plan<'c>,
+        consumers: &'c RefCell<Consumers>,
+        interrupt: watch::Receiver<bool>,
+    ) -> Self {
+        // A cell that failed or is unsupported is not tried again.
+        let settled = consumers
+            .borrow()
+            .samples
+            .iter()
+            .filter(|r| r.sample.status != SampleStatus::Ok)
+            .filter(|r| on_machine(r, machine.as_deref()))
+            .map(SampleRecord::cell)
+            .collect();
+        Sampler {
+            session,
+            machine,
+            plan,
+            settled,
+            consumers,
+            interrupt,
+        }
+    }
+
+    fn emit(&self, event: Event) -> Result<()> {
+        self.consumers.borrow_mut().emit(event)
+    }
+
+    /// True, and said, once the time budget is spent.
+    fn budget_is_spent(&self, goal: &PrecisionGoal) -> Result<bool> {
+        let Some(budget) = spent_budget(goal, self.plan.measuring_since.elapsed()) else {
+            return Ok(false);
+        };
+        self.emit(Event::Note(&format!(
+            "the time budget of {} is spent: the cells not yet known to ±{} keep the samples \
+             they have",
+            crate::progress::format_duration(budget),
+            percent(goal.target)
+        )))?;
+        Ok(true)
+    }
+
     /// Takes one sample, and takes it again while other load disturbs it, a
     /// bounded number of times, right away: the cell's builds stay
     /// interleaved. A cell already settled is skipped.
@@ -170,27 +235,28 @@ impl Sampler<'_, '_, '_> {
         if self.settled.contains(&key.cell) {
             return Ok(());
         }
-        let policy = self.config.disturbance;
-        self.consumers.emit(Event::SampleStarted(key))?;
+        let config = self.plan.config;
+        let policy = config.disturbance;
+        self.emit(Event::SampleStarted(key))?;
         let request = SampleRequest {
-            workload: self.paths[&key.cell.workload].clone(),
+            workload: self.plan.paths[&key.cell.workload].clone(),
             mode: key.cell.mode,
             workers: key.cell.threads,
             size: None,
             warmup: key.warmup,
             owner_first: key.repeat % 2 == 1,
-            timeout_s: self.config.timeout_s,
+            timeout_s: config.timeout_s,
             env: BTreeMap::new(),
         };
         let mut retakes = 0;
         loop {
             let taken = interruptible(
-                self.interrupt,
+                &mut self.interrupt,
                 self.session.take_sample(&key.cell.build, &request),
             )
             .await??;
             if let Some(reason) = &taken.replaced {
-                self.consumers.emit(Event::ContainerReplaced {
+                self.emit(Event::ContainerReplaced {
                     build: &key.cell.build,
                     reason,
                 })?;
@@ -200,24 +266,24 @@ impl Sampler<'_, '_, '_> {
             }
             let disturbed = !key.warmup && policy.disturbs(&taken.sample);
             let load = taken.sample.foreign_load().unwrap_or(0.0);
-            self.seq += 1;
+            let mut consumers = self.consumers.borrow_mut();
             let record = SampleRecord {
                 build: key.cell.build.clone(),
                 workload: key.cell.workload.clone(),
                 threads: key.cell.threads,
                 repeat: key.repeat,
-                seq: self.seq,
+                seq: consumers.next_seq(),
                 at: now_unix(),
                 sample: taken.sample,
                 disturbed,
-                machine: None,
+                machine: self.machine.clone(),
             };
-            self.consumers.emit(Event::SampleDone(&record))?;
+            consumers.emit(Event::SampleDone(&record))?;
             if !disturbed || retakes == policy.retakes {
                 return Ok(());
             }
             retakes += 1;
-            self.consumers.emit(Event::Retake(&format!(
+            consumers.emit(Event::Retake(&format!(
                 "{} × {} at {} {}: other load took {load:.2} CPUs during the sample; \
                  taking it again ({retakes} of at most {})",
                 key.cell.build, key.cell.workload, key.cell.threads, key.cell.mode, policy.retakes
@@ -226,12 +292,25 @@ impl Sampler<'_, '_, '_> {
     }
 }
 
-/// Samples already settled: taken undisturbed, or disturbed as often as
-/// the policy retakes them.
-fn done_keys(samples: &[SampleRecord], policy: &DisturbancePolicy) -> HashSet<SampleKey> {
+/// Whether a sample was taken on `machine`; samples of runs without
+/// machine records belong to every one.
+fn on_machine(record: &SampleRecord, machine: Option<&str>) -> bool {
+    match (&record.machine, machine) {
+        (Some(taken_on), Some(machine)) => taken_on == machine,
+        _ => true,
+    }
+}
+
+/// Samples already settled on `machine`: taken undisturbed, or disturbed
+/// as often as the policy retakes them.
+fn done_keys(
+    samples: &[SampleRecord],
+    policy: &DisturbancePolicy,
+    machine: Option<&str>,
+) -> HashSet<SampleKey> {
     let mut disturbed: HashMap<SampleKey, u32> = HashMap::new();
     let mut done = HashSet::new();
-    for record in samples {
+    for record in samples.iter().filter(|r| on_machine(r, machine)) {
         if record.disturbed {
             let count = disturbed.entry(record.key()).or_default();
             *count += 1;

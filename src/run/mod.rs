@@ -10,6 +10,8 @@
 //! a lost engine stop cleanly with partial results and a resumable journal.
 
 mod defaults;
+mod distribute;
+mod engines;
 pub mod events;
 mod host;
 mod measure;
@@ -26,16 +28,16 @@ use anyhow::Result;
 use tokio::sync::watch;
 
 use crate::cache::Cache;
-use crate::engine::Engine;
+use crate::engine::{Endpoint, Engine};
 use crate::error::Error;
 use crate::images::BuildOptions;
 use crate::progress::Verbosity;
 use crate::results::{
-    self, DisturbancePolicy, Mode, PrecisionGoal, RunResults, RunStatus, SampleStatus,
+    self, Distribute, DisturbancePolicy, Mode, PrecisionGoal, RunResults, RunStatus, SampleStatus,
 };
 use crate::spec::BuildSpec;
 use events::{Consumers, ProgressView};
-use session::Session;
+use session::{BuildImages, Session};
 
 /// Validated options of a new run.
 pub struct RunOptions {
@@ -57,13 +59,30 @@ pub struct RunOptions {
     pub disturbance: DisturbancePolicy,
     /// None: exactly `repeat` samples per cell.
     pub precision: Option<PrecisionGoal>,
+    /// Empty: `DOCKER_HOST` or the local socket.
+    pub engines: Vec<Endpoint>,
+    pub distribute: Distribute,
     pub command_line: Vec<String>,
 }
 
-/// A new run, or the folder of one to finish.
+impl RunOptions {
+    /// The engines to run on: those given, else `DOCKER_HOST` or the local socket.
+    fn endpoints(&self) -> Vec<Endpoint> {
+        if self.engines.is_empty() {
+            return vec![Endpoint::from_environment()];
+        }
+        self.engines.clone()
+    }
+}
+
+/// A new run, or the folder of one to finish (on the engines it ran on,
+/// unless others are given).
 pub enum Start {
     New(Box<RunOptions>),
-    Resume(PathBuf),
+    Resume {
+        dir: PathBuf,
+        engines: Vec<Endpoint>,
+    },
 }
 
 /// How a run ended, for the exit code.
@@ -72,18 +91,32 @@ pub struct RunOutcome {
     pub failed_cells: usize,
     /// Builds whose image could not be had (the others were measured).
     pub missing_builds: Vec<String>,
+    /// Engines that stopped answering during the run (the others finished it).
+    pub lost_engines: Vec<String>,
+    pub distribute: Distribute,
 }
 
 /// Runs (or resumes) a benchmark and writes its results and report.
 pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     let mut interrupt = interrupt_watch();
-    let engine = Engine::connect().await?;
-    warn_about_leftovers(&engine).await;
     let cache = Cache::open()?;
-    let prepared = match start {
-        Start::New(options) => setup::new_run(&engine, &cache, *options).await?,
-        Start::Resume(dir) => setup::resume(&dir)?,
+    let (prepared, engines, endpoints) = match start {
+        Start::New(options) => {
+            let endpoints = options.endpoints();
+            let engines = engines::connect_all(&endpoints).await?;
+            let prepared = setup::new_run(&engines, &cache, *options).await?;
+            (prepared, engines, endpoints)
+        }
+        Start::Resume { dir, engines } => {
+            let prepared = setup::resume(&dir)?;
+            let endpoints = setup::resumed_endpoints(&prepared, engines)?;
+            let engines = engines::connect_all(&endpoints).await?;
+            (prepared, engines, endpoints)
+        }
     };
+    for engine in &engines {
+        warn_about_leftovers(engine).await;
+    }
     let (dir, header) = (prepared.dir.clone(), prepared.header.clone());
     if prepared.previous.is_empty() {
         eprintln!("results go to {}", dir.display());
@@ -95,60 +128,117 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         );
     }
 
+    let mut journal = results::Journal::append_to(&dir)?;
     let started = interruptible(
         &mut interrupt,
-        Session::start(&engine, &cache, &prepared, verbosity),
+        start_sessions(
+            &engines,
+            &endpoints,
+            &cache,
+            &prepared,
+            &mut journal,
+            verbosity,
+        ),
     )
     .await;
-    let mut session = match started.map_err(anyhow::Error::from).and_then(|s| s) {
-        Ok(session) => session,
+    let Started {
+        mut sessions,
+        images,
+        mut lost_engines,
+    } = match started.map_err(anyhow::Error::from).and_then(|s| s) {
+        Ok(started) => started,
         Err(e) => {
-            crate::engine::container::remove_leftovers(&engine, Some(&header.run_id))
-                .await
-                .ok();
+            for engine in &engines {
+                crate::engine::container::remove_leftovers(engine, Some(&header.run_id))
+                    .await
+                    .ok();
+            }
             return Err(e);
         }
     };
-    let mut journal = results::Journal::append_to(&dir)?;
-    for missing in &session.missing {
+    for missing in &images.missing {
         journal.write(&results::JournalEntry::MissingBuild(missing.clone()))?;
     }
+    let mut machines = prepared.previous.machines.clone();
+    let mut machine_ids = Vec::new();
+    for (session, cpus) in sessions.iter_mut() {
+        let taken: Vec<String> = machines.iter().map(|m| m.id.clone()).collect();
+        let machine = match engines::describe(session, cpus.clone(), &machines, &taken).await {
+            Ok(machine) => machine,
+            Err(e) => {
+                close_all(sessions).await;
+                return Err(e);
+            }
+        };
+        if !machines.contains(&machine) {
+            journal.write(&results::JournalEntry::Machine(machine.clone()))?;
+            machines.retain(|m| m.id != machine.id);
+            machines.push(machine.clone());
+        }
+        machine_ids.push(machine.id);
+    }
     // Interpreter facts and workloads: recorded once, kept on resume.
-    let (builds, chosen) = match session
+    let (builds, chosen) = match sessions[0]
+        .0
         .record_builds_and_workloads(&prepared.previous, &mut journal)
         .await
     {
         Ok(recorded) => recorded,
         Err(e) => {
-            session.close().await;
+            close_all(sessions).await;
             return Err(e);
         }
     };
 
-    let mut consumers = Consumers {
+    let consumers = std::cell::RefCell::new(Consumers {
         progress: ProgressView::new(verbosity),
         journal,
         samples: prepared.previous.samples,
-    };
-    let measured = measure::measure(
-        &mut session,
+    });
+    let measured_builds = images.found.iter().map(|(s, _, _)| s.to_string()).collect();
+    let plan = measure::Plan::new(
         &header.config,
+        measured_builds,
         &chosen,
-        &mut consumers,
-        &mut interrupt,
+        &consumers.borrow().samples,
+    );
+    let workers = sessions
+        .iter_mut()
+        .zip(&machine_ids)
+        .map(|((session, _), machine)| distribute::Worker {
+            session,
+            machine: Some(machine.clone()),
+        })
+        .collect();
+    let measured = distribute::measure_on(
+        workers,
+        &plan,
+        header.config.distribute,
+        &consumers,
+        &interrupt,
     )
     .await;
+    let mut consumers = consumers.into_inner();
     consumers.progress.finish();
-    let session_missing = session.missing.clone();
-    session.close().await;
+    close_all(sessions).await;
 
     let (status, error) = match measured {
-        Ok(()) => (RunStatus::Complete, None),
+        Ok(lost) => {
+            for engine in &lost {
+                consumers
+                    .journal
+                    .write(&results::JournalEntry::LostEngine(engine.clone()))?;
+            }
+            lost_engines.extend(lost);
+            (RunStatus::Complete, None)
+        }
         Err(e) => match e.downcast_ref::<Error>() {
             Some(Error::Interrupted) => (RunStatus::Interrupted, Some(e)),
             _ => (RunStatus::Aborted, Some(e)),
         },
     };
+    let mut all_lost = prepared.previous.lost_engines;
+    all_lost.extend(lost_engines.iter().cloned());
     let results = RunResults {
         schema_version: results::SCHEMA_VERSION,
         gilbench_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -160,14 +250,14 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         config: header.config,
         environment: header.environment,
         builds,
-        missing_builds: session_missing,
+        missing_builds: images.missing,
         workloads: chosen,
         precision: crate::analysis::precision::records(&consumers.samples),
         samples: consumers.samples,
         merged_shards: Vec::new(),
         missing_shards: Vec::new(),
-        machines: Vec::new(),
-        lost_engines: Vec::new(),
+        machines,
+        lost_engines: all_lost,
     };
     write_results_and_report(&results, &dir, verbosity)?;
     if let Some(error) = error {
@@ -193,7 +283,73 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         dir,
         failed_cells,
         missing_builds,
+        lost_engines: lost_engines.into_iter().map(|l| l.engine).collect(),
+        distribute: results.config.distribute,
     })
+}
+
+/// The sessions of a run's engines, each with the cpuset of its containers.
+struct Started<'e> {
+    sessions: Vec<(Session<'e>, Option<String>)>,
+    images: BuildImages,
+    /// Engines left out at the start: they could not get the images.
+    lost_engines: Vec<results::LostEngine>,
+}
+
+/// Gets the images on the first engine, gives them to the others, and
+/// opens a session on each engine that has them all.
+async fn start_sessions<'e>(
+    engines: &'e [Engine],
+    endpoints: &[Endpoint],
+    cache: &Cache,
+    prepared: &setup::Prepared,
+    journal: &mut results::Journal,
+    verbosity: Verbosity,
+) -> Result<Started<'e>> {
+    let images = BuildImages::resolve(&engines[0], cache, prepared, verbosity).await?;
+    let per_engine = engines::images_for(engines, &images, cache, prepared, verbosity).await;
+    let mut sessions = Vec::new();
+    let mut lost_engines = Vec::new();
+    for ((engine, endpoint), engine_images) in engines.iter().zip(endpoints).zip(per_engine) {
+        let cpus = endpoint
+            .cpus
+            .clone()
+            .or(prepared.header.config.cpus.clone());
+        let session = match engine_images {
+            Ok(engine_images) => {
+                Session::start(engine, cpus.clone(), &engine_images, prepared).await
+            }
+            Err(reason) => Err(anyhow::anyhow!(reason)),
+        };
+        match session {
+            Ok(session) => sessions.push((session, cpus)),
+            // The first engine holds the images: without it there is no run.
+            Err(e) if sessions.is_empty() => {
+                close_all(sessions).await;
+                return Err(e);
+            }
+            Err(e) => {
+                eprintln!("warning: the engine at {} is left out: {e:#}", engine.host);
+                let lost = results::LostEngine {
+                    machine: engine.host.clone(),
+                    engine: engine.host.clone(),
+                    reason: format!("{e:#}"),
+                    at: setup::timestamp(),
+                };
+                journal.write(&results::JournalEntry::LostEngine(lost.clone()))?;
+                lost_engines.push(lost);
+            }
+        }
+    }
+    Ok(Started {
+        sessions,
+        images,
+        lost_engines,
+    })
+}
+
+async fn close_all(sessions: Vec<(Session<'_>, Option<String>)>) {
+    futures_util::future::join_all(sessions.into_iter().map(|(s, _)| s.close())).await;
 }
 
 /// Writes `results.json` atomically, then the summary and the report.

@@ -13,6 +13,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
+use crate::results::machine::Unit;
 use crate::results::shard::{self, Group, Shard};
 use crate::results::{CellKey, Mode, SampleKey};
 
@@ -27,16 +28,40 @@ pub struct Matrix<'a> {
     pub repeat: u32,
     /// Only this part of the cells, if given.
     pub shard: Option<Shard>,
+    /// Only this workload in this mode, if given: one engine's share.
+    pub unit: Option<Unit>,
 }
 
 impl Matrix<'_> {
     /// The cells, without their builds, that this run takes.
     pub fn groups(&self) -> Vec<Group> {
         let all = shard::groups(self.workloads, self.modes, self.threads);
-        match self.shard {
+        let mine = match self.shard {
             Some(shard) => shard.select(&all),
             None => all,
+        };
+        match &self.unit {
+            Some(unit) => mine
+                .into_iter()
+                .filter(|g| g.workload == unit.workload && g.mode == unit.mode)
+                .collect(),
+            None => mine,
         }
+    }
+
+    /// The units (workload × mode) the matrix spans, in its groups' order.
+    pub fn units(&self) -> Vec<Unit> {
+        let mut units: Vec<Unit> = Vec::new();
+        for group in self.groups() {
+            let unit = Unit {
+                workload: group.workload.clone(),
+                mode: group.mode,
+            };
+            if !units.contains(&unit) {
+                units.push(unit);
+            }
+        }
+        units
     }
 
     /// Every cell: each group on each build.
@@ -131,6 +156,7 @@ mod tests {
             warmup: 1,
             repeat: 3,
             shard: None,
+            unit: None,
         }
     }
 

@@ -30,13 +30,13 @@ struct BuildSlot {
 }
 
 pub struct Session<'a> {
-    engine: &'a Engine,
+    pub engine: &'a Engine,
     config: RunConfig,
+    /// The cpuset of the containers on this engine.
+    cpus: Option<String>,
     run_id: String,
     bundle: Bundle,
     slots: Vec<BuildSlot>,
-    /// Builds whose image could not be had; the others are measured.
-    pub missing: Vec<MissingBuild>,
 }
 
 /// A sample as the session took it; `replaced` says why the build's
@@ -46,53 +46,58 @@ pub struct Taken {
     pub replaced: Option<String>,
 }
 
-impl<'a> Session<'a> {
-    /// Gets every image, then starts one container per build with its runner
-    /// open. A build whose image cannot be had is recorded as missing and the
-    /// others go on; when none can be had, or on any other failure, nothing is
-    /// left running.
-    pub async fn start(
-        engine: &'a Engine,
+/// Every build's image, got on the run's first engine, or why it could
+/// not be had.
+#[derive(Clone)]
+pub struct BuildImages {
+    /// The builds that have an image: its name and id.
+    pub found: Vec<(BuildSpec, String, String)>,
+    pub missing: Vec<MissingBuild>,
+}
+
+impl BuildImages {
+    /// Gets every image. A build whose image cannot be had is recorded as
+    /// missing and the others go on; when none can be had, that is the error.
+    pub async fn resolve(
+        engine: &Engine,
         cache: &Cache,
         prepared: &Prepared,
         verbosity: Verbosity,
-    ) -> Result<Session<'a>> {
-        let config = prepared.header.config.clone();
-        let bundle = workloads::bundle(&workloads::user_paths(&config.workloads))?;
-        // Per image: its name, or why it could not be had.
-        let mut images_by_key: HashMap<String, Result<String, String>> = HashMap::new();
-        let mut first_image_error = None;
+    ) -> Result<BuildImages> {
+        // Per image: its name and id, or why it could not be had.
+        let mut by_key: HashMap<String, Result<(String, String), String>> = HashMap::new();
+        let mut first_error = None;
         for spec in &prepared.builds {
             let key = spec.image_key();
-            if images_by_key.contains_key(&key) {
+            if by_key.contains_key(&key) {
                 continue;
             }
             let image =
                 match images::ensure(engine, cache, spec, &prepared.build_options, verbosity).await
                 {
-                    Ok(image) => Ok(image.name),
+                    Ok(image) => Ok((image.name, image.id)),
                     Err(e) if is_image_unavailable(&e) => {
                         let reason = format!("{e:#}");
-                        first_image_error.get_or_insert(e);
+                        first_error.get_or_insert(e);
                         Err(reason)
                     }
                     Err(e) => return Err(e),
                 };
-            images_by_key.insert(key, image);
+            by_key.insert(key, image);
         }
-        let missing: Vec<MissingBuild> = prepared
-            .builds
-            .iter()
-            .filter_map(|spec| match &images_by_key[&spec.image_key()] {
-                Err(reason) => Some(MissingBuild {
+        let mut found = Vec::new();
+        let mut missing = Vec::new();
+        for spec in &prepared.builds {
+            match &by_key[&spec.image_key()] {
+                Ok((name, id)) => found.push((spec.clone(), name.clone(), id.clone())),
+                Err(reason) => missing.push(MissingBuild {
                     name: spec.to_string(),
                     reason: reason.clone(),
                 }),
-                Ok(_) => None,
-            })
-            .collect();
-        if let Some(error) = first_image_error
-            && missing.len() == prepared.builds.len()
+            }
+        }
+        if let Some(error) = first_error
+            && found.is_empty()
         {
             return Err(error);
         }
@@ -102,19 +107,35 @@ impl<'a> Session<'a> {
                 build.name, build.reason
             );
         }
+        Ok(BuildImages { found, missing })
+    }
+}
+
+impl<'a> Session<'a> {
+    /// Starts one container per build that has an image, each with its
+    /// runner open, on `engine` with its containers on `cpus`; on any
+    /// failure nothing is left running.
+    pub async fn start(
+        engine: &'a Engine,
+        cpus: Option<String>,
+        images: &BuildImages,
+        prepared: &Prepared,
+    ) -> Result<Session<'a>> {
+        let config = prepared.header.config.clone();
+        let bundle = workloads::bundle(&workloads::user_paths(&config.workloads))?;
         let mut session = Session {
             engine,
             config,
+            cpus,
             run_id: prepared.header.run_id.clone(),
             bundle,
             slots: Vec::new(),
-            missing,
         };
         // Containers start concurrently: it is I/O with the engine, not measurement.
-        let starts = prepared.builds.iter().filter_map(|spec| {
-            let image = images_by_key[&spec.image_key()].clone().ok()?;
-            Some(session.open_slot(spec.clone(), image))
-        });
+        let starts = images
+            .found
+            .iter()
+            .map(|(spec, image, _)| session.open_slot(spec.clone(), image.clone()));
         let started: Vec<Result<BuildSlot>> = futures_util::future::join_all(starts).await;
         let mut first_error = None;
         for result in started {
@@ -130,18 +151,13 @@ impl<'a> Session<'a> {
         Ok(session)
     }
 
-    /// The builds being measured, in the order asked for.
-    pub fn measured_builds(&self) -> Vec<String> {
-        self.slots.iter().map(|slot| slot.name.clone()).collect()
-    }
-
     fn container_spec(&self, build: &str, image: &str) -> ContainerSpec {
         let max_threads = self.config.threads.iter().copied().max().unwrap_or(1) as i64;
         ContainerSpec {
             image: image.to_string(),
             run_id: self.run_id.clone(),
             build: build.to_string(),
-            cpuset: self.config.cpus.clone(),
+            cpuset: self.cpus.clone(),
             memory_bytes: self.config.memory_bytes,
             // The runner, its sample process, N workers (threads or processes,
             // each with a few helper threads), and headroom for tools.
@@ -167,6 +183,12 @@ impl<'a> Session<'a> {
                 Err(e)
             }
         }
+    }
+
+    /// The CPU's model, as the interpreter in the first container sees it.
+    pub async fn cpu_model(&mut self) -> Option<String> {
+        let facts = self.slots.first_mut()?.runner.facts(None).await.ok()?;
+        facts.get("cpu_model")?.as_str().map(str::to_string)
     }
 
     /// Records each build's facts and the chosen workloads in the journal,

@@ -8,11 +8,12 @@ use anyhow::{Context, Result};
 
 use super::{RunOptions, defaults, host, plan};
 use crate::cache::Cache;
-use crate::engine::Engine;
+use crate::engine::{Endpoint, Engine};
 use crate::error::invalid_input;
 use crate::images::BuildOptions;
 use crate::results::{
-    self, BuildRecord, Journal, JournalEntry, RunConfig, RunHeader, SampleRecord, WorkloadInfo,
+    self, BuildRecord, Journal, JournalEntry, LostEngine, Machine, RunConfig, RunHeader,
+    SampleRecord, WorkloadInfo,
 };
 use crate::spec::BuildSpec;
 
@@ -31,6 +32,8 @@ pub struct Previous {
     pub builds: Vec<BuildRecord>,
     pub workloads: Option<Vec<WorkloadInfo>>,
     pub samples: Vec<SampleRecord>,
+    pub machines: Vec<Machine>,
+    pub lost_engines: Vec<LostEngine>,
 }
 
 impl Previous {
@@ -40,7 +43,11 @@ impl Previous {
 }
 
 /// Creates the output folder and writes the journal header of a new run.
-pub async fn new_run(engine: &Engine, cache: &Cache, mut options: RunOptions) -> Result<Prepared> {
+pub async fn new_run(
+    engines: &[Engine],
+    cache: &Cache,
+    mut options: RunOptions,
+) -> Result<Prepared> {
     // A typo must fail now, not after an hour of building images.
     crate::workloads::check_selectors(&options.workloads)?;
     if options.builds.is_empty() {
@@ -50,9 +57,16 @@ pub async fn new_run(engine: &Engine, cache: &Cache, mut options: RunOptions) ->
         eprintln!("no --build given: measuring {} ({why})", names.join(", "));
         options.builds = builds;
     }
-    let environment = host::environment(engine).await?;
-    let engine_cpus = environment.engine_cpus.unwrap_or(1).max(1) as u32;
-    let cpus_given = host::cpus_given(options.cpus.as_deref(), engine_cpus)?;
+    let environment = host::environment(&engines[0]).await?;
+    // Default thread counts fit the engine with the fewest CPUs given.
+    let mut cpus_given = u32::MAX;
+    for engine in engines {
+        let cpus = engine.endpoint.cpus.as_deref().or(options.cpus.as_deref());
+        let engine_cpus = engine.facts().await?.cpus.unwrap_or(1).max(1) as u32;
+        let given = host::cpus_given(cpus, engine_cpus)
+            .map_err(|e| invalid_input(format!("{} (engine {})", e, engine.host)))?;
+        cpus_given = cpus_given.min(given);
+    }
     let run_id = format!("{:016x}", rand::random::<u64>());
     let dir = options
         .output
@@ -82,8 +96,8 @@ pub async fn new_run(engine: &Engine, cache: &Cache, mut options: RunOptions) ->
         disturbance: options.disturbance,
         precision: options.precision,
         shard: options.shard,
-        engines: Vec::new(),
-        distribute: Default::default(),
+        engines: options.engines.iter().map(ToString::to_string).collect(),
+        distribute: options.distribute,
     };
     let header = RunHeader {
         schema_version: results::SCHEMA_VERSION,
@@ -122,7 +136,11 @@ pub fn resume(dir: &Path) -> Result<Prepared> {
             JournalEntry::Sample(record) => previous.samples.push(record),
             // Tried again: the image may be had now.
             JournalEntry::Header(_) | JournalEntry::MissingBuild(_) => {}
-            JournalEntry::Machine(_) | JournalEntry::LostEngine(_) => {}
+            JournalEntry::Machine(machine) => {
+                previous.machines.retain(|m| m.id != machine.id);
+                previous.machines.push(machine);
+            }
+            JournalEntry::LostEngine(lost) => previous.lost_engines.push(lost),
         }
     }
     let builds = header
@@ -140,6 +158,19 @@ pub fn resume(dir: &Path) -> Result<Prepared> {
         builds,
         build_options,
     })
+}
+
+/// The engines a resumed run goes on with: those given now, else those it
+/// was started with.
+pub fn resumed_endpoints(prepared: &Prepared, given: Vec<Endpoint>) -> Result<Vec<Endpoint>> {
+    if !given.is_empty() {
+        return Ok(given);
+    }
+    let recorded = &prepared.header.config.engines;
+    if recorded.is_empty() {
+        return Ok(vec![Endpoint::from_environment()]);
+    }
+    recorded.iter().map(|e| e.parse()).collect()
 }
 
 pub fn timestamp() -> String {

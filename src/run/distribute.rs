@@ -1,0 +1,241 @@
+//! Several engines in one run, each taking one sample at a time, the
+//! engines in parallel.
+//!
+//! - split: the units (every build and thread count of one workload in one
+//!   mode) go one at a time to whichever engine is free, so that neither a
+//!   build comparison nor a scaling curve crosses machines. A unit an engine
+//!   began on a resumed run goes back to it. An engine that stops answering
+//!   gives its unit back, and another engine measures that unit afresh.
+//! - replicate: every engine takes the whole matrix; a lost engine's cells
+//!   are missing.
+//!
+//! With one engine, the whole matrix is interleaved as one, as ever.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
+
+use anyhow::Result;
+use tokio::sync::watch;
+
+use super::events::{Consumers, Event};
+use super::measure::{Plan, Sampler, measure};
+use super::session::Session;
+use crate::error::Error;
+use crate::results::SampleRecord;
+use crate::results::machine::{Distribute, LostEngine, Unit};
+
+/// One engine's part: its session and the machine its samples name.
+pub(super) struct Worker<'s, 'e> {
+    pub session: &'s mut Session<'e>,
+    pub machine: Option<String>,
+}
+
+/// Measures the plan on the workers; returns the engines lost on the way.
+/// Fails when interrupted, or when every engine is lost.
+pub(super) async fn measure_on(
+    workers: Vec<Worker<'_, '_>>,
+    plan: &Plan<'_>,
+    distribute: Distribute,
+    consumers: &RefCell<Consumers>,
+    interrupt: &watch::Receiver<bool>,
+) -> Result<Vec<LostEngine>> {
+    let count = workers.len();
+    let (total, done) = planned_samples(plan, &workers, distribute, &consumers.borrow().samples);
+    consumers.borrow_mut().emit(Event::Sampling {
+        total: total + done,
+        done,
+    })?;
+    if count == 1 {
+        let worker = workers.into_iter().next().expect("one worker");
+        let mut sampler = Sampler::new(
+            worker.session,
+            worker.machine,
+            plan,
+            consumers,
+            interrupt.clone(),
+        );
+        measure(&mut sampler, &plan.matrix(None)).await?;
+        return Ok(Vec::new());
+    }
+    let queue = RefCell::new(match distribute {
+        Distribute::Split => Queue::new(plan, &workers, &consumers.borrow().samples),
+        Distribute::Replicate => Queue::default(),
+    });
+    let runs = workers.into_iter().map(|worker| {
+        let queue = &queue;
+        async move {
+            let mut sampler = Sampler::new(
+                worker.session,
+                worker.machine,
+                plan,
+                consumers,
+                interrupt.clone(),
+            );
+            let outcome = match distribute {
+                Distribute::Replicate => measure(&mut sampler, &plan.matrix(None)).await,
+                Distribute::Split => take_units(&mut sampler, plan, queue).await,
+            };
+            let Err(error) = outcome else {
+                return Ok(None);
+            };
+            if is_interrupt(&error) || sampler.session.engine.alive().await.is_ok() {
+                return Err(error);
+            }
+            let engine = sampler.session.engine;
+            let lost = LostEngine {
+                machine: sampler
+                    .machine
+                    .clone()
+                    .unwrap_or_else(|| engine.host.clone()),
+                engine: engine.host.clone(),
+                reason: format!("{error:#}"),
+                at: super::setup::timestamp(),
+            };
+            let fate = match distribute {
+                Distribute::Split => "its unfinished unit goes to the other engines",
+                Distribute::Replicate => "its remaining cells will be missing",
+            };
+            consumers.borrow_mut().emit(Event::Note(&format!(
+                "the engine at {} ({}) stopped answering: {fate}",
+                lost.engine, lost.machine
+            )))?;
+            Ok(Some(lost))
+        }
+    });
+    let outcomes = futures_util::future::join_all(runs).await;
+    let mut lost = Vec::new();
+    for outcome in outcomes {
+        if let Some(engine) = outcome? {
+            lost.push(engine);
+        }
+    }
+    if lost.len() == count {
+        return Err(Error::EngineUnavailable(format!(
+            "every engine stopped answering: {}",
+            lost.iter()
+                .map(|l| l.engine.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .into());
+    }
+    Ok(lost)
+}
+
+/// Split: takes units until none is left or being measured elsewhere (a
+/// lost engine gives its unit back).
+async fn take_units(
+    sampler: &mut Sampler<'_, '_, '_>,
+    plan: &Plan<'_>,
+    queue: &RefCell<Queue>,
+) -> Result<()> {
+    loop {
+        let next = queue.borrow_mut().next_for(sampler.machine.as_deref());
+        let unit = match next {
+            Next::Unit(unit) => unit,
+            Next::Wait => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            Next::Done => return Ok(()),
+        };
+        let measured = measure(sampler, &plan.matrix(Some(unit.clone()))).await;
+        let mut queue = queue.borrow_mut();
+        queue.busy -= 1;
+        if measured.is_err() {
+            queue.free.push_front(unit);
+            queue.lost(sampler.machine.as_deref());
+        }
+        measured?;
+    }
+}
+
+/// The units not yet given to an engine.
+#[derive(Default)]
+struct Queue {
+    /// Units any engine may take, in the plan's order.
+    free: VecDeque<Unit>,
+    /// Units a machine began in an earlier part of a resumed run.
+    reserved: HashMap<String, VecDeque<Unit>>,
+    /// Units being measured now.
+    busy: usize,
+}
+
+enum Next {
+    Unit(Unit),
+    /// Nothing free, but a unit being measured may come back.
+    Wait,
+    Done,
+}
+
+impl Queue {
+    /// Every unit of the plan: those begun on a machine of this run are
+    /// reserved for it; those finished on a machine no longer here are
+    /// left as they are; the rest are free.
+    fn new(plan: &Plan<'_>, workers: &[Worker<'_, '_>], samples: &[SampleRecord]) -> Queue {
+        let here: Vec<&str> = workers
+            .iter()
+            .filter_map(|w| w.machine.as_deref())
+            .collect();
+        let mut queue = Queue::default();
+        let began = crate::results::machine::machine_of_units(samples);
+        for unit in plan.matrix(None).units() {
+            match began.get(&unit) {
+                Some(machine) if here.contains(&machine.as_str()) => queue
+                    .reserved
+                    .entry(machine.clone())
+                    .or_default()
+                    .push_back(unit),
+                Some(machine) if plan.unit_is_measured(&unit, samples, machine) => {}
+                _ => queue.free.push_back(unit),
+            }
+        }
+        queue
+    }
+
+    fn next_for(&mut self, machine: Option<&str>) -> Next {
+        let reserved = machine.and_then(|m| self.reserved.get_mut(m));
+        let unit = match reserved.and_then(VecDeque::pop_front) {
+            Some(unit) => Some(unit),
+            None => self.free.pop_front(),
+        };
+        match unit {
+            Some(unit) => {
+                self.busy += 1;
+                Next::Unit(unit)
+            }
+            None if self.busy > 0 => Next::Wait,
+            None => Next::Done,
+        }
+    }
+
+    /// A lost machine's reserved units become free.
+    fn lost(&mut self, machine: Option<&str>) {
+        if let Some(units) = machine.and_then(|m| self.reserved.remove(m)) {
+            self.free.extend(units);
+        }
+    }
+}
+
+/// Samples still to take and already taken, for the progress display.
+fn planned_samples(
+    plan: &Plan<'_>,
+    workers: &[Worker<'_, '_>],
+    distribute: Distribute,
+    samples: &[SampleRecord],
+) -> (usize, usize) {
+    match distribute {
+        Distribute::Replicate if workers.len() > 1 => workers
+            .iter()
+            .map(|w| plan.remaining(samples, w.machine.as_deref()))
+            .fold((0, 0), |(t, d), (wt, wd)| (t + wt, d + wd)),
+        _ => plan.remaining(samples, None),
+    }
+}
+
+fn is_interrupt(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .any(|cause| matches!(cause.downcast_ref::<Error>(), Some(Error::Interrupted)))
+}

@@ -1,0 +1,110 @@
+//! The engines of a run: reached at the start, each given the run's images,
+//! each described as the machine its samples name.
+
+use anyhow::Result;
+
+use super::session::{BuildImages, Session};
+use super::setup::Prepared;
+use crate::cache::Cache;
+use crate::engine::{Endpoint, Engine};
+use crate::error::invalid_input;
+use crate::images;
+use crate::progress::Verbosity;
+use crate::results::Machine;
+use crate::results::machine::unique_id;
+
+/// Reaches every engine, all at once; the first that does not answer is
+/// the error (exit 3, with what to check).
+pub async fn connect_all(endpoints: &[Endpoint]) -> Result<Vec<Engine>> {
+    for (i, endpoint) in endpoints.iter().enumerate() {
+        if endpoints[..i].iter().any(|e| e.url == endpoint.url) {
+            return Err(invalid_input(format!("--engine {endpoint} is given twice")));
+        }
+    }
+    futures_util::future::try_join_all(endpoints.iter().map(Engine::connect_to)).await
+}
+
+/// The images each engine runs: the first engine's own; on the others the
+/// same images pulled from the registry, or, without a registry, built
+/// there. An engine that cannot have every build gets the reason instead.
+pub async fn images_for(
+    engines: &[Engine],
+    first: &BuildImages,
+    cache: &Cache,
+    prepared: &Prepared,
+    verbosity: Verbosity,
+) -> Vec<Result<BuildImages, String>> {
+    let mut pushed = Vec::new();
+    let mut all = vec![Ok(first.clone())];
+    for engine in &engines[1..] {
+        let images = match &prepared.build_options.registry {
+            Some(registry) => copy_through(&engines[0], engine, registry, first, &mut pushed).await,
+            None => build_there(engine, first, cache, prepared, verbosity).await,
+        };
+        all.push(images.map_err(|e| format!("{e:#}")));
+    }
+    all
+}
+
+async fn copy_through(
+    from: &Engine,
+    to: &Engine,
+    registry: &str,
+    first: &BuildImages,
+    pushed: &mut Vec<String>,
+) -> Result<BuildImages> {
+    for (spec, name, id) in &first.found {
+        eprintln!("{spec}: {name} to {} through {registry}", to.host);
+        images::share::copy(from, to, registry, name, id, pushed).await?;
+    }
+    Ok(first.clone())
+}
+
+async fn build_there(
+    engine: &Engine,
+    first: &BuildImages,
+    cache: &Cache,
+    prepared: &Prepared,
+    verbosity: Verbosity,
+) -> Result<BuildImages> {
+    let mut found = Vec::new();
+    for (spec, _, _) in &first.found {
+        let image = images::ensure(engine, cache, spec, &prepared.build_options, verbosity).await?;
+        found.push((spec.clone(), image.name, image.id));
+    }
+    Ok(BuildImages {
+        found,
+        missing: first.missing.clone(),
+    })
+}
+
+/// The machine behind a session's engine. A machine a resumed run already
+/// knew (the same engine id) keeps its id; a new one is named after its
+/// host, uniquely among `taken`.
+pub async fn describe(
+    session: &mut Session<'_>,
+    cpus: Option<String>,
+    known: &[Machine],
+    taken: &[String],
+) -> Result<Machine> {
+    let facts = session.engine.facts().await?;
+    let cpu_model = session.cpu_model().await;
+    let engine = session.engine.endpoint.to_string();
+    let id = known
+        .iter()
+        .find(|m| m.engine_id.is_some() && m.engine_id == facts.id && m.engine == engine)
+        .map(|m| m.id.clone())
+        .unwrap_or_else(|| unique_id(facts.name.as_deref().unwrap_or_default(), taken));
+    Ok(Machine {
+        id,
+        engine,
+        engine_id: facts.id,
+        engine_version: facts.version,
+        host_name: facts.name,
+        cpu_model,
+        cores: facts.cpus,
+        kernel: facts.kernel,
+        memory_bytes: facts.memory_bytes,
+        cpus,
+    })
+}
