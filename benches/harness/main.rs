@@ -6,8 +6,10 @@
 //! Docker engine (about 10 minutes once the 3.13 image exists). Prints each
 //! figure against its goal. Uses the quick-profile 3.13 image unless
 //! GILBENCH_PROFILE says otherwise. `cargo bench --bench harness -- report`
-//! runs only the named parts: build, run, report, agreement, cost.
+//! runs only the named parts: build, run, report, agreement, cost, engines
+//! (split over a second engine, which `tests/engines/up` starts).
 
+mod engines;
 mod pyperf;
 mod report_scale;
 
@@ -78,6 +80,9 @@ fn main() {
     }
     if wanted("report") {
         report_scale::measure_report_scale(scratch.path(), &mut figures);
+    }
+    if wanted("engines") {
+        engines::measure_split(scratch.path(), &mut figures);
     }
     print_figures(&figures);
 }

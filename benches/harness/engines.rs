@@ -1,0 +1,123 @@
+//! Split over two engines against one engine: the same matrix, one engine
+//! on CPU 0 alone, then split over it and a second engine on CPU 1, the
+//! images reaching the second through a local registry. Runs in pairs, the
+//! order alternating, so that the machine's drift hits both alike.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use super::{Figure, checked, gilbench, median};
+
+const FIRST: &str = "unix:///var/run/docker.sock?cpus=0";
+const PAIRS: usize = 3;
+
+pub fn measure_split(scratch: &Path, figures: &mut Vec<Figure>) {
+    let second = format!("{}?cpus=1", second_engine());
+    let registry_dir = scratch.join("registry");
+    std::fs::create_dir_all(&registry_dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut registry = start_registry(&registry_dir, port);
+    let registry_address = format!("127.0.0.1:{port}");
+    let run = |name: &str, engines: &[&str]| -> f64 {
+        let mut command = gilbench();
+        command.args([
+            "run",
+            "--build",
+            "3.13",
+            "--build",
+            "3.13t",
+            "--workload",
+            "countdown,fib,nbody,walk_objects",
+            "--threads",
+            "1",
+            "--repeat",
+            "3",
+            "--warmup",
+            "0",
+            "--registry",
+            &registry_address,
+            "-q",
+        ]);
+        for engine in engines {
+            command.args(["--engine", engine]);
+        }
+        let started = Instant::now();
+        checked(command.arg("-o").arg(scratch.join(name)));
+        started.elapsed().as_secs_f64()
+    };
+    // Once first, so that the second engine has the images before timing.
+    run("warm", &[FIRST, &second]);
+    let (mut one, mut split) = (Vec::new(), Vec::new());
+    for pair in 0..PAIRS {
+        let alone = || run(&format!("one-{pair}"), &[FIRST]);
+        let both = || run(&format!("split-{pair}"), &[FIRST, &second]);
+        if pair % 2 == 0 {
+            one.push(alone());
+            split.push(both());
+        } else {
+            split.push(both());
+            one.push(alone());
+        }
+    }
+    let _ = registry.kill();
+    let ratios: Vec<f64> = split.iter().zip(&one).map(|(s, o)| s / o).collect();
+    let ratio = median(&ratios);
+    figures.push(Figure {
+        name: "split over two engines (one CPU each) / one engine: wall time of the same run",
+        value: format!(
+            "{ratio:.2} (pairs: {}; one engine {:.1} s, split {:.1} s, medians; 4 workloads × 2 \
+             builds × 3 repeats)",
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            median(&one),
+            median(&split)
+        ),
+        goal: "<= 0.6",
+        met: Some(ratio <= 0.6),
+    });
+}
+
+/// The second engine of the tests (`tests/engines/up` starts it).
+fn second_engine() -> String {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/engines/up");
+    let output = checked(&mut Command::new(script));
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("GILBENCH_TEST_ENGINE2="))
+        .expect("tests/engines/up names the second engine")
+        .to_string()
+}
+
+fn start_registry(dir: &Path, port: u16) -> std::process::Child {
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            dir.join("data").display()
+        ),
+    )
+    .unwrap();
+    let child = Command::new("docker-registry")
+        .arg("serve")
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("docker-registry is installed");
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    child
+}
