@@ -4,13 +4,12 @@
 //! requests, a failing build and the base bootstrap.
 
 use std::fs;
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 
 use crate::util::{
-    self, built_images, cached_release_tarball, gilbench, python_in, python_in_env, run, stderr,
-    stdout,
+    self, Registry, built_images, cached_release_tarball, free_port, gilbench, python_in,
+    python_in_env, run, stderr, stdout,
 };
 
 const SID_APT: &str = "--apt-option=-o Acquire::Check-Valid-Until=false";
@@ -158,52 +157,6 @@ fn a_git_repository_and_its_source_tree_build_the_same_image() {
     let not_cpython = run(gilbench().args(["build", "3.13@dir:/tmp"]));
     assert_eq!(not_cpython.status.code(), Some(2));
     assert!(stderr(&not_cpython).contains("is not a CPython source tree"));
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Debian's registry on a loopback port, with its storage in `dir`; killed on drop.
-struct Registry(std::process::Child);
-
-impl Registry {
-    fn start(dir: &Path, port: u16) -> Registry {
-        let config = dir.join("config.yml");
-        fs::write(
-            &config,
-            format!(
-                "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-                dir.join("data").display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new("docker-registry")
-            .arg("serve")
-            .arg(&config)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("docker-registry is installed (Debian package docker-registry)");
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        Registry(child)
-    }
-}
-
-impl Drop for Registry {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

@@ -1,7 +1,11 @@
-//! Shared helpers: running the binary, serialising use of the engine, and
-//! getting the base image in place once.
+//! Shared helpers: running the binary, serialising use of the engine,
+//! getting the base image in place once, a local registry, and the extra
+//! engines of `tests/engines/up`.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::fs;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -169,4 +173,103 @@ impl EngineProxy {
             let _ = connection.shutdown(std::net::Shutdown::Both);
         }
     }
+}
+
+/// A loopback port that nothing listens on.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Debian's registry on a loopback port, with its storage in `dir`; killed on drop.
+pub struct Registry(std::process::Child);
+
+impl Registry {
+    pub fn start(dir: &Path, port: u16) -> Registry {
+        let config = dir.join("config.yml");
+        fs::write(
+            &config,
+            format!(
+                "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+                dir.join("data").display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new("docker-registry")
+            .arg("serve")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("docker-registry is installed (Debian package docker-registry)");
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Registry(child)
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The engines that `tests/engines/up` keeps running beside the default one.
+#[allow(dead_code)]
+pub struct TestEngines {
+    /// The second engine's unix socket, as `unix://…`.
+    pub engine2: String,
+    /// The second engine over TLS, as `tcp://127.0.0.1:…`.
+    pub tls_engine: String,
+    /// A client folder in Docker's layout (`ca.pem`, `cert.pem`, `key.pem`)
+    /// that the TLS engine accepts.
+    pub tls_certs: PathBuf,
+    /// The same layout with a client certificate from another CA, which the
+    /// TLS engine refuses; its `ca.pem` is the right one.
+    pub wrong_certs: PathBuf,
+    /// The default engine through sshd, as `ssh://root@127.0.0.1:…`.
+    pub ssh_engine: String,
+    /// The ssh-agent holding the key that sshd accepts.
+    pub ssh_auth_sock: PathBuf,
+}
+
+/// Starts whatever of `tests/engines/up` is not running (once per test
+/// process) and returns the addresses it prints.
+#[allow(dead_code)]
+pub fn engines() -> &'static TestEngines {
+    static ENGINES: OnceLock<TestEngines> = OnceLock::new();
+    ENGINES.get_or_init(|| {
+        let script = format!("{}/tests/engines/up", env!("CARGO_MANIFEST_DIR"));
+        let output = Command::new(&script)
+            .output()
+            .unwrap_or_else(|error| panic!("{script} does not start: {error}"));
+        if !output.status.success() {
+            panic!("{script} failed:\n{}", stderr(&output));
+        }
+        let printed = stdout(&output);
+        let values: HashMap<&str, &str> = printed
+            .lines()
+            .filter_map(|line| line.split_once('='))
+            .collect();
+        let value = |key: &str| match values.get(key) {
+            Some(value) => value.to_string(),
+            None => panic!("{script} printed no {key}:\n{printed}"),
+        };
+        TestEngines {
+            engine2: value("GILBENCH_TEST_ENGINE2"),
+            tls_engine: value("GILBENCH_TEST_TLS_ENGINE"),
+            tls_certs: value("GILBENCH_TEST_TLS_CERTS").into(),
+            wrong_certs: value("GILBENCH_TEST_WRONG_CERTS").into(),
+            ssh_engine: value("GILBENCH_TEST_SSH_ENGINE"),
+            ssh_auth_sock: value("SSH_AUTH_SOCK").into(),
+        }
+    })
 }
