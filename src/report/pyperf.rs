@@ -64,9 +64,9 @@ pub(crate) fn suites(a: &Analysis<'_>) -> Vec<(String, PyperfSuite)> {
     // Grouped once: scanning every sample for every cell is quadratic.
     let mut by_cell: BTreeMap<CellKey, Vec<&SampleRecord>> = BTreeMap::new();
     for record in a
-        .results
         .samples
         .iter()
+        .copied()
         .filter(|r| r.sample.status == SampleStatus::Ok && !r.disturbed)
     {
         by_cell.entry(record.cell()).or_default().push(record);
