@@ -46,7 +46,8 @@
 //! | `message` | failure message, empty when ok |
 //! | `disturbed` | `true` when other load on the sample's CPUs passed the run's threshold (kept out of the statistics, retaken) |
 //! | `foreign_load` | CPUs busy with something else, on average, while the sample ran (other load plus steal) |
-//! | `cell_precision` | how precisely the sample's cell was known at the end of the run: the relative half-width of the wider 95 % interval of its median and speedup (0.018 = ±1.8 %); empty below 6 samples |
+//! | `cell_precision` | how precisely the sample's cell was known at the end of the run: the relative half-width of the wider 95 % interval of its median and speedup (0.018 = ±1.8 %); empty below 6 samples, and for a sample set aside (taken on a machine its unit left) |
+//! | `machine` | the id of the machine (`machines` in results.json) the sample ran on; empty in runs that name none |
 //!
 //! Every sample is exactly one line: line breaks inside fields (in failure
 //! messages) become spaces. Fields are quoted per RFC 4180 when they contain
@@ -102,7 +103,7 @@ pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
     )?;
     write(
         out_dir.join("results.csv"),
-        csv::render(&analysis).as_bytes(),
+        csv::render(std::slice::from_ref(&analysis)).as_bytes(),
     )?;
     let suites = pyperf::suites(&analysis);
     if !suites.is_empty() {
