@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use super::summary::{CellSummary, RunSummary};
-use crate::results::shard::{self, Group, Shard};
 use crate::results::machine::counted_and_set_aside;
+use crate::results::shard::{self, Group, Shard};
 use crate::results::{BuildRecord, Mode, RunResults, SampleRecord, Scaling, VARIANT_LABEL};
 use crate::stats::{Bootstrap, Estimate};
 

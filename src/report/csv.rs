@@ -121,7 +121,12 @@ pub fn results_csv(results: &crate::results::RunResults) -> String {
 pub(crate) fn render(analyses: &[Analysis<'_>]) -> String {
     let mut rows: Vec<(u64, Row)> = analyses
         .iter()
-        .flat_map(|a| a.results.samples.iter().map(move |r| (r.seq, Row::of(a, r))))
+        .flat_map(|a| {
+            a.results
+                .samples
+                .iter()
+                .map(move |r| (r.seq, Row::of(a, r)))
+        })
         .collect();
     rows.sort_by_key(|(seq, _)| *seq);
     let mut out = writer();

@@ -149,9 +149,7 @@ pub fn sampled_machines(samples: &[SampleRecord]) -> Vec<String> {
 /// machine ([`machine_of_units`]), and those set aside: taken on a machine
 /// the unit left, kept in the results but never counted. Samples that name
 /// no machine count where their unit has none, so older results lose none.
-pub fn counted_and_set_aside(
-    samples: &[SampleRecord],
-) -> (Vec<&SampleRecord>, Vec<&SampleRecord>) {
+pub fn counted_and_set_aside(samples: &[SampleRecord]) -> (Vec<&SampleRecord>, Vec<&SampleRecord>) {
     let units = machine_of_units(samples);
     samples
         .iter()

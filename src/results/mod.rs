@@ -18,8 +18,8 @@ use serde_json::Value;
 use sha2::Digest;
 
 pub use journal::{Journal, JournalEntry, RunHeader, write_atomically};
-pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
 pub use machine::{Distribute, LostEngine, Machine};
+pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
 pub use shard::Shard;
 
 /// Bumped on any incompatible change of `results.json` or the journal.

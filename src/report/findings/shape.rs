@@ -15,10 +15,7 @@ const OUTLIERS_SHOWN: usize = 4;
 
 /// The run's verdict on other load: quiet, or how many samples it disturbed.
 pub(super) fn disturbance(a: &Analysis<'_>, out: &mut Vec<Finding>) {
-    let watched = a
-        .samples
-        .iter()
-        .any(|r| r.sample.watched_ns.is_some());
+    let watched = a.samples.iter().any(|r| r.sample.watched_ns.is_some());
     if !watched {
         return;
     }
