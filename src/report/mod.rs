@@ -58,6 +58,7 @@ mod csv;
 mod findings;
 mod html;
 mod inconclusive;
+mod machines;
 mod markdown;
 mod plots;
 mod precision;
@@ -84,38 +85,59 @@ pub use pyperf::{PyperfBenchmark, PyperfRun, PyperfSuite, pyperf_suites};
 /// Writes `index.html`, `summary.md`, `results.csv` and `pyperf/*.json`
 /// into `out_dir` (created if needed) and returns the paths written.
 /// Works for partial runs: missing cells, failures only, one thread count.
+/// A run replicated on several machines gets a report per machine in
+/// `machines/<id>/` and an overview of the machines at the top.
 pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let analysis = Analysis::new(results);
-    let mut written = Vec::new();
-    let mut write = |path: PathBuf, bytes: &[u8]| -> Result<()> {
-        write_atomically(&path, bytes)?;
-        written.push(path);
-        Ok(())
-    };
-    write(
-        out_dir.join("index.html"),
-        html::render(&analysis)?.as_bytes(),
-    )?;
-    write(
-        out_dir.join("summary.md"),
-        markdown::render(&analysis).as_bytes(),
-    )?;
-    write(
-        out_dir.join("results.csv"),
-        csv::render(std::slice::from_ref(&analysis)).as_bytes(),
-    )?;
-    let suites = pyperf::suites(&analysis);
-    if !suites.is_empty() {
-        let dir = out_dir.join("pyperf");
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        for (file, suite) in suites {
-            let mut json = serde_json::to_string_pretty(&suite)?;
-            json.push('\n');
-            write(dir.join(file), json.as_bytes())?;
-        }
+    let replicas = results.replicas();
+    if !replicas.is_empty() {
+        return machines::overview::render(results, &replicas, out_dir);
     }
-    Ok(written)
+    write_report(&Analysis::new(results), out_dir)
+}
+
+/// The files of one report.
+fn write_report(analysis: &Analysis<'_>, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Files::new(out_dir)?;
+    files.write("index.html", html::render(analysis)?.as_bytes())?;
+    files.write("summary.md", markdown::render(analysis).as_bytes())?;
+    files.write(
+        "results.csv",
+        csv::render(std::slice::from_ref(analysis)).as_bytes(),
+    )?;
+    for (file, suite) in pyperf::suites(analysis) {
+        let mut json = serde_json::to_string_pretty(&suite)?;
+        json.push('\n');
+        files.write(&format!("pyperf/{file}"), json.as_bytes())?;
+    }
+    Ok(files.written)
+}
+
+/// Files written atomically under one folder, folders created as needed.
+struct Files {
+    dir: PathBuf,
+    written: Vec<PathBuf>,
+}
+
+impl Files {
+    fn new(dir: &Path) -> Result<Files> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Files {
+            dir: dir.to_path_buf(),
+            written: Vec::new(),
+        })
+    }
+
+    /// Writes `bytes` to `name`, a path relative to the folder.
+    fn write(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        write_atomically(&path, bytes)?;
+        self.written.push(path);
+        Ok(())
+    }
 }
 
 /// Renders the report into `dir`, adds the summary to the GitHub Actions
