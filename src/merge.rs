@@ -199,25 +199,10 @@ fn same_machine(a: &Machine, b: &Machine) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixture::fixture;
+    use crate::analysis::fixture::{HOSTILE, fixture, machine};
     use std::collections::BTreeSet;
 
     use crate::results::LostEngine;
-
-    fn machine(id: &str, engine_id: &str) -> Machine {
-        Machine {
-            id: id.into(),
-            engine: format!("tcp://{engine_id}:2376"),
-            engine_id: Some(engine_id.into()),
-            engine_version: None,
-            host_name: Some("box".into()),
-            cpu_model: None,
-            cores: None,
-            kernel: None,
-            memory_bytes: None,
-            cpus: None,
-        }
-    }
 
     /// The fixture's samples of `workload`, all taken on `machine`.
     fn shard_on(workload: &str, machines: Vec<Machine>, on: &str) -> RunResults {
@@ -234,7 +219,7 @@ mod tests {
     fn machines_of_shards_are_joined_and_a_taken_id_is_renamed() {
         let mut merged = shard_on("countdown", vec![machine("box", "A")], "box");
         let mut second = shard_on(
-            crate::analysis::fixture::HOSTILE,
+            HOSTILE,
             vec![machine("box", "B"), machine("box#2", "C")],
             "box",
         );
@@ -268,10 +253,7 @@ mod tests {
                 .map(|s| s.machine.clone())
                 .collect()
         };
-        assert_eq!(
-            on(crate::analysis::fixture::HOSTILE),
-            [Some("box#3".into())].into()
-        );
+        assert_eq!(on(HOSTILE), [Some("box#3".into())].into());
         assert_eq!(on("countdown"), [Some("box".into())].into());
         assert_eq!(merged.lost_engines.len(), 1);
         assert_eq!(merged.lost_engines[0].machine, "box#3");
