@@ -34,6 +34,9 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
         md(&r.started_at),
         builds.join(", ")
     );
+    if let Some(line) = machines::replica_line(r) {
+        let _ = writeln!(out, "Measured on {}\n", md(&line));
+    }
 
     out.push_str("## Findings\n\n");
     let found = findings::derive(a);

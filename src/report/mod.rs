@@ -12,6 +12,12 @@
 //! | `results.csv` | one row per sample | `csv.rs` |
 //! | `pyperf/<build>.json` | one pyperf `BenchmarkSuite` per build, for `pyperf show`/`compare_to` | `pyperf.rs` |
 //!
+//! A run over several machines adds a machines table and the engines lost
+//! (`machines/`, `findings/machines.rs`). A run replicated on several
+//! machines gets these files per machine, in `machines/<id>/`, and at the
+//! top an `index.html` and `summary.md` that compare the machines, and a
+//! `results.csv` of every sample (`machines/overview.rs`).
+//!
 //! The charts (`plots/`, one file per chart) are plotters SVG strings. On
 //! the terminal: the end-of-run summary (`terminal.rs`) and the comparison
 //! tables of `gilbench compare` (`compare.rs`, also as Markdown). Numbers,

@@ -41,6 +41,8 @@ struct IndexPage {
     baseline: String,
     heatmap: Option<String>,
     builds_chart: Option<String>,
+    /// In a replicated run's report of one machine: that machine.
+    replica: Option<String>,
     /// Empty when the run used one machine.
     machines: Vec<MachineRow>,
     /// Whether the machines table has a units column (a split run).
@@ -153,6 +155,7 @@ impl IndexPage {
             baseline: a.baseline.clone().unwrap_or_default(),
             heatmap: plots::heatmap::render(a)?,
             builds_chart: plots::builds::render(a)?,
+            replica: machines::replica_line(r),
             machines: machines::rows(r),
             split: r.config.distribute == crate::results::Distribute::Split,
             set_aside: machines::set_aside(a),

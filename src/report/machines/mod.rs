@@ -87,6 +87,15 @@ fn row(m: &Machine, units: String) -> MachineRow {
     }
 }
 
+/// The machine a replicated run's report is about: the one machine of
+/// the results [`RunResults::for_machine`] gives, as a line.
+pub(crate) fn replica_line(results: &RunResults) -> Option<String> {
+    match (results.config.distribute, results.machines.as_slice()) {
+        (Distribute::Replicate, [machine]) => Some(row(machine, String::new()).line()),
+        _ => None,
+    }
+}
+
 /// One line per unit and machine whose samples were set aside: "6 samples
 /// of fib (threads) taken on box#2 before it was lost are kept in
 /// results.json, not used".

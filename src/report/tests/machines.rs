@@ -206,6 +206,8 @@ fn a_replicated_run_is_reported_per_machine_and_compared() {
     assert_eq!(csv.lines().count(), 1 + run.samples.len());
     assert!(csv.lines().any(|l| l.ends_with(",lab")));
     assert!(!read("machines/box/results.csv").contains(",lab"));
+    assert!(read("machines/lab/summary.md").contains("Measured on lab: tcp://B:2376"));
+    assert!(read("machines/lab/index.html").contains("measured on lab: tcp://B:2376"));
 
     let text = terminal::summary(&run);
     assert!(
