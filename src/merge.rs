@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::error::invalid_input;
-use crate::results::{self, RunResults, Shard, ShardSource};
+use crate::results::machine::unique_id;
+use crate::results::{self, Machine, RunResults, Shard, ShardSource};
 
 /// Merges the shards in `dirs` into `output` (results and report).
 pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<RunResults> {
@@ -111,10 +112,11 @@ fn source(run: &RunResults) -> ShardSource {
     }
 }
 
-/// Adds a shard's samples, builds and workloads to `merged`. Sequence
-/// numbers are shifted past those already there, so they stay unique; the
-/// order within a cell, which comes from one shard, is kept.
-fn absorb(merged: &mut RunResults, piece: RunResults) {
+/// Adds a shard's samples, builds, workloads and machines to `merged`.
+/// Sequence numbers are shifted past those already there, so they stay
+/// unique; the order within a cell, which comes from one shard, is kept.
+fn absorb(merged: &mut RunResults, mut piece: RunResults) {
+    absorb_machines(merged, &mut piece);
     let offset = merged.samples.iter().map(|s| s.seq).max().unwrap_or(0);
     merged
         .samples
@@ -137,4 +139,123 @@ fn absorb(merged: &mut RunResults, piece: RunResults) {
     }
     merged.started_at = merged.started_at.clone().min(piece.started_at);
     merged.finished_at = merged.finished_at.clone().max(piece.finished_at);
+}
+
+/// Adds a shard's machines and lost engines. A machine already there (same
+/// id, same engine) is kept once; another machine under a taken id gets a
+/// new one, and its samples and lost engine name it so.
+fn absorb_machines(merged: &mut RunResults, piece: &mut RunResults) {
+    let mut renamed: BTreeMap<String, String> = BTreeMap::new();
+    for machine in &piece.machines {
+        match merged.machines.iter().find(|m| m.id == machine.id) {
+            Some(known) if same_machine(known, machine) => {}
+            Some(_) => {
+                let taken: Vec<String> = merged
+                    .machines
+                    .iter()
+                    .chain(&piece.machines)
+                    .map(|m| m.id.clone())
+                    .collect();
+                let host = machine.host_name.as_deref().unwrap_or(&machine.id);
+                let id = unique_id(host, &taken);
+                renamed.insert(machine.id.clone(), id.clone());
+                merged.machines.push(Machine {
+                    id,
+                    ..machine.clone()
+                });
+            }
+            None => merged.machines.push(machine.clone()),
+        }
+    }
+    let rename = |id: &mut String| {
+        if let Some(new) = renamed.get(id) {
+            id.clone_from(new);
+        }
+    };
+    for sample in &mut piece.samples {
+        if let Some(id) = sample.machine.as_mut() {
+            rename(id);
+        }
+    }
+    for mut lost in std::mem::take(&mut piece.lost_engines) {
+        rename(&mut lost.machine);
+        if !merged.lost_engines.contains(&lost) {
+            merged.lost_engines.push(lost);
+        }
+    }
+    for engine in &piece.config.engines {
+        if !merged.config.engines.contains(engine) {
+            merged.config.engines.push(engine.clone());
+        }
+    }
+}
+
+/// The same machine: the same engine id, or (where an engine gave none)
+/// the same address.
+fn same_machine(a: &Machine, b: &Machine) -> bool {
+    a.engine_id == b.engine_id && (a.engine_id.is_some() || a.engine == b.engine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::{HOSTILE, fixture, machine};
+    use std::collections::BTreeSet;
+
+    use crate::results::LostEngine;
+
+    /// The fixture's samples of `workload`, all taken on `machine`.
+    fn shard_on(workload: &str, machines: Vec<Machine>, on: &str) -> RunResults {
+        let mut run = fixture();
+        run.samples.retain(|s| s.workload == workload);
+        for s in &mut run.samples {
+            s.machine = Some(on.into());
+        }
+        run.machines = machines;
+        run
+    }
+
+    #[test]
+    fn machines_of_shards_are_joined_and_a_taken_id_is_renamed() {
+        let mut merged = shard_on("countdown", vec![machine("box", "A")], "box");
+        let mut second = shard_on(
+            HOSTILE,
+            vec![machine("box", "B"), machine("box#2", "C")],
+            "box",
+        );
+        second.lost_engines = vec![LostEngine {
+            machine: "box".into(),
+            engine: "tcp://B:2376".into(),
+            reason: "connection refused".into(),
+            at: "2025-01-01T12:05:00Z".into(),
+        }];
+        let same = shard_on("countdown", vec![machine("box", "A")], "box");
+        absorb(&mut merged, second);
+        absorb(&mut merged, same);
+        let ids: Vec<(&str, Option<&str>)> = merged
+            .machines
+            .iter()
+            .map(|m| (m.id.as_str(), m.engine_id.as_deref()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("box", Some("A")),
+                ("box#3", Some("B")),
+                ("box#2", Some("C"))
+            ]
+        );
+        let on = |workload: &str| -> BTreeSet<Option<String>> {
+            merged
+                .samples
+                .iter()
+                .filter(|s| s.workload == workload)
+                .map(|s| s.machine.clone())
+                .collect()
+        };
+        assert_eq!(on(HOSTILE), [Some("box#3".into())].into());
+        assert_eq!(on("countdown"), [Some("box".into())].into());
+        assert_eq!(merged.lost_engines.len(), 1);
+        assert_eq!(merged.lost_engines[0].machine, "box#3");
+    }
 }

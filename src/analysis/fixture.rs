@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::results::VARIANT_LABEL;
 use crate::results::{
-    BuildRecord, Environment, Mode, RunConfig, RunResults, RunStatus, Sample, SampleRecord,
-    Scaling, WorkloadInfo,
+    BuildRecord, Environment, Machine, Mode, RunConfig, RunResults, RunStatus, Sample,
+    SampleRecord, Scaling, WorkloadInfo,
 };
 
 pub(crate) const HOSTILE: &str = "<script>alert(1)</script>";
@@ -362,4 +362,20 @@ fn noisy_outcome(build: &str, workload: &str, _threads: u32, repeat: u32) -> Opt
         wall_s,
         worker_cpu_s: wall_s,
     })
+}
+
+/// A machine named `id` whose engine has the id `engine_id`, on host "box".
+pub(crate) fn machine(id: &str, engine_id: &str) -> Machine {
+    Machine {
+        id: id.into(),
+        engine: format!("tcp://{engine_id}:2376"),
+        engine_id: Some(engine_id.into()),
+        engine_version: Some("27.0".into()),
+        host_name: Some("box".into()),
+        cpu_model: Some(format!("CPU of {id}")),
+        cores: Some(4),
+        kernel: Some("6.1.0".into()),
+        memory_bytes: Some(16 << 30),
+        cpus: None,
+    }
 }

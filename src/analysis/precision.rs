@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::results::machine::counted_and_set_aside;
 use crate::results::{CellKey, CellPrecision, SampleRecord};
 use crate::stats::median_interval;
 
@@ -102,14 +103,15 @@ fn median_precision(walls: &[f64]) -> Known {
     }
 }
 
-/// Each cell's measured wall times (not warmups, not disturbed), counting
-/// only rounds before `before_repeat` when given.
+/// Each cell's measured wall times (not warmups, not disturbed, not set
+/// aside for another machine), counting only rounds before `before_repeat`
+/// when given.
 pub fn walls_by_cell(
     samples: &[SampleRecord],
     before_repeat: Option<u32>,
 ) -> BTreeMap<CellKey, Vec<f64>> {
     let mut walls: BTreeMap<CellKey, Vec<f64>> = BTreeMap::new();
-    for record in samples {
+    for record in counted_and_set_aside(samples).0 {
         if !record.is_measurement() || before_repeat.is_some_and(|r| record.repeat >= r) {
             continue;
         }

@@ -191,9 +191,20 @@ impl RunSummary {
         RunSummary::with(results, &Bootstrap::default())
     }
 
+    /// Summarises the samples the statistics use: in a run over several
+    /// engines, each unit's from its own machine.
     pub fn with(results: &RunResults, bootstrap: &Bootstrap) -> RunSummary {
+        RunSummary::of_samples(results, &results.counted_samples(), bootstrap)
+    }
+
+    /// Summarises `samples`, some of `results`.
+    pub fn of_samples(
+        results: &RunResults,
+        samples: &[&SampleRecord],
+        bootstrap: &Bootstrap,
+    ) -> RunSummary {
         let mut grouped: BTreeMap<CellKey, Vec<&SampleRecord>> = BTreeMap::new();
-        for record in &results.samples {
+        for record in samples {
             grouped.entry(record.cell()).or_default().push(record);
         }
         let groups: Vec<(CellKey, Vec<&SampleRecord>)> = grouped.into_iter().collect();

@@ -5,14 +5,21 @@
 use std::collections::BTreeSet;
 
 use super::summary::{CellSummary, RunSummary};
+use crate::results::machine::counted_and_set_aside;
 use crate::results::shard::{self, Group, Shard};
-use crate::results::{BuildRecord, Mode, RunResults, Scaling, VARIANT_LABEL};
+use crate::results::{BuildRecord, Mode, RunResults, SampleRecord, Scaling, VARIANT_LABEL};
 use crate::stats::{Bootstrap, Estimate};
 
 /// What every exporter reads: the results, their cell summaries, and the
 /// orders in which builds, workloads, modes and thread counts are shown.
 pub struct Analysis<'a> {
     pub results: &'a RunResults,
+    /// The samples the statistics use: in a run over several engines, each
+    /// unit's from its own machine.
+    pub samples: Vec<&'a SampleRecord>,
+    /// Samples of a unit taken on a machine it left (a lost engine): kept
+    /// in the results, never counted.
+    pub set_aside: Vec<&'a SampleRecord>,
     pub summary: RunSummary,
     /// In the order of the run's builds, then any other build with samples.
     pub builds: Vec<String>,
@@ -29,19 +36,20 @@ pub struct Analysis<'a> {
 impl<'a> Analysis<'a> {
     pub fn new(results: &'a RunResults) -> Analysis<'a> {
         let bootstrap = Bootstrap::default();
-        let summary = RunSummary::with(results, &bootstrap);
+        let (samples, set_aside) = counted_and_set_aside(&results.samples);
+        let summary = RunSummary::of_samples(results, &samples, &bootstrap);
         let mut builds = first_seen(
             results
                 .builds
                 .iter()
                 .map(|b| &b.name)
                 .chain(&results.config.builds)
-                .chain(results.samples.iter().map(|s| &s.build)),
+                .chain(samples.iter().map(|s| &s.build)),
         );
         // Builds named in the config but never resolved nor sampled are noise.
         builds.retain(|name| {
             results.builds.iter().any(|b| &b.name == name)
-                || results.samples.iter().any(|s| &s.build == name)
+                || samples.iter().any(|s| &s.build == name)
         });
         let baseline = results
             .builds
@@ -55,21 +63,21 @@ impl<'a> Analysis<'a> {
                 .iter()
                 .filter(|w| w.error.is_none())
                 .map(|w| &w.name)
-                .chain(results.samples.iter().map(|s| &s.workload)),
+                .chain(samples.iter().map(|s| &s.workload)),
         );
         let modes: BTreeSet<Mode> = results
             .config
             .modes
             .iter()
             .copied()
-            .chain(results.samples.iter().map(|s| s.sample.mode))
+            .chain(samples.iter().map(|s| s.sample.mode))
             .collect();
         let threads: BTreeSet<u32> = results
             .config
             .threads
             .iter()
             .copied()
-            .chain(results.samples.iter().map(|s| s.threads))
+            .chain(samples.iter().map(|s| s.threads))
             .collect();
         let cores = results
             .config
@@ -87,6 +95,8 @@ impl<'a> Analysis<'a> {
             .filter(|n| *n > 0);
         Analysis {
             results,
+            samples,
+            set_aside,
             summary,
             builds,
             baseline,
@@ -106,6 +116,11 @@ impl<'a> Analysis<'a> {
         threads: u32,
     ) -> Option<&CellSummary> {
         self.summary.cell(build, workload, mode, threads)
+    }
+
+    /// Whether `record` is one of the samples set aside.
+    pub fn is_set_aside(&self, record: &SampleRecord) -> bool {
+        self.set_aside.iter().any(|r| std::ptr::eq(*r, record))
     }
 
     pub fn build_record(&self, name: &str) -> Option<&'a BuildRecord> {

@@ -49,8 +49,7 @@ pub fn table(c: &Comparison) -> String {
 /// The same as GitHub-flavoured Markdown, every name escaped.
 pub fn markdown(c: &Comparison) -> String {
     let mut out = format!("**{}** → **{}**\n\n", md(&c.base_label), md(&c.new_label));
-    let titles: Vec<&str> = COLUMNS.iter().map(|(title, _)| *title).collect();
-    let _ = writeln!(out, "| {} |", titles.join(" | "));
+    let _ = writeln!(out, "| {} |", titles().join(" | "));
     let rule: Vec<&str> = COLUMNS
         .iter()
         .map(|(_, align)| match align {
@@ -91,8 +90,13 @@ pub fn verdict(c: &CellComparison) -> String {
     }
 }
 
+/// The columns' titles.
+pub(crate) fn titles() -> Vec<&'static str> {
+    COLUMNS.iter().map(|(title, _)| *title).collect()
+}
+
 /// One row per matched cell, as plain text.
-fn rows(c: &Comparison) -> Vec<Vec<String>> {
+pub(crate) fn rows(c: &Comparison) -> Vec<Vec<String>> {
     let same_builds = c.cells.iter().all(|x| x.base_build == x.new_build);
     c.cells
         .iter()
@@ -120,7 +124,8 @@ fn rows(c: &Comparison) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn geomean_lines(c: &Comparison) -> Vec<String> {
+/// A line per build: its geometric mean of the ratios.
+pub(crate) fn geomean_lines(c: &Comparison) -> Vec<String> {
     c.geomeans
         .iter()
         .map(|g| {
@@ -148,22 +153,36 @@ fn unmatched(
     name: &dyn Fn(&str) -> String,
     item: &dyn Fn(&str) -> String,
 ) {
-    for (side, keys) in [
-        (&c.base_label, &c.only_in_base),
-        (&c.new_label, &c.only_in_new),
-    ] {
-        if keys.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "\nOnly measured in {}:", name(side));
-        for k in keys {
-            let text = format!(
-                "{} × {} · {} · {} workers",
-                k.build, k.workload, k.mode, k.threads
-            );
-            let _ = writeln!(out, "{}", item(&text));
+    for (side, cells) in one_sided(c) {
+        let _ = writeln!(out, "\nOnly measured in {}:", name(&side));
+        for cell in cells {
+            let _ = writeln!(out, "{}", item(&cell));
         }
     }
+}
+
+/// Each side's label with the cells measured on it only, as text; sides
+/// without such cells are left out.
+pub(crate) fn one_sided(c: &Comparison) -> Vec<(String, Vec<String>)> {
+    [
+        (&c.base_label, &c.only_in_base),
+        (&c.new_label, &c.only_in_new),
+    ]
+    .into_iter()
+    .filter(|(_, keys)| !keys.is_empty())
+    .map(|(side, keys)| {
+        let cells = keys
+            .iter()
+            .map(|k| {
+                format!(
+                    "{} × {} · {} · {} workers",
+                    k.build, k.workload, k.mode, k.threads
+                )
+            })
+            .collect();
+        (side.clone(), cells)
+    })
+    .collect()
 }
 
 fn change_words(ratio: f64) -> String {

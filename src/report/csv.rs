@@ -35,6 +35,7 @@ pub const COLUMNS: &[&str] = &[
     "disturbed",
     "foreign_load",
     "cell_precision",
+    "machine",
 ];
 
 /// One sample. Text fields are on one line (line breaks in failure
@@ -64,6 +65,7 @@ struct Row {
     disturbed: bool,
     foreign_load: Option<String>,
     cell_precision: Option<String>,
+    machine: String,
 }
 
 impl Row {
@@ -97,26 +99,39 @@ impl Row {
             message: one_line(s.message.as_deref().unwrap_or_default()),
             disturbed: r.disturbed,
             foreign_load: s.foreign_load().map(|l| format!("{l:.3}")),
+            // A set-aside sample's cell is another machine's.
             cell_precision: a
                 .summary
                 .get(&r.cell())
+                .filter(|_| !a.is_set_aside(r))
                 .and_then(|c| c.precision.reached().fraction())
                 .map(|p| format!("{p:.4}")),
+            machine: one_line(r.machine.as_deref().unwrap_or_default()),
         }
     }
 }
 
 /// `results.csv` as a string.
 pub fn results_csv(results: &crate::results::RunResults) -> String {
-    render(&Analysis::new(results))
+    render(&[Analysis::new(results)])
 }
 
-pub(crate) fn render(a: &Analysis<'_>) -> String {
-    let mut records: Vec<&SampleRecord> = a.results.samples.iter().collect();
-    records.sort_by_key(|r| r.seq);
+/// Every sample of `analyses` (one per machine of a replicated run, each
+/// with that machine's samples), in the order taken.
+pub(crate) fn render(analyses: &[Analysis<'_>]) -> String {
+    let mut rows: Vec<(u64, Row)> = analyses
+        .iter()
+        .flat_map(|a| {
+            a.results
+                .samples
+                .iter()
+                .map(move |r| (r.seq, Row::of(a, r)))
+        })
+        .collect();
+    rows.sort_by_key(|(seq, _)| *seq);
     let mut out = writer();
-    for r in records {
-        out.serialize(Row::of(a, r))
+    for (_, row) in rows {
+        out.serialize(row)
             .expect("a row of strings and numbers serialises");
     }
     let bytes = out.into_inner().expect("writing to memory cannot fail");

@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
-use super::{findings, precision, shape};
+use super::{findings, machines, precision, shape};
 use crate::analysis::Analysis;
 use crate::results::Mode;
 
@@ -34,6 +34,9 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
         md(&r.started_at),
         builds.join(", ")
     );
+    if let Some(line) = machines::replica_line(r) {
+        let _ = writeln!(out, "Measured on {}\n", md(&line));
+    }
 
     out.push_str("## Findings\n\n");
     let found = findings::derive(a);
@@ -42,6 +45,11 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
     }
     for f in &found {
         let _ = writeln!(out, "- {}", md(&f.text));
+    }
+    let machines = machines::rows(r);
+    if !machines.is_empty() {
+        out.push_str("\n## Machines\n\n");
+        out.push_str(&machines::markdown(&machines, &machines::set_aside(a)));
     }
 
     for workload in &a.workloads {

@@ -12,6 +12,12 @@
 //! | `results.csv` | one row per sample | `csv.rs` |
 //! | `pyperf/<build>.json` | one pyperf `BenchmarkSuite` per build, for `pyperf show`/`compare_to` | `pyperf.rs` |
 //!
+//! A run over several machines adds a machines table and the engines lost
+//! (`machines/`, `findings/machines.rs`). A run replicated on several
+//! machines gets these files per machine, in `machines/<id>/`, and at the
+//! top an `index.html` and `summary.md` that compare the machines, and a
+//! `results.csv` of every sample (`machines/overview.rs`).
+//!
 //! The charts (`plots/`, one file per chart) are plotters SVG strings. On
 //! the terminal: the end-of-run summary (`terminal.rs`) and the comparison
 //! tables of `gilbench compare` (`compare.rs`, also as Markdown). Numbers,
@@ -46,7 +52,8 @@
 //! | `message` | failure message, empty when ok |
 //! | `disturbed` | `true` when other load on the sample's CPUs passed the run's threshold (kept out of the statistics, retaken) |
 //! | `foreign_load` | CPUs busy with something else, on average, while the sample ran (other load plus steal) |
-//! | `cell_precision` | how precisely the sample's cell was known at the end of the run: the relative half-width of the wider 95 % interval of its median and speedup (0.018 = ±1.8 %); empty below 6 samples |
+//! | `cell_precision` | how precisely the sample's cell was known at the end of the run: the relative half-width of the wider 95 % interval of its median and speedup (0.018 = ±1.8 %); empty below 6 samples, and for a sample set aside (taken on a machine its unit left) |
+//! | `machine` | the id of the machine (`machines` in results.json) the sample ran on; empty in runs that name none |
 //!
 //! Every sample is exactly one line: line breaks inside fields (in failure
 //! messages) become spaces. Fields are quoted per RFC 4180 when they contain
@@ -57,6 +64,7 @@ mod csv;
 mod findings;
 mod html;
 mod inconclusive;
+mod machines;
 mod markdown;
 mod plots;
 mod precision;
@@ -83,38 +91,59 @@ pub use pyperf::{PyperfBenchmark, PyperfRun, PyperfSuite, pyperf_suites};
 /// Writes `index.html`, `summary.md`, `results.csv` and `pyperf/*.json`
 /// into `out_dir` (created if needed) and returns the paths written.
 /// Works for partial runs: missing cells, failures only, one thread count.
+/// A run replicated on several machines gets a report per machine in
+/// `machines/<id>/` and an overview of the machines at the top.
 pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
-    let analysis = Analysis::new(results);
-    let mut written = Vec::new();
-    let mut write = |path: PathBuf, bytes: &[u8]| -> Result<()> {
-        write_atomically(&path, bytes)?;
-        written.push(path);
-        Ok(())
-    };
-    write(
-        out_dir.join("index.html"),
-        html::render(&analysis)?.as_bytes(),
-    )?;
-    write(
-        out_dir.join("summary.md"),
-        markdown::render(&analysis).as_bytes(),
-    )?;
-    write(
-        out_dir.join("results.csv"),
-        csv::render(&analysis).as_bytes(),
-    )?;
-    let suites = pyperf::suites(&analysis);
-    if !suites.is_empty() {
-        let dir = out_dir.join("pyperf");
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        for (file, suite) in suites {
-            let mut json = serde_json::to_string_pretty(&suite)?;
-            json.push('\n');
-            write(dir.join(file), json.as_bytes())?;
-        }
+    let replicas = results.replicas();
+    if !replicas.is_empty() {
+        return machines::overview::render(results, &replicas, out_dir);
     }
-    Ok(written)
+    write_report(&Analysis::new(results), out_dir)
+}
+
+/// The files of one report.
+fn write_report(analysis: &Analysis<'_>, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Files::new(out_dir)?;
+    files.write("index.html", html::render(analysis)?.as_bytes())?;
+    files.write("summary.md", markdown::render(analysis).as_bytes())?;
+    files.write(
+        "results.csv",
+        csv::render(std::slice::from_ref(analysis)).as_bytes(),
+    )?;
+    for (file, suite) in pyperf::suites(analysis) {
+        let mut json = serde_json::to_string_pretty(&suite)?;
+        json.push('\n');
+        files.write(&format!("pyperf/{file}"), json.as_bytes())?;
+    }
+    Ok(files.written)
+}
+
+/// Files written atomically under one folder, folders created as needed.
+struct Files {
+    dir: PathBuf,
+    written: Vec<PathBuf>,
+}
+
+impl Files {
+    fn new(dir: &Path) -> Result<Files> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        Ok(Files {
+            dir: dir.to_path_buf(),
+            written: Vec::new(),
+        })
+    }
+
+    /// Writes `bytes` to `name`, a path relative to the folder.
+    fn write(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        write_atomically(&path, bytes)?;
+        self.written.push(path);
+        Ok(())
+    }
 }
 
 /// Renders the report into `dir`, adds the summary to the GitHub Actions

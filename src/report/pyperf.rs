@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::text::one_line;
+use super::text::{one_line, unique_file_stems};
 use crate::analysis::{Analysis, summary::effective_parallelism};
 use crate::results::{CellKey, SampleRecord, SampleStatus};
 
@@ -59,59 +59,37 @@ pub fn pyperf_suites(results: &crate::results::RunResults) -> Vec<(String, Pyper
 }
 
 pub(crate) fn suites(a: &Analysis<'_>) -> Vec<(String, PyperfSuite)> {
-    let mut files: Vec<String> = Vec::new();
-    let mut out = Vec::new();
     // Grouped once: scanning every sample for every cell is quadratic.
     let mut by_cell: BTreeMap<CellKey, Vec<&SampleRecord>> = BTreeMap::new();
     for record in a
-        .results
         .samples
         .iter()
+        .copied()
         .filter(|r| r.sample.status == SampleStatus::Ok && !r.disturbed)
     {
         by_cell.entry(record.cell()).or_default().push(record);
     }
-    for build in &a.builds {
-        let benchmarks = benchmarks(a, build, &by_cell);
-        if benchmarks.is_empty() {
-            continue;
-        }
-        let mut file = file_stem(build);
-        let stem = file.clone();
-        let mut n = 2;
-        while files.contains(&file) {
-            file = format!("{stem}-{n}");
-            n += 1;
-        }
-        files.push(file.clone());
-        out.push((
-            format!("{file}.json"),
-            PyperfSuite {
-                version: "1.0".into(),
-                metadata: suite_metadata(a, build),
-                benchmarks,
-            },
-        ));
-    }
-    out
-}
-
-/// A build name as a file stem: letters, digits, `.`, `_`, `-` only.
-pub(crate) fn file_stem(build: &str) -> String {
-    let mut stem: String = build
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
+    let measured: Vec<(&String, Vec<PyperfBenchmark>)> = a
+        .builds
+        .iter()
+        .map(|build| (build, benchmarks(a, build, &by_cell)))
+        .filter(|(_, benchmarks)| !benchmarks.is_empty())
         .collect();
-    if stem.starts_with('.') || stem.is_empty() {
-        stem.insert(0, '_');
-    }
-    stem
+    let files = unique_file_stems(measured.iter().map(|(build, _)| build.as_str()));
+    measured
+        .into_iter()
+        .zip(files)
+        .map(|((build, benchmarks), file)| {
+            (
+                format!("{file}.json"),
+                PyperfSuite {
+                    version: "1.0".into(),
+                    metadata: suite_metadata(a, build),
+                    benchmarks,
+                },
+            )
+        })
+        .collect()
 }
 
 fn benchmarks(
@@ -308,8 +286,9 @@ mod tests {
             "2023-11-14 22:13:20.250000"
         );
         assert_eq!(date(951_782_400.0).unwrap(), "2000-02-29 00:00:00.000000");
-        assert_eq!(file_stem("3.13t+PYTHON_GIL=1"), "3.13t_PYTHON_GIL_1");
-        assert_eq!(file_stem("../x"), "_.._x");
-        assert_eq!(file_stem(""), "_");
+        assert_eq!(
+            unique_file_stems(["3.13t+PYTHON_GIL=1", "../x", "", "3.13t PYTHON_GIL=1"]),
+            ["3.13t_PYTHON_GIL_1", "_.._x", "_", "3.13t_PYTHON_GIL_1-2"]
+        );
     }
 }

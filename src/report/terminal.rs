@@ -7,14 +7,57 @@
 
 use std::fmt::Write;
 
+use super::findings::machines::lost_engines;
+use super::machines::{self, MachineRow};
 use super::text::{Align, TextTable, fmt_seconds_digits, fmt_times, one_line};
 use super::{precision, shape};
 use crate::analysis::{Analysis, CellSummary};
 use crate::results::RunResults;
 
-/// The summary of a run's results.
+/// The summary of a run's results. A run on several machines adds a line
+/// per machine; a replicated one has its tables per machine, as no cell
+/// pools two machines.
 pub fn summary(results: &RunResults) -> String {
-    render(&Analysis::new(results))
+    let replicas = results.replicas();
+    if replicas.is_empty() {
+        let a = Analysis::new(results);
+        let mut out = render(&a);
+        out.push_str(&machine_lines(
+            results,
+            &machines::set_aside(&a),
+            a.planned_cells(),
+        ));
+        return out;
+    }
+    let runs: Vec<RunResults> = replicas.iter().map(|id| results.for_machine(id)).collect();
+    let analyses: Vec<Analysis<'_>> = runs.iter().map(Analysis::new).collect();
+    let planned = analyses.first().map_or(0, Analysis::planned_cells);
+    let mut out = String::new();
+    for (id, a) in replicas.iter().zip(&analyses) {
+        let _ = write!(out, "\non {}:\n{}", one_line(id), render(a));
+    }
+    out.push_str(&machine_lines(results, &[], planned));
+    out
+}
+
+/// A line per machine when there are several, then the samples set aside
+/// and the engines lost.
+fn machine_lines(results: &RunResults, set_aside: &[String], planned_cells: usize) -> String {
+    let rows = machines::rows(results);
+    let lost = lost_engines(results, planned_cells);
+    if rows.is_empty() && lost.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nmachines:\n");
+    let lines = rows
+        .iter()
+        .map(MachineRow::line)
+        .chain(set_aside.iter().cloned())
+        .chain(lost.into_iter().map(|f| f.text));
+    for line in lines {
+        let _ = writeln!(out, "  {}", one_line(&line));
+    }
+    out
 }
 
 pub fn render(a: &Analysis<'_>) -> String {

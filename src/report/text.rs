@@ -99,6 +99,43 @@ pub fn truncate(text: &str, max: usize) -> String {
     }
 }
 
+/// A name (a build's, a machine's) as a file stem: letters, digits, `.`,
+/// `_`, `-` only.
+fn file_stem(name: &str) -> String {
+    let mut stem: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.starts_with('.') || stem.is_empty() {
+        stem.insert(0, '_');
+    }
+    stem
+}
+
+/// A file stem for each name, made unique by "-2", "-3" … where two names
+/// give the same one.
+pub(crate) fn unique_file_stems<'n>(names: impl IntoIterator<Item = &'n str>) -> Vec<String> {
+    let mut stems: Vec<String> = Vec::new();
+    for name in names {
+        let stem = file_stem(name);
+        let unique = (1..)
+            .map(|n| match n {
+                1 => stem.clone(),
+                n => format!("{stem}-{n}"),
+            })
+            .find(|s| !stems.contains(s))
+            .expect("an unbounded range has a free stem");
+        stems.push(unique);
+    }
+    stems
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
     Left,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Mode, SampleRecord};
+use super::{Mode, RunResults, SampleRecord};
 
 /// The machine behind one engine, as the engine and the interpreter see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -155,6 +155,46 @@ pub fn sampled_machines(samples: &[SampleRecord]) -> Vec<String> {
         .filter_map(|r| r.machine.clone())
         .filter(|m| seen.insert(m.clone()))
         .collect()
+}
+
+/// Splits samples into those the statistics use, each unit's from its
+/// machine ([`machine_of_units`]), and those set aside: taken on a machine
+/// the unit left, kept in the results but never counted. Samples that name
+/// no machine count where their unit has none, so older results lose none.
+pub fn counted_and_set_aside(samples: &[SampleRecord]) -> (Vec<&SampleRecord>, Vec<&SampleRecord>) {
+    let units = machine_of_units(samples);
+    samples
+        .iter()
+        .partition(|r| units.get(&Unit::of(r)) == r.machine.as_ref())
+}
+
+impl RunResults {
+    /// The samples the statistics use (see [`counted_and_set_aside`]).
+    pub fn counted_samples(&self) -> Vec<&SampleRecord> {
+        counted_and_set_aside(&self.samples).0
+    }
+
+    /// The machines compared with each other: those that took samples of a
+    /// replicated run, when there are several. Empty otherwise.
+    pub fn replicas(&self) -> Vec<String> {
+        let sampled = sampled_machines(&self.samples);
+        match self.config.distribute {
+            Distribute::Replicate if sampled.len() > 1 => sampled,
+            _ => Vec::new(),
+        }
+    }
+
+    /// The run as machine `id` saw it: its samples, its description and
+    /// its lost engine only, and the precision of its own cells.
+    pub fn for_machine(&self, id: &str) -> RunResults {
+        let mine = |m: &Option<String>| m.as_deref() == Some(id);
+        let mut run = self.clone();
+        run.samples.retain(|r| mine(&r.machine));
+        run.machines.retain(|m| m.id == id);
+        run.lost_engines.retain(|l| l.machine == id);
+        run.precision = crate::analysis::precision::records(&run.samples);
+        run
+    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
 //! CI shards: a deterministic K-th of a run's cells, so that a CI matrix or
 //! a Kubernetes Indexed Job runs the pieces and `gilbench merge` joins them.
-//! Every build of a cell lands in the same shard, so a comparison of builds
-//! never crosses machines.
+//! A shard takes whole units (every build and thread count of one workload
+//! in one mode), so neither a comparison of builds nor a scaling curve
+//! crosses machines.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::machine::Unit;
 use super::{CellKey, Mode};
 
 /// Shard `index` of `count`, both counted from 1 as in `--shard 2/3`.
@@ -17,7 +19,8 @@ pub struct Shard {
     pub count: u32,
 }
 
-/// A cell without its build: what a shard takes whole.
+/// A cell without its build: what a round of extra repeats takes on every
+/// build.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Group {
     pub workload: String,
@@ -26,6 +29,13 @@ pub struct Group {
 }
 
 impl Group {
+    pub fn unit(&self) -> Unit {
+        Unit {
+            workload: self.workload.clone(),
+            mode: self.mode,
+        }
+    }
+
     /// The group of a cell.
     pub fn of(cell: &CellKey) -> Group {
         Group {
@@ -52,9 +62,7 @@ impl fmt::Display for Group {
     }
 }
 
-/// Every group of a matrix, in the order shards are dealt from: by thread
-/// count, then workload and mode, so that each shard gets its share of the
-/// slow high-thread cells.
+/// Every group of a matrix: by thread count, then workload and mode.
 pub fn groups(workloads: &[(String, Vec<Mode>)], modes: &[Mode], threads: &[u32]) -> Vec<Group> {
     let mut groups: Vec<Group> = workloads
         .iter()
@@ -79,13 +87,27 @@ pub fn groups(workloads: &[(String, Vec<Mode>)], modes: &[Mode], threads: &[u32]
 }
 
 impl Shard {
-    /// The groups this shard takes: every `count`-th, from its own offset.
+    /// The groups of the units this shard takes: units are dealt in the
+    /// order their groups first appear, every `count`-th from the shard's
+    /// own offset.
     pub fn select(self, groups: &[Group]) -> Vec<Group> {
-        groups
+        let mut units: Vec<Unit> = Vec::new();
+        for group in groups {
+            let unit = group.unit();
+            if !units.contains(&unit) {
+                units.push(unit);
+            }
+        }
+        let taken: Vec<&Unit> = units
             .iter()
             .enumerate()
             .filter(|(position, _)| *position as u32 % self.count + 1 == self.index)
-            .map(|(_, group)| group.clone())
+            .map(|(_, unit)| unit)
+            .collect();
+        groups
+            .iter()
+            .filter(|g| taken.contains(&&g.unit()))
+            .cloned()
             .collect()
     }
 }
@@ -127,21 +149,33 @@ mod tests {
     }
 
     #[test]
-    fn shards_partition_the_groups_and_share_the_slow_ones() {
+    fn shards_take_whole_units_and_every_cell_once() {
         let all = matrix();
         assert_eq!(all.len(), 9);
-        let shards: Vec<Vec<Group>> = (1..=3)
-            .map(|index| Shard { index, count: 3 }.select(&all))
-            .collect();
+        let deal = |count: u32| -> Vec<Vec<Group>> {
+            (1..=count)
+                .map(|index| Shard { index, count }.select(&all))
+                .collect()
+        };
+        let shards = deal(2);
+        assert_eq!(shards, deal(2), "the same plan gives the same partition");
         let mut joined: Vec<Group> = shards.concat();
         joined.sort_by_key(Group::to_string);
         let mut expected = all.clone();
         expected.sort_by_key(Group::to_string);
         assert_eq!(joined, expected, "every group once");
         for shard in &shards {
-            assert_eq!(shard.len(), 3);
-            assert_eq!(shard.iter().filter(|g| g.threads == 4).count(), 1);
+            let units: Vec<Unit> = shard.iter().map(Group::unit).collect();
+            for unit in &units {
+                let threads = units.iter().filter(|u| *u == unit).count();
+                assert_eq!(threads, 3, "{unit} with every thread count in one shard");
+            }
         }
+        // Three units among four shards: one goes without.
+        assert_eq!(
+            deal(4).iter().map(Vec::len).collect::<Vec<_>>(),
+            [3, 3, 3, 0]
+        );
     }
 
     #[test]

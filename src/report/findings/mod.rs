@@ -6,11 +6,13 @@
 //! difference is inconclusive, is in `builds.rs`; the cost of a lone worker
 //! thread against the owning thread in `cross_thread.rs`; bimodal, drifting
 //! and outlying samples in `shape.rs`; the GIL on a free-threaded build, and
-//! which import turned it on, in `gil.rs`.
+//! which import turned it on, in `gil.rs`; engines lost during the run in
+//! `machines.rs`.
 
 mod builds;
 mod cross_thread;
 mod gil;
+pub(crate) mod machines;
 mod shape;
 
 use std::collections::BTreeMap;
@@ -51,6 +53,7 @@ impl Finding {
 pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     status(a, &mut out);
+    out.extend(machines::lost_engines(a.results, a.planned_cells()));
     for workload in &a.workloads {
         for mode in a.modes_of(workload) {
             if let Some(f) = scaling(a, workload, mode) {

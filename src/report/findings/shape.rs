@@ -15,11 +15,7 @@ const OUTLIERS_SHOWN: usize = 4;
 
 /// The run's verdict on other load: quiet, or how many samples it disturbed.
 pub(super) fn disturbance(a: &Analysis<'_>, out: &mut Vec<Finding>) {
-    let watched = a
-        .results
-        .samples
-        .iter()
-        .any(|r| r.sample.watched_ns.is_some());
+    let watched = a.samples.iter().any(|r| r.sample.watched_ns.is_some());
     if !watched {
         return;
     }
@@ -30,7 +26,7 @@ pub(super) fn disturbance(a: &Analysis<'_>, out: &mut Vec<Finding>) {
         ));
         return;
     }
-    let disturbed: Vec<_> = a.results.samples.iter().filter(|r| r.disturbed).collect();
+    let disturbed: Vec<_> = a.samples.iter().filter(|r| r.disturbed).collect();
     if disturbed.is_empty() {
         out.push(Finding::new(
             FindingKind::Note,
@@ -50,7 +46,7 @@ pub(super) fn disturbance(a: &Analysis<'_>, out: &mut Vec<Finding>) {
              {worst:.2} CPUs) in {} cell{}; they are kept apart from the statistics and were \
              taken again. The shape column says where.",
             disturbed.len(),
-            a.results.samples.len(),
+            a.samples.len(),
             cells.len(),
             if cells.len() == 1 { "" } else { "s" }
         ),

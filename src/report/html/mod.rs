@@ -11,6 +11,7 @@ mod facts;
 
 use facts::{Fact, FactRow, build_facts, config, environment};
 
+use super::machines::{self, MachineRow};
 use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::text::{fmt_seconds, fmt_times_ci, one_line, truncate, workers_word};
 use super::{findings, precision, shape};
@@ -40,6 +41,13 @@ struct IndexPage {
     baseline: String,
     heatmap: Option<String>,
     builds_chart: Option<String>,
+    /// In a replicated run's report of one machine: that machine.
+    replica: Option<String>,
+    /// Empty when the run used one machine.
+    machines: Vec<MachineRow>,
+    /// Whether the machines table has a units column (a split run).
+    split: bool,
+    set_aside: Vec<String>,
     swatches: Vec<Swatch>,
     workloads: Vec<WorkloadView>,
     broken_workloads: Vec<Fact>,
@@ -147,6 +155,10 @@ impl IndexPage {
             baseline: a.baseline.clone().unwrap_or_default(),
             heatmap: plots::heatmap::render(a)?,
             builds_chart: plots::builds::render(a)?,
+            replica: machines::replica_line(r),
+            machines: machines::rows(r),
+            split: r.config.distribute == crate::results::Distribute::Split,
+            set_aside: machines::set_aside(a),
             swatches: a
                 .builds
                 .iter()

@@ -6,6 +6,7 @@ mod exports;
 mod findings;
 mod gil;
 mod html;
+mod machines;
 mod plots;
 mod render;
 
