@@ -223,7 +223,6 @@ impl Drop for Registry {
 }
 
 /// The engines that `tests/engines/up` keeps running beside the default one.
-#[allow(dead_code)]
 pub struct TestEngines {
     /// The second engine's unix socket, as `unix://…`.
     pub engine2: String,
@@ -243,33 +242,40 @@ pub struct TestEngines {
 
 /// Starts whatever of `tests/engines/up` is not running (once per test
 /// process) and returns the addresses it prints.
-#[allow(dead_code)]
 pub fn engines() -> &'static TestEngines {
     static ENGINES: OnceLock<TestEngines> = OnceLock::new();
-    ENGINES.get_or_init(|| {
-        let script = format!("{}/tests/engines/up", env!("CARGO_MANIFEST_DIR"));
-        let output = Command::new(&script)
-            .output()
-            .unwrap_or_else(|error| panic!("{script} does not start: {error}"));
-        if !output.status.success() {
-            panic!("{script} failed:\n{}", stderr(&output));
-        }
-        let printed = stdout(&output);
-        let values: HashMap<&str, &str> = printed
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .collect();
-        let value = |key: &str| match values.get(key) {
-            Some(value) => value.to_string(),
-            None => panic!("{script} printed no {key}:\n{printed}"),
-        };
-        TestEngines {
-            engine2: value("GILBENCH_TEST_ENGINE2"),
-            tls_engine: value("GILBENCH_TEST_TLS_ENGINE"),
-            tls_certs: value("GILBENCH_TEST_TLS_CERTS").into(),
-            wrong_certs: value("GILBENCH_TEST_WRONG_CERTS").into(),
-            ssh_engine: value("GILBENCH_TEST_SSH_ENGINE"),
-            ssh_auth_sock: value("SSH_AUTH_SOCK").into(),
-        }
-    })
+    ENGINES.get_or_init(start_engines)
+}
+
+/// Starts the test engines again (after a test killed one) and returns
+/// the second engine's address on its own CPU.
+pub fn restart_engines() -> String {
+    format!("{}?cpus=1", start_engines().engine2)
+}
+
+fn start_engines() -> TestEngines {
+    let script = format!("{}/tests/engines/up", env!("CARGO_MANIFEST_DIR"));
+    let output = Command::new(&script)
+        .output()
+        .unwrap_or_else(|error| panic!("{script} does not start: {error}"));
+    if !output.status.success() {
+        panic!("{script} failed:\n{}", stderr(&output));
+    }
+    let printed = stdout(&output);
+    let values: HashMap<&str, &str> = printed
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .collect();
+    let value = |key: &str| match values.get(key) {
+        Some(value) => value.to_string(),
+        None => panic!("{script} printed no {key}:\n{printed}"),
+    };
+    TestEngines {
+        engine2: value("GILBENCH_TEST_ENGINE2"),
+        tls_engine: value("GILBENCH_TEST_TLS_ENGINE"),
+        tls_certs: value("GILBENCH_TEST_TLS_CERTS").into(),
+        wrong_certs: value("GILBENCH_TEST_WRONG_CERTS").into(),
+        ssh_engine: value("GILBENCH_TEST_SSH_ENGINE"),
+        ssh_auth_sock: value("SSH_AUTH_SOCK").into(),
+    }
 }

@@ -65,6 +65,7 @@ pub fn measure_split(scratch: &Path, figures: &mut Vec<Figure>) {
         }
     }
     let _ = registry.kill();
+    let _ = registry.wait();
     let ratios: Vec<f64> = split.iter().zip(&one).map(|(s, o)| s / o).collect();
     let ratio = median(&ratios);
     figures.push(Figure {

@@ -92,9 +92,8 @@ impl Target {
 
 /// A client whose every connection is a new `ssh … docker system dial-stdio`.
 pub fn client(target: Target, timeout_s: u64) -> Result<Docker, bollard::errors::Error> {
-    let client = std::sync::Arc::new(
-        Client::builder(TokioExecutor::new()).build(Connector { target }),
-    );
+    let client =
+        std::sync::Arc::new(Client::builder(TokioExecutor::new()).build(Connector { target }));
     Docker::connect_with_custom_transport(
         move |request: BollardRequest| {
             let client = std::sync::Arc::clone(&client);
@@ -138,7 +137,7 @@ impl tower_service::Service<http::Uri> for Connector {
             let stdout = child.stdout.take().expect("stdout is piped");
             Ok(TokioIo::new(Stream {
                 _child: child,
-                stdin,
+                stdin: Some(stdin),
                 stdout,
             }))
         })
@@ -148,8 +147,19 @@ impl tower_service::Service<http::Uri> for Connector {
 /// One connection: the ssh process, killed when the connection is dropped.
 struct Stream {
     _child: Child,
-    stdin: ChildStdin,
+    /// None once shut down: only closing the pipe tells the far side that
+    /// input ended (a hijacked exec's stdin, as `tar -x` needs).
+    stdin: Option<ChildStdin>,
     stdout: ChildStdout,
+}
+
+impl Stream {
+    fn stdin(&mut self) -> std::io::Result<Pin<&mut ChildStdin>> {
+        self.stdin
+            .as_mut()
+            .map(Pin::new)
+            .ok_or_else(|| std::io::ErrorKind::BrokenPipe.into())
+    }
 }
 
 impl Connection for Stream {
@@ -174,15 +184,19 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.stdin).poll_write(cx, buf)
+        self.stdin()?.poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_flush(cx)
+        self.stdin()?.poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.stdin).poll_shutdown(cx)
+        if let Some(stdin) = self.stdin.as_mut() {
+            std::task::ready!(Pin::new(stdin).poll_flush(cx))?;
+        }
+        self.stdin = None;
+        Poll::Ready(Ok(()))
     }
 }
 

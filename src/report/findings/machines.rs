@@ -20,11 +20,14 @@ pub(crate) fn lost_engines(results: &RunResults, planned_cells: usize) -> Vec<Fi
                 Distribute::Split => taken_over(results, lost),
                 Distribute::Replicate => {
                     let measured = measured_cells_on(results, &lost.machine);
-                    format!(
-                        "its cells are missing: {} cells not measured on {}",
-                        planned_cells.saturating_sub(measured),
-                        lost.machine
-                    )
+                    match planned_cells.saturating_sub(measured) {
+                        // A resumed run finished them once the engine was back.
+                        0 => format!("its cells were measured on {} when resumed", lost.machine),
+                        missing => format!(
+                            "its cells are missing: {missing} cells not measured on {}",
+                            lost.machine
+                        ),
+                    }
                 }
             };
             let who = if lost.machine == lost.engine {
