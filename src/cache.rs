@@ -1,5 +1,7 @@
-//! gilbench's folder on the host: fetched sources, build logs and locks.
+//! gilbench's folder on the host: fetched sources, build logs and locks,
+//! and what earlier work took ([`Durations`]).
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 
@@ -65,5 +67,37 @@ impl Cache {
             Ok(file)
         })
         .await?
+    }
+}
+
+/// Seconds by key in one JSON file of the cache: what earlier work took,
+/// for estimates. Unreadable or unwritable files only lose estimates.
+pub struct Durations {
+    path: PathBuf,
+    seconds: BTreeMap<String, f64>,
+}
+
+impl Durations {
+    pub fn load(cache: &Cache, file: &str) -> Durations {
+        let path = cache.root().join(file);
+        let seconds = fs::read(&path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .unwrap_or_default();
+        Durations { path, seconds }
+    }
+
+    pub fn get(&self, key: &str) -> Option<f64> {
+        self.seconds.get(key).copied()
+    }
+
+    pub fn set(&mut self, key: String, seconds: f64) {
+        self.seconds.insert(key, seconds);
+    }
+
+    pub fn save(&self) {
+        if let Ok(json) = serde_json::to_vec_pretty(&self.seconds) {
+            let _ = crate::results::write_atomically(&self.path, &json);
+        }
     }
 }

@@ -1,19 +1,14 @@
 //! How long earlier builds took on this machine's engines, so that a build
 //! can say up front roughly how long it will take.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cache::Cache;
+use crate::cache::{Cache, Durations};
 
 const FILE: &str = "build-times.json";
 
 /// Durations of the last build of each kind, by key.
-pub struct BuildTimes {
-    path: PathBuf,
-    seconds: BTreeMap<String, u64>,
-}
+pub struct BuildTimes(Durations);
 
 /// What makes builds take alike long: the engine, the minor version, the
 /// variant and the profile (sources and patch releases barely matter).
@@ -33,24 +28,19 @@ pub fn first_build_estimate(profile: &str) -> &'static str {
 impl BuildTimes {
     /// The recorded times; none if the file is missing or unreadable.
     pub fn load(cache: &Cache) -> BuildTimes {
-        let path = cache.root().join(FILE);
-        let seconds = std::fs::read(&path)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .unwrap_or_default();
-        BuildTimes { path, seconds }
+        BuildTimes(Durations::load(cache, FILE))
     }
 
     pub fn expected(&self, key: &str) -> Option<Duration> {
-        self.seconds.get(key).map(|s| Duration::from_secs(*s))
+        self.0
+            .get(key)
+            .and_then(|s| Duration::try_from_secs_f64(s).ok())
     }
 
-    /// Remembers a build's duration; failing to write only loses an estimate.
+    /// Remembers a build's duration.
     pub fn record(mut self, key: String, took: Duration) {
-        self.seconds.insert(key, took.as_secs());
-        if let Ok(json) = serde_json::to_vec_pretty(&self.seconds) {
-            let _ = crate::results::write_atomically(&self.path, &json);
-        }
+        self.0.set(key, took.as_secs() as f64);
+        self.0.save();
     }
 }
 

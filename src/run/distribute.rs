@@ -3,9 +3,11 @@
 //!
 //! - split: the units (every build and thread count of one workload in one
 //!   mode) go one at a time to whichever engine is free, so that neither a
-//!   build comparison nor a scaling curve crosses machines. A unit an engine
-//!   began on a resumed run goes back to it. An engine that stops answering
-//!   gives its unit back, and another engine measures that unit afresh.
+//!   build comparison nor a scaling curve crosses machines. The units that
+//!   took longest in earlier runs go first, so that the engines finish
+//!   together. A unit an engine began on a resumed run goes back to it. An
+//!   engine that stops answering gives its unit back, and another engine
+//!   measures that unit afresh.
 //! - replicate: every engine takes the whole matrix; a lost engine's cells
 //!   are missing.
 //!
@@ -21,6 +23,7 @@ use tokio::sync::watch;
 use super::events::{Consumers, Event};
 use super::measure::{Plan, Sampler, measure};
 use super::session::Session;
+use crate::cache::{Cache, Durations};
 use crate::error::Error;
 use crate::results::SampleRecord;
 use crate::results::machine::{Distribute, LostEngine, Unit};
@@ -37,6 +40,7 @@ pub(super) async fn measure_on(
     workers: Vec<Worker<'_, '_>>,
     plan: &Plan<'_>,
     distribute: Distribute,
+    cache: &Cache,
     consumers: &RefCell<Consumers>,
     interrupt: &watch::Receiver<bool>,
 ) -> Result<Vec<LostEngine>> {
@@ -59,7 +63,7 @@ pub(super) async fn measure_on(
         return Ok(Vec::new());
     }
     let queue = RefCell::new(match distribute {
-        Distribute::Split => Queue::new(plan, &workers, &consumers.borrow().samples),
+        Distribute::Split => Queue::new(plan, &workers, &consumers.borrow().samples, cache),
         Distribute::Replicate => Queue::default(),
     });
     let runs = workers.into_iter().map(|worker| {
@@ -172,8 +176,14 @@ enum Next {
 impl Queue {
     /// Every unit of the plan: those begun on a machine of this run are
     /// reserved for it; those finished on a machine no longer here are
-    /// left as they are; the rest are free.
-    fn new(plan: &Plan<'_>, workers: &[Worker<'_, '_>], samples: &[SampleRecord]) -> Queue {
+    /// left as they are; the rest are free, the longest first (units never
+    /// timed count as longest).
+    fn new(
+        plan: &Plan<'_>,
+        workers: &[Worker<'_, '_>],
+        samples: &[SampleRecord],
+        cache: &Cache,
+    ) -> Queue {
         let here: Vec<&str> = workers
             .iter()
             .filter_map(|w| w.machine.as_deref())
@@ -191,6 +201,7 @@ impl Queue {
                 _ => queue.free.push_back(unit),
             }
         }
+        longest_first(&mut queue.free, cache);
         queue
     }
 
@@ -218,6 +229,44 @@ impl Queue {
     }
 }
 
+/// The file in the cache with each unit's mean sample time.
+const UNIT_TIMES: &str = "unit-times.json";
+
+fn unit_key(unit: &Unit) -> String {
+    format!("{} {}", unit.workload, unit.mode)
+}
+
+/// Orders units by their mean sample time in earlier runs, longest first;
+/// units never timed go first of all.
+fn longest_first(units: &mut VecDeque<Unit>, cache: &Cache) {
+    let times = Durations::load(cache, UNIT_TIMES);
+    let expected = |unit: &Unit| times.get(&unit_key(unit)).unwrap_or(f64::INFINITY);
+    units
+        .make_contiguous()
+        .sort_by(|a, b| expected(b).total_cmp(&expected(a)));
+}
+
+/// Remembers each unit's mean sample time, to deal the longest first in
+/// the next split run.
+pub(super) fn remember_unit_times(cache: &Cache, samples: &[SampleRecord]) {
+    let mut sums: HashMap<Unit, (f64, u32)> = HashMap::new();
+    for record in samples.iter().filter(|r| r.is_measurement()) {
+        let Some(ns) = record.sample.duration_ns.or(record.sample.wall_ns) else {
+            continue;
+        };
+        let sum = sums.entry(Unit::of(record)).or_default();
+        *sum = (sum.0 + ns as f64 / 1e9, sum.1 + 1);
+    }
+    if sums.is_empty() {
+        return;
+    }
+    let mut times = Durations::load(cache, UNIT_TIMES);
+    for (unit, (seconds, count)) in sums {
+        times.set(unit_key(&unit), seconds / f64::from(count));
+    }
+    times.save();
+}
+
 /// Samples still to take and already taken, for the progress display.
 fn planned_samples(
     plan: &Plan<'_>,
@@ -238,4 +287,39 @@ fn is_interrupt(error: &anyhow::Error) -> bool {
     error
         .chain()
         .any(|cause| matches!(cause.downcast_ref::<Error>(), Some(Error::Interrupted)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Mode;
+
+    #[test]
+    fn units_that_took_longest_go_first_and_new_ones_before_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path().to_path_buf()).unwrap();
+        let sample = |workload: &str, duration_ms: u64| -> SampleRecord {
+            serde_json::from_value(serde_json::json!({
+                "build": "3.13", "workload": workload, "threads": 1, "repeat": 0, "seq": 1,
+                "at": 0.0, "sample": {"status": "ok", "workers": 1, "mode": "threads",
+                "wall_ns": 1, "duration_ns": duration_ms * 1_000_000},
+            }))
+            .unwrap()
+        };
+        remember_unit_times(
+            &cache,
+            &[
+                sample("short", 100),
+                sample("long", 900),
+                sample("long", 700),
+            ],
+        );
+        let unit = |workload: &str| Unit {
+            workload: workload.into(),
+            mode: Mode::Threads,
+        };
+        let mut units: VecDeque<Unit> = ["short", "long", "new"].map(unit).into();
+        longest_first(&mut units, &cache);
+        assert_eq!(units, ["new", "long", "short"].map(unit));
+    }
 }

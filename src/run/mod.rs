@@ -214,12 +214,14 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         workers,
         &plan,
         header.config.distribute,
+        &cache,
         &consumers,
         &interrupt,
     )
     .await;
     let mut consumers = consumers.into_inner();
     consumers.progress.finish();
+    distribute::remember_unit_times(&cache, &consumers.samples);
     close_all(sessions).await;
 
     let (status, error) = match measured {
