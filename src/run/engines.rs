@@ -1,5 +1,5 @@
-//! The engines of a run: reached at the start, each given the run's images,
-//! each described as the machine its samples name.
+//! The engines of a run: reached at the start, each given the run's images
+//! and a session, each described as the machine its samples name.
 
 use anyhow::Result;
 
@@ -10,8 +10,8 @@ use crate::engine::{Endpoint, Engine};
 use crate::error::invalid_input;
 use crate::images;
 use crate::progress::Verbosity;
-use crate::results::Machine;
 use crate::results::machine::unique_id;
+use crate::results::{Journal, JournalEntry, LostEngine, Machine};
 
 /// Reaches every engine, all at once; the first that does not answer is
 /// the error (exit 3, with what to check).
@@ -81,7 +81,7 @@ async fn build_there(
 /// The machine behind a session's engine. A machine a resumed run already
 /// knew (the same engine id) keeps its id; a new one is named after its
 /// host, uniquely among `taken`.
-pub async fn describe(
+async fn describe(
     session: &mut Session<'_>,
     cpus: Option<String>,
     known: &[Machine],
@@ -107,4 +107,89 @@ pub async fn describe(
         memory_bytes: facts.memory_bytes,
         cpus,
     })
+}
+
+/// Describes each session's machine and records the new ones in the
+/// journal; returns every machine the run knows and each session's id.
+pub async fn describe_all(
+    sessions: &mut [(Session<'_>, Option<String>)],
+    mut machines: Vec<Machine>,
+    journal: &mut Journal,
+) -> Result<(Vec<Machine>, Vec<String>)> {
+    let mut ids = Vec::new();
+    for (session, cpus) in sessions.iter_mut() {
+        let taken: Vec<String> = machines.iter().map(|m| m.id.clone()).collect();
+        let machine = describe(session, cpus.clone(), &machines, &taken).await?;
+        if !machines.contains(&machine) {
+            journal.write(&JournalEntry::Machine(machine.clone()))?;
+            machines.retain(|m| m.id != machine.id);
+            machines.push(machine.clone());
+        }
+        ids.push(machine.id);
+    }
+    Ok((machines, ids))
+}
+
+/// The sessions of a run's engines, each with the cpuset of its containers.
+pub struct Started<'e> {
+    pub sessions: Vec<(Session<'e>, Option<String>)>,
+    pub images: BuildImages,
+    /// Engines left out at the start: they could not get the images.
+    pub lost_engines: Vec<LostEngine>,
+}
+
+/// Gets the images on the first engine, gives them to the others, and
+/// opens a session on each engine that has them all.
+pub async fn start_sessions<'e>(
+    engines: &'e [Engine],
+    endpoints: &[Endpoint],
+    cache: &Cache,
+    prepared: &Prepared,
+    journal: &mut Journal,
+    verbosity: Verbosity,
+) -> Result<Started<'e>> {
+    let images = BuildImages::resolve(&engines[0], cache, prepared, verbosity).await?;
+    let per_engine = images_for(engines, &images, cache, prepared, verbosity).await;
+    let mut sessions = Vec::new();
+    let mut lost_engines = Vec::new();
+    for ((engine, endpoint), engine_images) in engines.iter().zip(endpoints).zip(per_engine) {
+        let cpus = endpoint
+            .cpus
+            .clone()
+            .or(prepared.header.config.cpus.clone());
+        let session = match engine_images {
+            Ok(engine_images) => {
+                Session::start(engine, cpus.clone(), &engine_images, prepared).await
+            }
+            Err(reason) => Err(anyhow::anyhow!(reason)),
+        };
+        match session {
+            Ok(session) => sessions.push((session, cpus)),
+            // The first engine holds the images: without it there is no run.
+            Err(e) if sessions.is_empty() => {
+                close_all(sessions).await;
+                return Err(e);
+            }
+            Err(e) => {
+                eprintln!("warning: the engine at {} is left out: {e:#}", engine.host);
+                let lost = LostEngine {
+                    machine: engine.host.clone(),
+                    engine: engine.host.clone(),
+                    reason: format!("{e:#}"),
+                    at: super::setup::timestamp(),
+                };
+                journal.write(&JournalEntry::LostEngine(lost.clone()))?;
+                lost_engines.push(lost);
+            }
+        }
+    }
+    Ok(Started {
+        sessions,
+        images,
+        lost_engines,
+    })
+}
+
+pub async fn close_all(sessions: Vec<(Session<'_>, Option<String>)>) {
+    futures_util::future::join_all(sessions.into_iter().map(|(s, _)| s.close())).await;
 }

@@ -37,7 +37,7 @@ use crate::results::{
 };
 use crate::spec::BuildSpec;
 use events::{Consumers, ProgressView};
-use session::{BuildImages, Session};
+
 
 /// Validated options of a new run.
 pub struct RunOptions {
@@ -131,7 +131,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     let mut journal = results::Journal::append_to(&dir)?;
     let started = interruptible(
         &mut interrupt,
-        start_sessions(
+        engines::start_sessions(
             &engines,
             &endpoints,
             &cache,
@@ -141,7 +141,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         ),
     )
     .await;
-    let Started {
+    let engines::Started {
         mut sessions,
         images,
         mut lost_engines,
@@ -159,24 +159,19 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     for missing in &images.missing {
         journal.write(&results::JournalEntry::MissingBuild(missing.clone()))?;
     }
-    let mut machines = prepared.previous.machines.clone();
-    let mut machine_ids = Vec::new();
-    for (session, cpus) in sessions.iter_mut() {
-        let taken: Vec<String> = machines.iter().map(|m| m.id.clone()).collect();
-        let machine = match engines::describe(session, cpus.clone(), &machines, &taken).await {
-            Ok(machine) => machine,
-            Err(e) => {
-                close_all(sessions).await;
-                return Err(e);
-            }
-        };
-        if !machines.contains(&machine) {
-            journal.write(&results::JournalEntry::Machine(machine.clone()))?;
-            machines.retain(|m| m.id != machine.id);
-            machines.push(machine.clone());
+    let described = engines::describe_all(
+        &mut sessions,
+        prepared.previous.machines.clone(),
+        &mut journal,
+    )
+    .await;
+    let (machines, machine_ids) = match described {
+        Ok(described) => described,
+        Err(e) => {
+            engines::close_all(sessions).await;
+            return Err(e);
         }
-        machine_ids.push(machine.id);
-    }
+    };
     // Interpreter facts and workloads: recorded once, kept on resume.
     let (builds, chosen) = match sessions[0]
         .0
@@ -185,7 +180,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     {
         Ok(recorded) => recorded,
         Err(e) => {
-            close_all(sessions).await;
+            engines::close_all(sessions).await;
             return Err(e);
         }
     };
@@ -222,7 +217,7 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     let mut consumers = consumers.into_inner();
     consumers.progress.finish();
     distribute::remember_unit_times(&cache, &consumers.samples);
-    close_all(sessions).await;
+    engines::close_all(sessions).await;
 
     let (status, error) = match measured {
         Ok(lost) => {
@@ -288,70 +283,6 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         lost_engines: lost_engines.into_iter().map(|l| l.engine).collect(),
         distribute: results.config.distribute,
     })
-}
-
-/// The sessions of a run's engines, each with the cpuset of its containers.
-struct Started<'e> {
-    sessions: Vec<(Session<'e>, Option<String>)>,
-    images: BuildImages,
-    /// Engines left out at the start: they could not get the images.
-    lost_engines: Vec<results::LostEngine>,
-}
-
-/// Gets the images on the first engine, gives them to the others, and
-/// opens a session on each engine that has them all.
-async fn start_sessions<'e>(
-    engines: &'e [Engine],
-    endpoints: &[Endpoint],
-    cache: &Cache,
-    prepared: &setup::Prepared,
-    journal: &mut results::Journal,
-    verbosity: Verbosity,
-) -> Result<Started<'e>> {
-    let images = BuildImages::resolve(&engines[0], cache, prepared, verbosity).await?;
-    let per_engine = engines::images_for(engines, &images, cache, prepared, verbosity).await;
-    let mut sessions = Vec::new();
-    let mut lost_engines = Vec::new();
-    for ((engine, endpoint), engine_images) in engines.iter().zip(endpoints).zip(per_engine) {
-        let cpus = endpoint
-            .cpus
-            .clone()
-            .or(prepared.header.config.cpus.clone());
-        let session = match engine_images {
-            Ok(engine_images) => {
-                Session::start(engine, cpus.clone(), &engine_images, prepared).await
-            }
-            Err(reason) => Err(anyhow::anyhow!(reason)),
-        };
-        match session {
-            Ok(session) => sessions.push((session, cpus)),
-            // The first engine holds the images: without it there is no run.
-            Err(e) if sessions.is_empty() => {
-                close_all(sessions).await;
-                return Err(e);
-            }
-            Err(e) => {
-                eprintln!("warning: the engine at {} is left out: {e:#}", engine.host);
-                let lost = results::LostEngine {
-                    machine: engine.host.clone(),
-                    engine: engine.host.clone(),
-                    reason: format!("{e:#}"),
-                    at: setup::timestamp(),
-                };
-                journal.write(&results::JournalEntry::LostEngine(lost.clone()))?;
-                lost_engines.push(lost);
-            }
-        }
-    }
-    Ok(Started {
-        sessions,
-        images,
-        lost_engines,
-    })
-}
-
-async fn close_all(sessions: Vec<(Session<'_>, Option<String>)>) {
-    futures_util::future::join_all(sessions.into_iter().map(|(s, _)| s.close())).await;
 }
 
 /// Writes `results.json` atomically, then the summary and the report.
