@@ -58,7 +58,7 @@ pub enum Command {
     /// Run the benchmark matrix: builds × workloads × modes × threads × repeats.
     Run(Box<RunArgs>),
     /// Remove every container gilbench left behind (e.g. after `kill -9`).
-    Clean,
+    Clean(CleanArgs),
     /// Render the report (index.html, summary.md, results.csv, pyperf/) of a run again.
     Report(ReportArgs),
     /// Compare two runs (or two builds of one run), cell by cell, for CI gates.
@@ -550,6 +550,14 @@ pub enum ImagesCommand {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CleanArgs {
+    /// An engine to clean (repeatable; see `run --engine`). Default: DOCKER_HOST or the local
+    /// socket.
+    #[arg(long = "engine", value_name = "URL")]
+    pub engines: Vec<crate::engine::Endpoint>,
 }
 
 #[derive(Debug, Args)]

@@ -32,7 +32,7 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
             .await
         }
         Command::Run(args) => run(*args, verbosity).await,
-        Command::Clean => clean().await,
+        Command::Clean(args) => clean(&args.engines).await,
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args, verbosity),
@@ -179,10 +179,16 @@ fn merge(args: crate::cli::MergeArgs, verbosity: Verbosity) -> Result<()> {
     Ok(())
 }
 
-async fn clean() -> Result<()> {
-    let engine = Engine::connect().await?;
-    let removed = crate::engine::container::remove_leftovers(&engine, None).await?;
-    println!("removed {} container(s)", removed.len());
+async fn clean(engines: &[crate::engine::Endpoint]) -> Result<()> {
+    let endpoints = match engines {
+        [] => vec![crate::engine::Endpoint::from_environment()],
+        given => given.to_vec(),
+    };
+    for endpoint in &endpoints {
+        let engine = Engine::connect_to(endpoint).await?;
+        let removed = crate::engine::container::remove_leftovers(&engine, None).await?;
+        println!("removed {} container(s) on {}", removed.len(), engine.host);
+    }
     Ok(())
 }
 

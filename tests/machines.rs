@@ -267,6 +267,16 @@ fn split_replicate_and_a_lost_engine_over_two_engines() {
         .filter(|s| s["sample"]["status"] == "ok" && s["disturbed"] != true)
         .count();
     assert_eq!(per_machine, planned_cells().len() * 4 * 2);
+
+    // The killed engine kept the containers it ran; clean removes them.
+    let cleaned = run(gilbench().args(["clean", "--engine", &util::engines().engine2]));
+    assert!(cleaned.status.success(), "{}", stderr(&cleaned));
+    let removed: usize = util::stdout(&cleaned)
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(removed >= 2, "{}", util::stdout(&cleaned));
 }
 
 #[test]

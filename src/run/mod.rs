@@ -38,7 +38,6 @@ use crate::results::{
 use crate::spec::BuildSpec;
 use events::{Consumers, ProgressView};
 
-
 /// Validated options of a new run.
 pub struct RunOptions {
     /// Empty: the newest minor's three builds (see `defaults`).
@@ -343,8 +342,15 @@ async fn warn_about_leftovers(engine: &Engine) {
         && !ids.is_empty()
     {
         eprintln!(
-            "warning: {} container(s) from earlier gilbench runs remain; `gilbench clean` removes them",
-            ids.len()
+            "warning: {} container(s) from earlier gilbench runs remain on {}; `gilbench clean{}` \
+             removes them",
+            ids.len(),
+            engine.host,
+            if engine.endpoint == Endpoint::from_environment() {
+                String::new()
+            } else {
+                format!(" --engine '{}'", engine.host)
+            }
         );
     }
 }
