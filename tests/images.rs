@@ -7,9 +7,10 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
+use crate::registry::{Registry, free_port};
 use crate::util::{
-    self, Registry, built_images, cached_release_tarball, free_port, gilbench, python_in,
-    python_in_env, run, stderr, stdout,
+    self, built_images, cached_release_tarball, gilbench, python_in, python_in_env, run, stderr,
+    stdout,
 };
 
 const SID_APT: &str = "--apt-option=-o Acquire::Check-Valid-Until=false";

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{self, Registry, fixture, free_port, gilbench, run, stderr};
+use crate::registry::{Registry, free_port};
+use crate::util::{self, fixture, gilbench, run, stderr};
 
 const FIRST: &str = "unix:///var/run/docker.sock?cpus=0";
 

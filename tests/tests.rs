@@ -10,6 +10,7 @@ mod jit;
 mod machines;
 mod noise;
 mod precision;
+mod registry;
 mod report;
 mod run;
 mod runner;

@@ -4,9 +4,10 @@
 //! order alternating, so that the machine's drift hits both alike.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Instant;
 
+use super::registry::{Registry, free_port};
 use super::{Figure, checked, gilbench, median};
 
 const FIRST: &str = "unix:///var/run/docker.sock?cpus=0";
@@ -16,12 +17,8 @@ pub fn measure_split(scratch: &Path, figures: &mut Vec<Figure>) {
     let second = format!("{}?cpus=1", second_engine());
     let registry_dir = scratch.join("registry");
     std::fs::create_dir_all(&registry_dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut registry = start_registry(&registry_dir, port);
+    let port = free_port();
+    let registry = Registry::start(&registry_dir, port);
     let registry_address = format!("127.0.0.1:{port}");
     let run = |name: &str, engines: &[&str]| -> f64 {
         let mut command = gilbench();
@@ -64,8 +61,7 @@ pub fn measure_split(scratch: &Path, figures: &mut Vec<Figure>) {
             one.push(alone());
         }
     }
-    let _ = registry.kill();
-    let _ = registry.wait();
+    drop(registry);
     let ratios: Vec<f64> = split.iter().zip(&one).map(|(s, o)| s / o).collect();
     let ratio = median(&ratios);
     figures.push(Figure {
@@ -95,30 +91,4 @@ fn second_engine() -> String {
         .find_map(|l| l.strip_prefix("GILBENCH_TEST_ENGINE2="))
         .expect("tests/engines/up names the second engine")
         .to_string()
-}
-
-fn start_registry(dir: &Path, port: u16) -> std::process::Child {
-    let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
-            dir.join("data").display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new("docker-registry")
-        .arg("serve")
-        .arg(&config)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("docker-registry is installed");
-    for _ in 0..50 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    child
 }

@@ -11,6 +11,8 @@
 
 mod engines;
 mod pyperf;
+#[path = "../../tests/registry.rs"]
+mod registry;
 mod report_scale;
 
 use std::path::Path;
