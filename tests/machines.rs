@@ -244,6 +244,13 @@ fn split_replicate_and_a_lost_engine_over_two_engines() {
     assert!(on_survivor.values().all(|n| *n == 6), "{on_survivor:?}");
     let findings = std::fs::read_to_string(dir("lost").join("summary.md")).unwrap();
     assert!(findings.contains("stopped answering"), "{findings}");
+    // Resumed on the engine that is left: nothing missing, nothing taken again.
+    let resumed = run(gilbench()
+        .args(["run", "--resume"])
+        .arg(dir("lost"))
+        .args(["--engine", FIRST]));
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    assert_eq!(samples(&results(&dir("lost"))).len(), journal);
 
     // Replicate, the second engine dies: its cells are missing until it is
     // back and the run is resumed.
