@@ -78,25 +78,20 @@ async fn build_there(
     })
 }
 
-/// The machine behind a session's engine. A machine a resumed run already
-/// knew (the same engine id) keeps its id; a new one is named after its
-/// host, uniquely among `taken`.
+/// The machine behind a session's engine, with its id among the `known`
+/// machines and those `in_use` by this run's other engines.
 async fn describe(
     session: &mut Session<'_>,
     cpus: Option<String>,
     known: &[Machine],
-    taken: &[String],
+    in_use: &[String],
 ) -> Result<Machine> {
     let facts = session.engine.facts().await?;
     let cpu_model = session.cpu_model().await;
     let engine = session.engine.endpoint.to_string();
-    let id = known
-        .iter()
-        .find(|m| m.engine_id.is_some() && m.engine_id == facts.id && m.engine == engine)
-        .map(|m| m.id.clone())
-        .unwrap_or_else(|| unique_id(facts.name.as_deref().unwrap_or_default(), taken));
+    let host = facts.name.clone().unwrap_or_default();
     Ok(Machine {
-        id,
+        id: machine_id(known, in_use, facts.id.as_deref(), &engine, &host),
         engine,
         engine_id: facts.id,
         engine_version: facts.version,
@@ -109,6 +104,33 @@ async fn describe(
     })
 }
 
+/// A machine a resumed run knew keeps its id: the same engine at the same
+/// address first, else the same engine reached another way — unless
+/// another engine of this run has it (two addresses of one engine are two
+/// machines, never pooled). A new machine is named after its host.
+fn machine_id(
+    known: &[Machine],
+    in_use: &[String],
+    engine_id: Option<&str>,
+    address: &str,
+    host: &str,
+) -> String {
+    let free = |m: &&Machine| {
+        engine_id.is_some() && m.engine_id.as_deref() == engine_id && !in_use.contains(&m.id)
+    };
+    known
+        .iter()
+        .filter(free)
+        .find(|m| m.engine == address)
+        .or_else(|| known.iter().find(free))
+        .map(|m| m.id.clone())
+        .unwrap_or_else(|| {
+            let mut taken: Vec<String> = known.iter().map(|m| m.id.clone()).collect();
+            taken.extend(in_use.iter().cloned());
+            unique_id(host, &taken)
+        })
+}
+
 /// Describes each session's machine and records the new ones in the
 /// journal; returns every machine the run knows and each session's id.
 pub async fn describe_all(
@@ -118,8 +140,7 @@ pub async fn describe_all(
 ) -> Result<(Vec<Machine>, Vec<String>)> {
     let mut ids = Vec::new();
     for (session, cpus) in sessions.iter_mut() {
-        let taken: Vec<String> = machines.iter().map(|m| m.id.clone()).collect();
-        let machine = describe(session, cpus.clone(), &machines, &taken).await?;
+        let machine = describe(session, cpus.clone(), &machines, &ids).await?;
         if !machines.contains(&machine) {
             journal.write(&JournalEntry::Machine(machine.clone()))?;
             machines.retain(|m| m.id != machine.id);
@@ -192,4 +213,47 @@ pub async fn start_sessions<'e>(
 
 pub async fn close_all(sessions: Vec<(Session<'_>, Option<String>)>) {
     futures_util::future::join_all(sessions.into_iter().map(|(s, _)| s.close())).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn machine(id: &str, engine_id: &str, engine: &str) -> Machine {
+        Machine {
+            id: id.into(),
+            engine: engine.into(),
+            engine_id: Some(engine_id.into()),
+            engine_version: None,
+            host_name: Some("box".into()),
+            cpu_model: None,
+            cores: None,
+            kernel: None,
+            memory_bytes: None,
+            cpus: None,
+        }
+    }
+
+    #[test]
+    fn a_resumed_machine_keeps_its_id_however_it_is_reached_once() {
+        let known = [
+            machine("box", "E1", "tcp://127.0.0.1:4000"),
+            machine("box#2", "E2", "unix:///run/b.sock"),
+        ];
+        let socket = "unix:///var/run/docker.sock";
+        // The same engine through another address is the same machine...
+        assert_eq!(machine_id(&known, &[], Some("E1"), socket, "box"), "box");
+        // ...unless this run reaches it twice: then the second is another one.
+        let in_use = ["box".to_string()];
+        assert_eq!(
+            machine_id(&known, &in_use, Some("E1"), socket, "box"),
+            "box#3"
+        );
+        assert_eq!(
+            machine_id(&known, &[], Some("E2"), "unix:///run/b.sock", "box"),
+            "box#2"
+        );
+        assert_eq!(machine_id(&known, &[], Some("E9"), socket, "lab"), "lab");
+        assert_eq!(machine_id(&[], &[], None, socket, "box"), "box");
+    }
 }

@@ -102,20 +102,17 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     let (prepared, engines, endpoints) = match start {
         Start::New(options) => {
             let endpoints = options.endpoints();
-            let engines = engines::connect_all(&endpoints).await?;
+            let engines = connect_and_warn(&endpoints).await?;
             let prepared = setup::new_run(&engines, &cache, *options).await?;
             (prepared, engines, endpoints)
         }
         Start::Resume { dir, engines } => {
             let prepared = setup::resume(&dir)?;
             let endpoints = setup::resumed_endpoints(&prepared, engines)?;
-            let engines = engines::connect_all(&endpoints).await?;
+            let engines = connect_and_warn(&endpoints).await?;
             (prepared, engines, endpoints)
         }
     };
-    for engine in &engines {
-        warn_about_leftovers(engine).await;
-    }
     let (dir, header) = (prepared.dir.clone(), prepared.header.clone());
     if prepared.previous.is_empty() {
         eprintln!("results go to {}", dir.display());
@@ -334,6 +331,16 @@ async fn interruptible<T>(
         value = work => Ok(value),
         _ = interrupt.wait_for(|stop| *stop) => Err(Error::Interrupted),
     }
+}
+
+/// Reaches the engines and says which hold containers of earlier runs,
+/// before anything else can fail.
+async fn connect_and_warn(endpoints: &[Endpoint]) -> Result<Vec<Engine>> {
+    let engines = engines::connect_all(endpoints).await?;
+    for engine in &engines {
+        warn_about_leftovers(engine).await;
+    }
+    Ok(engines)
 }
 
 async fn warn_about_leftovers(engine: &Engine) {
