@@ -14,6 +14,8 @@ use crate::util::{self, built_images, gilbench, run};
 
 #[test]
 fn python_suite_passes_on_the_host_interpreter() {
+    // Ten seconds on every core: never beside a test that measures.
+    let _engine = util::engine();
     let output =
         run(Command::new("python3").args(["-m", "unittest", "discover", "-s", "tests/python"]));
     assert!(output.status.success(), "the runner's Python tests failed");
