@@ -147,14 +147,35 @@ pub fn machine_of_units(samples: &[SampleRecord]) -> BTreeMap<Unit, String> {
     last.into_iter().map(|(unit, (_, m))| (unit, m)).collect()
 }
 
-/// The machines that took samples, in the order they first did.
-pub fn sampled_machines(samples: &[SampleRecord]) -> Vec<String> {
-    let mut seen = BTreeSet::new();
-    samples
+/// Records `machine` in `machines`: in place of the one with its id, so
+/// the machines keep the order their engines were first given, or last.
+pub fn record_machine(machines: &mut Vec<Machine>, machine: Machine) {
+    match machines.iter_mut().find(|m| m.id == machine.id) {
+        Some(known) => *known = machine,
+        None => machines.push(machine),
+    }
+}
+
+/// The machines that took samples: those the run describes in its order
+/// (the order the engines were given), then any it does not, in the order
+/// they first sampled. Never the order of the first samples alone, which
+/// races between engines.
+pub fn sampled_machines(machines: &[Machine], samples: &[SampleRecord]) -> Vec<String> {
+    let sampled: BTreeSet<&str> = samples
         .iter()
-        .filter_map(|r| r.machine.clone())
-        .filter(|m| seen.insert(m.clone()))
-        .collect()
+        .filter_map(|r| r.machine.as_deref())
+        .collect();
+    let mut ids: Vec<String> = machines
+        .iter()
+        .map(|m| m.id.clone())
+        .filter(|id| sampled.contains(id.as_str()))
+        .collect();
+    for id in samples.iter().filter_map(|r| r.machine.as_ref()) {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    ids
 }
 
 /// Splits samples into those the statistics use, each unit's from its
@@ -177,7 +198,7 @@ impl RunResults {
     /// The machines compared with each other: those that took samples of a
     /// replicated run, when there are several. Empty otherwise.
     pub fn replicas(&self) -> Vec<String> {
-        let sampled = sampled_machines(&self.samples);
+        let sampled = sampled_machines(&self.machines, &self.samples);
         match self.config.distribute {
             Distribute::Replicate if sampled.len() > 1 => sampled,
             _ => Vec::new(),
@@ -239,6 +260,14 @@ mod tests {
         ];
         let units = machine_of_units(&samples);
         assert_eq!(units.values().collect::<Vec<_>>(), ["b", "b"]);
-        assert_eq!(sampled_machines(&samples), ["a", "b"]);
+        assert_eq!(sampled_machines(&[], &samples), ["a", "b"]);
+        let described = |id: &str| -> Machine {
+            serde_json::from_value(serde_json::json!({"id": id, "engine": id})).unwrap()
+        };
+        // The engines' order wins over which one happened to sample first.
+        assert_eq!(
+            sampled_machines(&[described("c"), described("b"), described("a")], &samples),
+            ["b", "a"]
+        );
     }
 }

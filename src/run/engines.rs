@@ -10,7 +10,7 @@ use crate::engine::{Endpoint, Engine};
 use crate::error::invalid_input;
 use crate::images;
 use crate::progress::Verbosity;
-use crate::results::machine::unique_id;
+use crate::results::machine::{record_machine, unique_id};
 use crate::results::{Journal, JournalEntry, LostEngine, Machine};
 
 /// Reaches every engine, all at once; the first that does not answer is
@@ -143,8 +143,7 @@ pub async fn describe_all(
         let machine = describe(session, cpus.clone(), &machines, &ids).await?;
         if !machines.contains(&machine) {
             journal.write(&JournalEntry::Machine(machine.clone()))?;
-            machines.retain(|m| m.id != machine.id);
-            machines.push(machine.clone());
+            record_machine(&mut machines, machine.clone());
         }
         ids.push(machine.id);
     }

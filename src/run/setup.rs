@@ -11,6 +11,7 @@ use crate::cache::Cache;
 use crate::engine::{Endpoint, Engine};
 use crate::error::invalid_input;
 use crate::images::BuildOptions;
+use crate::results::machine::record_machine;
 use crate::results::{
     self, BuildRecord, Journal, JournalEntry, LostEngine, Machine, RunConfig, RunHeader,
     SampleRecord, WorkloadInfo,
@@ -136,10 +137,7 @@ pub fn resume(dir: &Path) -> Result<Prepared> {
             JournalEntry::Sample(record) => previous.samples.push(record),
             // Tried again: the image may be had now.
             JournalEntry::Header(_) | JournalEntry::MissingBuild(_) => {}
-            JournalEntry::Machine(machine) => {
-                previous.machines.retain(|m| m.id != machine.id);
-                previous.machines.push(machine);
-            }
+            JournalEntry::Machine(machine) => record_machine(&mut previous.machines, machine),
             JournalEntry::LostEngine(lost) => previous.lost_engines.push(lost),
         }
     }

@@ -57,7 +57,7 @@ fn taken_over(results: &RunResults, lost: &LostEngine) -> String {
         .filter(|r| r.machine.as_deref() == Some(lost.machine.as_str()))
         .map(Unit::of)
         .collect();
-    let mut others: Vec<String> = sampled_machines(&results.samples)
+    let mut others: Vec<String> = sampled_machines(&results.machines, &results.samples)
         .into_iter()
         .filter(|m| *m != lost.machine)
         .collect();
