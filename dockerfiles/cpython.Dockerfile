@@ -10,6 +10,10 @@ ARG BASE_IMAGE
 
 # ---- build: compile and install into /opt/python ---------------------------
 FROM ${BASE_IMAGE} AS build
+# Marks this stage's images, so that gilbench removes them after the build
+# (they hold the compiler and the build tree) and never lists them meanwhile.
+ARG STAGE_ID
+LABEL org.gilbench.stage=${STAGE_ID} org.gilbench.role=build-stage
 # Extra apt options, e.g. "-o Acquire::Check-Valid-Until=false" for a dated mirror.
 ARG APT_OPTIONS=""
 # LLVM major version for JIT builds (empty for others); the JIT's stencil

@@ -9,7 +9,7 @@ FROM ${PYTHON_IMAGE} AS build
 # Marks this stage's images, so that gilbench can remove them afterwards
 # (and does not list them as interpreter images meanwhile).
 ARG STAGE_ID
-LABEL org.gilbench.deps-stage=${STAGE_ID} org.gilbench.role=deps-stage
+LABEL org.gilbench.stage=${STAGE_ID} org.gilbench.role=build-stage
 ARG APT_OPTIONS=""
 # For Debian's prebuilt interpreters: the headers package and its suite.
 ARG DEV_PACKAGE=""

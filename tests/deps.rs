@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::util::{self, gilbench, run, stderr, stdout};
+use crate::util::{self, gilbench, run, stage_leftovers, stderr, stdout};
 
 fn fixture(path: &str) -> String {
     format!("{}/tests/fixtures/deps/{path}", env!("CARGO_MANIFEST_DIR"))
@@ -26,19 +26,13 @@ fn results(dir: &Path) -> Value {
 fn leftover_images(image_or_log: &str) -> String {
     let at = image_or_log.find("-deps").expect("a derived image's name");
     let stage = &image_or_log[at - 16..at];
-    let stages = run(Command::new("docker").args([
-        "images",
-        "-aq",
-        "--filter",
-        &format!("label=org.gilbench.deps-stage={stage}"),
-    ]));
     let pending = run(Command::new("docker").args([
         "images",
         "-q",
         "--filter",
         &format!("reference=gilbench/cpython:*{stage}-deps-pending"),
     ]));
-    format!("{}{}", stdout(&stages), stdout(&pending))
+    format!("{}{}", stage_leftovers(stage), stdout(&pending))
         .trim()
         .to_string()
 }

@@ -9,8 +9,8 @@ use std::process::Command;
 
 use crate::registry::{Registry, free_port};
 use crate::util::{
-    self, built_images, cached_release_tarball, gilbench, python_in, python_in_env, run, stderr,
-    stdout,
+    self, built_images, cached_release_tarball, gilbench, python_in, python_in_env, run,
+    stage_leftovers, stderr, stdout,
 };
 
 const SID_APT: &str = "--apt-option=-o Acquire::Check-Valid-Until=false";
@@ -247,6 +247,9 @@ fn a_failed_build_shows_the_log_tail_and_saves_the_whole_log() {
         log.contains("Step 1/") && log.contains("configure"),
         "the log is whole"
     );
+    // build-3.13.5-quick-<16 hex>.log: the failed build's stage is gone.
+    let stage_id = &log_path[log_path.len() - 20..log_path.len() - 4];
+    assert_eq!(stage_leftovers(stage_id), "");
 }
 
 #[test]
@@ -439,9 +442,21 @@ fn a_missing_default_base_is_bootstrapped_by_the_run_itself() {
         .arg(dir.path()));
     let bootstrapped =
         run(Command::new("docker").args(["inspect", "--format", "{{.Id}}", stand_in]));
-    // Restore the original base before asserting, whatever happened.
+    // Restore the original base before asserting, whatever happened, and
+    // remove the new base with everything built on it: each run makes a
+    // different one, and left behind they would fill the disk.
     run(Command::new("docker").args(["tag", kept, stand_in]));
     run(Command::new("docker").args(["rmi", kept]));
+    let bootstrapped_id = stdout(&bootstrapped).trim().to_string();
+    if !bootstrapped_id.is_empty() {
+        let label = format!("label=org.gilbench.base-id={bootstrapped_id}");
+        let built_on_it = run(Command::new("docker").args(["images", "-q", "--filter", &label]));
+        for image in stdout(&built_on_it).split_whitespace() {
+            run(Command::new("docker").args(["rmi", "-f", image]));
+        }
+        // Usually gone with its last image already.
+        run(Command::new("docker").args(["rmi", &bootstrapped_id]));
+    }
     assert_eq!(output.status.code(), Some(0));
     assert!(
         stderr(&output).contains("creating gilbench/debian:trixie from Debian packages"),
@@ -450,4 +465,16 @@ fn a_missing_default_base_is_bootstrapped_by_the_run_itself() {
     assert!(bootstrapped.status.success(), "the run created the base");
     let results = fs::read_to_string(dir.path().join("results.json")).unwrap();
     assert!(results.contains("\"status\": \"complete\""));
+    // The new base meant a new build, whose compiler stage is gone.
+    let image = stderr(&output)
+        .lines()
+        .find_map(|line| {
+            line.split_once("building gilbench/cpython:")?
+                .1
+                .split(':')
+                .next()
+        })
+        .map(str::to_string)
+        .expect("the run built an image");
+    assert_eq!(stage_leftovers(&image[image.len() - 16..]), "");
 }

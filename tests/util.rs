@@ -230,3 +230,14 @@ fn start_engines() -> TestEngines {
         ssh_auth_sock: value("SSH_AUTH_SOCK").into(),
     }
 }
+
+/// The images a build's stage left behind (ids, one per line): its stage is
+/// labelled with the 16 hex digits of its image's tag.
+pub fn stage_leftovers(stage_id: &str) -> String {
+    let label = format!("label=org.gilbench.stage={stage_id}");
+    stdout(&run(
+        Command::new("docker").args(["images", "-aq", "--filter", &label])
+    ))
+    .trim()
+    .to_string()
+}

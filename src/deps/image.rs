@@ -5,9 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, Result};
-use bollard::query_parameters::{
-    ListImagesOptionsBuilder, RemoveImageOptions, RemoveImageOptionsBuilder,
-};
+use bollard::query_parameters::RemoveImageOptions;
 use sha2::{Digest, Sha256};
 
 use super::{Dependencies, lock, network};
@@ -24,8 +22,6 @@ const DEPS_DOCKERFILE: &str = include_str!("../../dockerfiles/deps.Dockerfile");
 /// A second, instant build that adds the lock, known only after pip ran, as a label.
 const LOCK_DOCKERFILE: &str =
     "ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\nLABEL org.gilbench.locked=true\n";
-/// Marks the build stage's images (see the Dockerfile).
-const STAGE_LABEL: &str = "org.gilbench.deps-stage";
 const REPORT_PATH: &str = "/opt/deps/pip-report.json";
 
 /// The interpreter image with `deps` installed: found, pulled or built.
@@ -52,9 +48,7 @@ pub async fn derive(
         tag_suffix: "-deps-pending".into(),
         ..recipe.clone()
     };
-    let built = build::build(engine, cache, &pending, &mut task).await;
-    remove_stage_images(engine, &recipe.inputs_hash[..16]).await;
-    built?;
+    build::build(engine, cache, &pending, &mut task).await?;
     let labelled = add_lock_label(engine, cache, &pending, recipe, &mut task).await;
     // Only untags it when the labelled image was built on it; else removes it.
     let _ = engine
@@ -118,7 +112,7 @@ fn single_file(archive: &[u8]) -> Result<String> {
 /// image's id, the dependencies' content hash and the build's own inputs.
 pub fn recipe(interpreter: &Image, deps: &Dependencies, apt_options: &[String]) -> Recipe {
     let (dev_package, dev_suite) = dev_headers(&interpreter.labels);
-    let mut build_args = BTreeMap::from([
+    let build_args = BTreeMap::from([
         ("PYTHON_IMAGE".to_string(), interpreter.name.clone()),
         ("APT_OPTIONS".to_string(), apt_options.join(" ")),
         ("DEV_PACKAGE".to_string(), dev_package),
@@ -134,7 +128,6 @@ pub fn recipe(interpreter: &Image, deps: &Dependencies, apt_options: &[String]) 
     }
     hasher.update(format!("\npython {}\ndeps {deps_hash}\n", interpreter.id).as_bytes());
     let inputs_hash = hex::encode(hasher.finalize());
-    build_args.insert("STAGE_ID".into(), inputs_hash[..16].to_string());
 
     let mut labels: BTreeMap<String, String> = interpreter.labels.clone().into_iter().collect();
     labels.extend([
@@ -201,35 +194,4 @@ fn dev_headers(labels: &HashMap<String, String>) -> (String, String) {
         .and_then(|rest| rest.split_once('/'))
         .map(|(package, suite)| (format!("{package}-dev"), suite.to_string()))
         .unwrap_or_default()
-}
-
-/// Removes the build stage's images (they held pip's settings), on success
-/// and on failure alike. The engine may still hold the last step's
-/// container for a moment, so this looks again a few times.
-async fn remove_stage_images(engine: &Engine, stage_id: &str) {
-    let filters = HashMap::from([(
-        "label".to_string(),
-        vec![format!("{STAGE_LABEL}={stage_id}")],
-    )]);
-    for _ in 0..20 {
-        let options = ListImagesOptionsBuilder::default()
-            .all(true)
-            .filters(&filters)
-            .build();
-        let found = match engine.docker.list_images(Some(options)).await {
-            Ok(found) if found.is_empty() => return,
-            Ok(found) => found,
-            Err(_) => Vec::new(),
-        };
-        // A step's image goes with its untagged parents; a parent whose child
-        // is still there refuses, and goes in a later round.
-        for image in found {
-            let options = RemoveImageOptionsBuilder::default().force(true).build();
-            let _ = engine
-                .docker
-                .remove_image(&image.id, Some(options), None)
-                .await;
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    }
 }

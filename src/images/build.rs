@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use bollard::query_parameters::BuildImageOptionsBuilder;
+use bollard::query_parameters::{
+    BuildImageOptionsBuilder, ListImagesOptionsBuilder, RemoveImageOptionsBuilder,
+};
 use futures_util::StreamExt;
 
 use super::recipe::Recipe;
@@ -17,12 +19,37 @@ use crate::lines::LineSplitter;
 use crate::progress::Task;
 
 const FAILURE_TAIL_LINES: usize = 40;
+/// Marks a build stage's images: a Dockerfile with a build stage declares
+/// `ARG STAGE_ID` and labels the stage with it (see cpython.Dockerfile).
+const STAGE_LABEL: &str = "org.gilbench.stage";
 
-/// Builds the recipe and tags it; returns the image id.
+/// Builds the recipe and tags it; returns the image id. The build stage's
+/// images are removed afterwards, on success and on failure alike: the
+/// classic builder keeps them (over a GB for a compiled CPython) and nothing
+/// would ever use them again, as a recipe's image is only built once.
 pub async fn build(
     engine: &Engine,
     cache: &Cache,
     recipe: &Recipe,
+    task: &mut Task,
+) -> Result<String> {
+    // Only where declared: the classic builder warns of unused arguments.
+    let stage_id = recipe
+        .dockerfile
+        .contains("ARG STAGE_ID")
+        .then(|| &recipe.inputs_hash[..16]);
+    let built = build_image(engine, cache, recipe, stage_id, task).await;
+    if let Some(stage_id) = stage_id {
+        remove_stage_images(engine, stage_id).await;
+    }
+    built
+}
+
+async fn build_image(
+    engine: &Engine,
+    cache: &Cache,
+    recipe: &Recipe,
+    stage_id: Option<&str>,
     task: &mut Task,
 ) -> Result<String> {
     task.stage("packing the build context");
@@ -31,7 +58,10 @@ pub async fn build(
     let mut log = File::create(&log_path)
         .with_context(|| format!("creating build log {}", log_path.display()))?;
 
-    let build_args: HashMap<String, String> = recipe.build_args.clone().into_iter().collect();
+    let mut build_args: HashMap<String, String> = recipe.build_args.clone().into_iter().collect();
+    if let Some(stage_id) = stage_id {
+        build_args.insert("STAGE_ID".into(), stage_id.to_string());
+    }
     let labels: HashMap<String, String> = recipe.labels.clone().into_iter().collect();
     let options = BuildImageOptionsBuilder::default()
         .dockerfile("Dockerfile")
@@ -96,6 +126,36 @@ pub async fn build(
         .await
         .context("the built image is missing")?;
     image.id.context("the built image has no id")
+}
+
+/// Removes the images labelled with `stage_id`. The engine may still hold
+/// the last step's container for a moment, so this looks again a few times.
+async fn remove_stage_images(engine: &Engine, stage_id: &str) {
+    let filters = HashMap::from([(
+        "label".to_string(),
+        vec![format!("{STAGE_LABEL}={stage_id}")],
+    )]);
+    for _ in 0..20 {
+        let options = ListImagesOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let found = match engine.docker.list_images(Some(options)).await {
+            Ok(found) if found.is_empty() => return,
+            Ok(found) => found,
+            Err(_) => Vec::new(),
+        };
+        // A step's image goes with its untagged parents; a parent whose child
+        // is still there refuses, and goes in a later round.
+        for image in found {
+            let options = RemoveImageOptionsBuilder::default().force(true).build();
+            let _ = engine
+                .docker
+                .remove_image(&image.id, Some(options), None)
+                .await;
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
 }
 
 fn build_failed(
