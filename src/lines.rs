@@ -31,6 +31,31 @@ impl LineSplitter {
     }
 }
 
+/// Bytes a process wrote, tagged with the stream they came on.
+pub enum Chunk {
+    Stdout(Vec<u8>),
+    Stderr(Vec<u8>),
+}
+
+/// Turns an async reader (a child's pipe) into a stream of tagged chunks.
+pub fn reader_chunks<R: tokio::io::AsyncRead + Unpin + Send + 'static>(
+    reader: R,
+    tag: fn(Vec<u8>) -> Chunk,
+) -> impl futures_util::Stream<Item = Chunk> + Send {
+    use tokio::io::AsyncReadExt;
+    futures_util::stream::unfold(Some(reader), move |reader| async move {
+        let mut reader = reader?;
+        let mut buffer = vec![0u8; 65536];
+        match reader.read(&mut buffer).await {
+            Ok(0) | Err(_) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                Some((tag(buffer), Some(reader)))
+            }
+        }
+    })
+}
+
 fn decode_line(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(bytes);
     text.strip_suffix('\r').unwrap_or(&text).to_string()

@@ -1,4 +1,5 @@
-//! The orchestrator's side of the protocol with `workloads/runner.py`.
+//! The orchestrator's side of the protocol with the runner package
+//! (`runner/`, started as `python3 runner serve`).
 //!
 //! The runner speaks versioned JSON lines (documented in workloads/README.md):
 //! one request per line on its stdin, exactly one response line per request
@@ -10,12 +11,13 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
-use crate::lines::LineSplitter;
+use crate::lines::{Chunk, LineSplitter, reader_chunks};
 use crate::results::{FailureKind, Mode, Sample, SampleStatus, WorkloadInfo};
 
 pub const PROTOCOL_VERSION: u64 = 1;
@@ -94,7 +96,7 @@ fn stderr_suffix(stderr: &str) -> String {
 
 type Input = Pin<Box<dyn AsyncWrite + Send>>;
 
-/// An open conversation with one `runner.py serve` process.
+/// An open conversation with one `runner serve` process.
 pub struct RunnerSession {
     input: Input,
     responses: mpsc::UnboundedReceiver<String>,
@@ -104,14 +106,8 @@ pub struct RunnerSession {
     _owner: Option<Box<dyn Send + Sync>>,
 }
 
-/// Where the runner's output comes from: bytes tagged stdout or stderr.
-pub enum Chunk {
-    Stdout(Vec<u8>),
-    Stderr(Vec<u8>),
-}
-
 impl RunnerSession {
-    /// Wraps a running `runner.py serve`: its stdin, and its output as
+    /// Wraps a running `runner serve`: its stdin, and its output as
     /// tagged chunks (frames need not align with lines).
     pub fn new(
         input: Input,
@@ -155,15 +151,23 @@ impl RunnerSession {
         }
     }
 
-    /// Starts `python runner serve` (`runner` being the package folder) as a
-    /// local process (the host's interpreter), for tests and for checking
-    /// workloads before a run.
-    pub fn spawn_local(python: &str, runner: &std::path::Path) -> std::io::Result<RunnerSession> {
+    /// Starts `COMMAND runner serve` (`command` ending with the interpreter,
+    /// `runner` being the package folder) as a process of this host, in
+    /// `workdir`, with `env` added.
+    pub fn spawn_local(
+        command: &[String],
+        runner: &std::path::Path,
+        workdir: &std::path::Path,
+        env: &[(String, String)],
+    ) -> std::io::Result<RunnerSession> {
         use std::process::Stdio;
-        use tokio_stream_adapter::reader_chunks;
-        let mut child = tokio::process::Command::new(python)
+        let (program, args) = command.split_first().expect("an interpreter");
+        let mut child = tokio::process::Command::new(program)
+            .args(args)
             .arg(runner)
             .arg("serve")
+            .current_dir(workdir)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -185,12 +189,13 @@ impl RunnerSession {
         tail.iter().cloned().collect::<Vec<_>>().join("\n")
     }
 
-    /// Sends one request and waits for its response (the `ok: true` body).
-    pub async fn request(
+    /// Sends one request and waits for its response, decoded in one step
+    /// from the line into the reply's body `T`.
+    async fn request<T: DeserializeOwned>(
         &mut self,
         mut body: Value,
         timeout: Duration,
-    ) -> Result<Value, RunnerError> {
+    ) -> Result<T, RunnerError> {
         let id = self.next_id;
         self.next_id += 1;
         body["v"] = json!(PROTOCOL_VERSION);
@@ -206,29 +211,30 @@ impl RunnerSession {
             Ok(None) => return Err(self.gone().await),
             Ok(Some(line)) => line,
         };
-        let response: Value = serde_json::from_str(&received)
+        let reply: Reply<T> = serde_json::from_str(&received)
             .map_err(|e| RunnerError::Protocol(format!("{e} in {received:.200}")))?;
-        if response["v"] != json!(PROTOCOL_VERSION) {
+        if reply.v != json!(PROTOCOL_VERSION) {
             return Err(RunnerError::Protocol(format!(
                 "protocol version {} (gilbench speaks {PROTOCOL_VERSION})",
-                response["v"]
+                reply.v
             )));
         }
-        if response["id"] != json!(id) {
+        if reply.id != json!(id) {
             return Err(RunnerError::Protocol(format!(
                 "response to request {} while waiting for {id}",
-                response["id"]
+                reply.id
             )));
         }
-        if response["ok"] != json!(true) {
-            return Err(RunnerError::Refused(
-                response["error"]
-                    .as_str()
-                    .unwrap_or("no reason given")
-                    .to_string(),
-            ));
+        if !reply.ok {
+            let reason = reply.error.as_deref().unwrap_or("no reason given");
+            return Err(RunnerError::Refused(reason.to_string()));
         }
-        Ok(response)
+        // A body that does not fit is read again, only to say why.
+        reply.body.ok_or_else(|| {
+            let why = serde_json::from_str::<T>(&received).err();
+            let why = why.map_or_else(|| "no body".to_string(), |e| e.to_string());
+            RunnerError::Protocol(format!("{why} in {received:.200}"))
+        })
     }
 
     /// The runner's stderr may still be arriving when its stdout closes.
@@ -245,20 +251,15 @@ impl RunnerSession {
         if let Some(path) = after_import {
             request["after_import"] = json!(path);
         }
-        let response = self.request(request, Duration::from_secs(60)).await?;
-        Ok(response["facts"].clone())
+        let reply: FactsReply = self.request(request, Duration::from_secs(60)).await?;
+        Ok(reply.facts)
     }
 
     /// Metadata of workload files or folders.
     pub async fn describe(&mut self, paths: &[String]) -> Result<Vec<WorkloadInfo>, RunnerError> {
-        let response = self
-            .request(
-                json!({"op": "describe", "paths": paths}),
-                Duration::from_secs(120),
-            )
-            .await?;
-        serde_json::from_value(response["workloads"].clone())
-            .map_err(|e| RunnerError::Protocol(e.to_string()))
+        let request = json!({"op": "describe", "paths": paths});
+        let reply: DescribeReply = self.request(request, Duration::from_secs(120)).await?;
+        Ok(reply.workloads)
     }
 
     /// Runs one sample; the runner enforces the timeout, this side allows a
@@ -267,40 +268,47 @@ impl RunnerSession {
         let mut body = serde_json::to_value(request).expect("serialisable");
         body["op"] = json!("sample");
         let grace = Duration::from_secs_f64(request.timeout_s + 30.0);
-        let response = self.request(body, grace).await?;
-        serde_json::from_value(response["sample"].clone())
-            .map_err(|e| RunnerError::Protocol(e.to_string()))
+        let reply: SampleReply = self.request(body, grace).await?;
+        Ok(reply.sample)
     }
 
     /// Asks the runner to exit; errors are irrelevant at this point.
     pub async fn shutdown(mut self) {
         let _ = self
-            .request(json!({"op": "shutdown"}), Duration::from_secs(5))
+            .request::<Value>(json!({"op": "shutdown"}), Duration::from_secs(5))
             .await;
     }
 }
 
-/// Turns an async reader into a stream of tagged chunks.
-mod tokio_stream_adapter {
-    use super::Chunk;
-    use tokio::io::{AsyncRead, AsyncReadExt};
+/// One line from the runner: the envelope, and the body of an answer that
+/// is `ok`, read in the same pass.
+#[derive(Deserialize)]
+struct Reply<T> {
+    #[serde(default)]
+    v: Value,
+    #[serde(default)]
+    id: Value,
+    #[serde(default)]
+    ok: bool,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(flatten)]
+    body: Option<T>,
+}
 
-    pub fn reader_chunks<R: AsyncRead + Unpin + Send + 'static>(
-        reader: R,
-        tag: fn(Vec<u8>) -> Chunk,
-    ) -> impl futures_util::Stream<Item = Chunk> + Send {
-        futures_util::stream::unfold(Some(reader), move |reader| async move {
-            let mut reader = reader?;
-            let mut buffer = vec![0u8; 65536];
-            match reader.read(&mut buffer).await {
-                Ok(0) | Err(_) => None,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    Some((tag(buffer), Some(reader)))
-                }
-            }
-        })
-    }
+#[derive(Deserialize)]
+struct FactsReply {
+    facts: Value,
+}
+
+#[derive(Deserialize)]
+struct DescribeReply {
+    workloads: Vec<WorkloadInfo>,
+}
+
+#[derive(Deserialize)]
+struct SampleReply {
+    sample: Sample,
 }
 
 #[cfg(test)]
@@ -318,5 +326,20 @@ mod tests {
         assert_eq!(sample.extra["start_method"], "fork");
         let back = serde_json::to_value(&sample).unwrap();
         assert_eq!(back["start_method"], "fork");
+    }
+
+    #[test]
+    fn a_reply_is_read_in_one_pass_into_its_body() {
+        let line = r#"{"v":1,"id":3,"ok":true,"sample":{"status":"ok","workers":1,"mode":"threads","wall_ns":5}}"#;
+        let reply: Reply<SampleReply> = serde_json::from_str(line).unwrap();
+        assert_eq!((reply.v, reply.id, reply.ok), (json!(1), json!(3), true));
+        assert_eq!(reply.body.unwrap().sample.wall_ns, Some(5));
+        let refused = r#"{"v":1,"id":4,"ok":false,"error":"workers must be an integer"}"#;
+        let reply: Reply<SampleReply> = serde_json::from_str(refused).unwrap();
+        assert!(!reply.ok && reply.body.is_none());
+        assert_eq!(reply.error.as_deref(), Some("workers must be an integer"));
+        let broken = r#"{"v":1,"id":5,"ok":true,"sample":{"status":"fine"}}"#;
+        let reply: Result<Reply<SampleReply>, _> = serde_json::from_str(broken);
+        assert!(reply.unwrap().body.is_none());
     }
 }

@@ -10,14 +10,10 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::util::{self, gilbench, run, stage_leftovers, stderr, stdout};
+use crate::util::{self, gilbench, results, run, stage_leftovers, stderr, stdout};
 
 fn fixture(path: &str) -> String {
     format!("{}/tests/fixtures/deps/{path}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn results(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
 /// Images the build of a derived image left behind: its build stage

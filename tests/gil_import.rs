@@ -3,21 +3,11 @@
 //! installed into 3.13t, a threads workload that imports it, and the same
 //! image run with PYTHON_GIL=0.
 
-use std::path::Path;
-
 use serde_json::Value;
 
-use crate::util::{self, gilbench, run, stderr};
+use crate::util::{self, fixture, gilbench, results, run, stderr};
 
 const GIL_OFF: &str = "3.13t+PYTHON_GIL=0";
-
-fn fixture(path: &str) -> String {
-    format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
-}
-
-fn results(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
-}
 
 /// The measured samples of one build in one mode.
 fn samples<'a>(results: &'a Value, build: &str, mode: &str) -> Vec<&'a Value> {
@@ -32,14 +22,12 @@ fn samples<'a>(results: &'a Value, build: &str, mode: &str) -> Vec<&'a Value> {
 }
 
 fn median_wall_s(samples: &[&Value], threads: u64) -> f64 {
-    let mut walls: Vec<f64> = samples
+    let walls = samples
         .iter()
         .filter(|r| r["threads"] == threads)
         .map(|r| r["sample"]["wall_ns"].as_f64().unwrap() / 1e9)
         .collect();
-    assert!(!walls.is_empty(), "no sample at {threads} threads");
-    walls.sort_by(f64::total_cmp);
-    walls[walls.len() / 2]
+    util::median(walls)
 }
 
 /// Weak scaling: two workers do twice the work of one.

@@ -32,15 +32,14 @@ fn build<'a>(results: &'a Value, name: &str) -> &'a Value {
 }
 
 fn median_wall(results: &Value, name: &str) -> f64 {
-    let mut walls: Vec<f64> = results["samples"]
+    let walls = results["samples"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|s| s["build"] == name && s["sample"]["warmup"] == false)
         .map(|s| s["sample"]["wall_ns"].as_f64().unwrap())
         .collect();
-    walls.sort_by(f64::total_cmp);
-    walls[walls.len() / 2]
+    util::median(walls)
 }
 
 /// The same image, the JIT on in one build and off in the other; returns

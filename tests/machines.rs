@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::registry::{Registry, free_port};
-use crate::util::{self, fixture, gilbench, run, stderr};
+use crate::util::{self, fixture, gilbench, journal_samples, results, run, stderr};
 
 const FIRST: &str = "unix:///var/run/docker.sock?cpus=0";
 
@@ -46,10 +46,6 @@ fn plan(registry: &str, repeat: &str) -> Vec<String> {
     ]
     .map(String::from)
     .to_vec()
-}
-
-fn results(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
 fn samples(results: &Value) -> &Vec<Value> {
@@ -95,12 +91,6 @@ fn machine_ids(results: &Value) -> Vec<String> {
         .iter()
         .map(|m| m["id"].as_str().unwrap().to_string())
         .collect()
-}
-
-fn journal_samples(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("journal.jsonl"))
-        .map(|j| j.lines().filter(|l| l.contains("\"sample\"")).count())
-        .unwrap_or(0)
 }
 
 /// Kills the second engine's dockerd as a crash would.

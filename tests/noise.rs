@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{self, gilbench, run};
+use crate::util::{self, gilbench, journal_samples, results, run};
 
 const CELL: &[&str] = &[
     "run",
@@ -28,30 +28,18 @@ const CELL: &[&str] = &[
     "7",
 ];
 
-fn results(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
-}
-
-fn journal_samples(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("journal.jsonl"))
-        .unwrap_or_default()
-        .matches("\"type\":\"sample\"")
-        .count()
-}
-
 /// The median wall time of the measured samples (disturbed ones left out
 /// unless `with_disturbed`), and how many samples were disturbed.
 fn median(results: &Value, with_disturbed: bool) -> (f64, usize) {
     let samples = results["samples"].as_array().unwrap();
     let disturbed = samples.iter().filter(|s| s["disturbed"] == true).count();
-    let mut walls: Vec<f64> = samples
+    let walls = samples
         .iter()
         .filter(|s| s["sample"]["warmup"] == false && s["sample"]["status"] == "ok")
         .filter(|s| with_disturbed || s["disturbed"] != true)
         .map(|s| s["sample"]["wall_ns"].as_f64().unwrap() / 1e9)
         .collect();
-    walls.sort_by(f64::total_cmp);
-    (walls[walls.len() / 2], disturbed)
+    (util::median(walls), disturbed)
 }
 
 /// A busy loop on CPU 0 for `seconds`.

@@ -7,8 +7,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::run::{results, sample_keys, start_and_wait};
-use crate::util::{self, fixture, gilbench, run, stdout};
+use crate::run::{sample_keys, start_and_wait};
+use crate::util::{self, fixture, gilbench, results, run, stdout};
 
 const TARGET: f64 = 0.03;
 const CAP: u64 = 25;

@@ -9,19 +9,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{self, fixture, gilbench, run, stderr, stdout};
-
-pub(crate) fn results(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
-}
-
-fn journal_samples(dir: &Path) -> usize {
-    std::fs::read_to_string(dir.join("journal.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("\"type\":\"sample\""))
-        .count()
-}
+use crate::util::{self, fixture, gilbench, journal_samples, median, results, run, stderr, stdout};
 
 fn run_id(dir: &Path) -> String {
     let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
@@ -81,11 +69,6 @@ pub(crate) fn sample_keys(results: &Value) -> Vec<String> {
             )
         })
         .collect()
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
 }
 
 /// Median measured wall time per (build, workload, threads).

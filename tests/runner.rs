@@ -50,7 +50,9 @@ pub async fn open(engine: &Engine, image: &str, build: &str) -> (BenchContainer,
         .parse::<gilbench::spec::BuildSpec>()
         .map(|spec| spec.run_env())
         .unwrap_or_default();
-    let runner = container.open_runner(&env).await.unwrap();
+    let runner = gilbench::run::docker::open_runner(&container, &env)
+        .await
+        .unwrap();
     (container, runner)
 }
 

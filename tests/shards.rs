@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{self, fixture, gilbench, run, stderr};
+use crate::util::{self, fixture, gilbench, results, run, stderr};
 
 /// A run of the spin and steady fixtures (two units) on two builds at
 /// three thread counts, `repeat` samples a cell.
@@ -32,10 +32,6 @@ fn run_plan(dir: &Path, repeat: &str, extra: &[&str]) {
         .arg("-o")
         .arg(dir));
     assert!(output.status.success(), "{}", stderr(&output));
-}
-
-fn results(dir: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
 }
 
 /// (build, workload, threads) of every measured sample.

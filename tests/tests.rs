@@ -7,6 +7,7 @@ mod deps;
 mod gil_import;
 mod images;
 mod jit;
+mod local;
 mod machines;
 mod noise;
 mod precision;

@@ -36,6 +36,28 @@ pub fn run(command: &mut Command) -> Output {
     output
 }
 
+/// A run folder's results.json.
+pub fn results(dir: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// How many samples a run's journal holds so far (0 before it exists).
+pub fn journal_samples(dir: &std::path::Path) -> usize {
+    std::fs::read_to_string(dir.join("journal.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("\"type\":\"sample\""))
+        .count()
+}
+
+/// The median of some values (the upper one of an even count).
+pub fn median(mut values: Vec<f64>) -> f64 {
+    assert!(!values.is_empty(), "no values");
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).to_string()
 }
@@ -44,12 +66,18 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).to_string()
 }
 
+/// Serialises tests that measure (timings must not overlap, nor be
+/// disturbed by another test's load).
+pub fn quiet() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Serialises tests that use the engine (builds and timings must not
 /// overlap) and makes sure a base image exists, bootstrapping one if needed.
 pub fn engine() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
     static BASE: OnceLock<()> = OnceLock::new();
-    let guard = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let guard = quiet();
     BASE.get_or_init(|| {
         let doctor = run(gilbench().arg("doctor"));
         if !stdout(&doctor).contains("ok    base image") {

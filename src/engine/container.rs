@@ -7,6 +7,8 @@
 //! threads together and distort multi-thread timings), a capped log, and
 //! labels carrying the run id. Files are uploaded through `exec` + `tar`
 //! rather than bind-mounted, so a remote `DOCKER_HOST` works as well.
+//! Commands in them are byte streams here; the run side speaks the runner's
+//! protocol over them.
 
 use std::collections::HashMap;
 
@@ -18,7 +20,7 @@ use futures_util::StreamExt;
 use tokio::io::AsyncWriteExt;
 
 use super::{Engine, LABEL_MANAGED, capped_log, managed_labels};
-use crate::runner::{Chunk, RunnerSession};
+use crate::lines::Chunk;
 
 type ExecOutput = std::pin::Pin<
     Box<
@@ -27,7 +29,7 @@ type ExecOutput = std::pin::Pin<
             > + Send,
     >,
 >;
-type ExecInput = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
+pub type ExecInput = std::pin::Pin<Box<dyn tokio::io::AsyncWrite + Send>>;
 
 /// Where uploaded files live in the container (a tmpfs owned by the bench user).
 pub const BENCH_DIR: &str = "/gilbench";
@@ -143,13 +145,18 @@ impl BenchContainer {
         Ok(())
     }
 
-    /// Starts the runner package (`python3 runner serve`) in the container with `env` added.
-    pub async fn open_runner(&self, env: &[(String, String)]) -> Result<RunnerSession> {
-        let runner = format!("{BENCH_DIR}/runner");
-        let (_, output, input) = self
-            .exec_attached(vec!["python3", runner.as_str(), "serve"], env)
-            .await
-            .context("starting the runner")?;
+    /// Starts a command as the bench user in `/tmp` with `env` added, and
+    /// hands back its input and its output as tagged chunks. A broken
+    /// stream ends the output.
+    pub async fn exec(
+        &self,
+        cmd: Vec<&str>,
+        env: &[(String, String)],
+    ) -> Result<(
+        ExecInput,
+        impl futures_util::Stream<Item = Chunk> + Send + use<>,
+    )> {
+        let (_, output, input) = self.exec_attached(cmd, env).await?;
         let chunks = output.filter_map(|item| async move {
             match item {
                 Ok(bollard::container::LogOutput::StdOut { message }) => {
@@ -158,12 +165,10 @@ impl BenchContainer {
                 Ok(bollard::container::LogOutput::StdErr { message }) => {
                     Some(Chunk::Stderr(message.to_vec()))
                 }
-                Ok(_) => None,
-                // A broken stream ends the session; the next request reports it.
-                Err(_) => None,
+                Ok(_) | Err(_) => None,
             }
         });
-        Ok(RunnerSession::new(input, Box::pin(chunks), None))
+        Ok((input, chunks))
     }
 
     /// Starts a command as the bench user in `/tmp`, attached to its stdin,

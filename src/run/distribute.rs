@@ -20,41 +20,35 @@ use std::time::Duration;
 use anyhow::Result;
 use tokio::sync::watch;
 
+use super::Worker;
 use super::events::{Consumers, Event};
 use super::measure::{Plan, Sampler, measure};
-use super::session::Session;
 use crate::cache::{Cache, Durations};
 use crate::error::Error;
 use crate::results::SampleRecord;
 use crate::results::machine::{Distribute, LostEngine, Unit};
 
-/// One engine's part: its session and the machine its samples name.
-pub(super) struct Worker<'s, 'e> {
-    pub session: &'s mut Session<'e>,
-    pub machine: Option<String>,
-}
-
 /// Measures the plan on the workers; returns the engines lost on the way.
 /// Fails when interrupted, or when every engine is lost.
 pub(super) async fn measure_on(
-    workers: Vec<Worker<'_, '_>>,
+    workers: &mut [Worker],
     plan: &Plan<'_>,
     distribute: Distribute,
     cache: &Cache,
-    consumers: &RefCell<Consumers>,
+    consumers: &RefCell<Consumers<'_>>,
     interrupt: &watch::Receiver<bool>,
 ) -> Result<Vec<LostEngine>> {
     let count = workers.len();
-    let (total, done) = planned_samples(plan, &workers, distribute, &consumers.borrow().samples);
+    let (total, done) = planned_samples(plan, workers, distribute, &consumers.borrow().samples);
     consumers.borrow_mut().emit(Event::Sampling {
         total: total + done,
         done,
     })?;
     if count == 1 {
-        let worker = workers.into_iter().next().expect("one worker");
+        let worker = &mut workers[0];
         let mut sampler = Sampler::new(
-            worker.session,
-            worker.machine,
+            worker.source.as_mut(),
+            worker.machine.clone(),
             plan,
             consumers,
             interrupt.clone(),
@@ -63,15 +57,15 @@ pub(super) async fn measure_on(
         return Ok(Vec::new());
     }
     let queue = RefCell::new(match distribute {
-        Distribute::Split => Queue::new(plan, &workers, &consumers.borrow().samples, cache),
+        Distribute::Split => Queue::new(plan, workers, &consumers.borrow().samples, cache),
         Distribute::Replicate => Queue::default(),
     });
-    let runs = workers.into_iter().map(|worker| {
+    let runs = workers.iter_mut().map(|worker| {
         let queue = &queue;
         async move {
             let mut sampler = Sampler::new(
-                worker.session,
-                worker.machine,
+                worker.source.as_mut(),
+                worker.machine.clone(),
                 plan,
                 consumers,
                 interrupt.clone(),
@@ -83,16 +77,13 @@ pub(super) async fn measure_on(
             let Err(error) = outcome else {
                 return Ok(None);
             };
-            if is_interrupt(&error) || sampler.session.engine.alive().await.is_ok() {
+            if is_interrupt(&error) || sampler.source.alive().await.is_ok() {
                 return Err(error);
             }
-            let engine = sampler.session.engine;
+            let place = sampler.source.place().to_string();
             let lost = LostEngine {
-                machine: sampler
-                    .machine
-                    .clone()
-                    .unwrap_or_else(|| engine.host.clone()),
-                engine: engine.host.clone(),
+                machine: sampler.machine.clone().unwrap_or_else(|| place.clone()),
+                engine: place,
                 reason: format!("{error:#}"),
                 at: super::setup::timestamp(),
             };
@@ -178,12 +169,7 @@ impl Queue {
     /// reserved for it; those finished on a machine no longer here are
     /// left as they are; the rest are free, the longest first (units never
     /// timed count as longest).
-    fn new(
-        plan: &Plan<'_>,
-        workers: &[Worker<'_, '_>],
-        samples: &[SampleRecord],
-        cache: &Cache,
-    ) -> Queue {
+    fn new(plan: &Plan<'_>, workers: &[Worker], samples: &[SampleRecord], cache: &Cache) -> Queue {
         let here: Vec<&str> = workers
             .iter()
             .filter_map(|w| w.machine.as_deref())
@@ -270,7 +256,7 @@ pub(super) fn remember_unit_times(cache: &Cache, samples: &[SampleRecord]) {
 /// Samples still to take and already taken, for the progress display.
 fn planned_samples(
     plan: &Plan<'_>,
-    workers: &[Worker<'_, '_>],
+    workers: &[Worker],
     distribute: Distribute,
     samples: &[SampleRecord],
 ) -> (usize, usize) {

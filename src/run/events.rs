@@ -37,13 +37,13 @@ pub enum Event<'a> {
 }
 
 /// The three consumers of the stream.
-pub struct Consumers {
+pub struct Consumers<'j> {
     pub progress: ProgressView,
-    pub journal: Journal,
+    pub journal: &'j mut Journal,
     pub samples: Vec<SampleRecord>,
 }
 
-impl Consumers {
+impl Consumers<'_> {
     /// The next sample's place in the order samples were taken, across
     /// every engine.
     pub fn next_seq(&self) -> u64 {

@@ -3,26 +3,25 @@
 
 use anyhow::Result;
 
-use crate::engine::Engine;
+use crate::engine::EngineFacts;
 use crate::error::invalid_input;
 use crate::results::Environment;
 
-/// The facts of this host and of the engine, as the results record them.
-pub async fn environment(engine: &Engine) -> Result<Environment> {
-    let facts = engine.facts().await?;
-    Ok(Environment {
+/// The facts of this host and, for a run on an engine, of the engine, as
+/// the results record them.
+pub fn environment(engine: Option<EngineFacts>) -> Environment {
+    let engine = engine.as_ref();
+    Environment {
         host_cpu_model: host_cpu_model(),
         host_cpus: std::thread::available_parallelism().map_or(0, |n| n.get()),
-        host_kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .ok()
-            .map(|s| s.trim().to_string()),
-        engine_version: facts.version,
-        engine_api_version: facts.api_version,
-        engine_os: facts.os,
-        engine_kernel: facts.kernel,
-        engine_cpus: facts.cpus,
-        engine_memory_bytes: facts.memory_bytes,
-    })
+        host_kernel: host_kernel(),
+        engine_version: engine.and_then(|f| f.version.clone()),
+        engine_api_version: engine.map(|f| f.api_version.clone()).unwrap_or_default(),
+        engine_os: engine.and_then(|f| f.os.clone()),
+        engine_kernel: engine.and_then(|f| f.kernel.clone()),
+        engine_cpus: engine.and_then(|f| f.cpus),
+        engine_memory_bytes: engine.and_then(|f| f.memory_bytes),
+    }
 }
 
 /// How many CPUs the containers get: all of the engine's, or the cpuset's,
@@ -41,7 +40,13 @@ pub fn cpus_given(cpuset: Option<&str>, engine_cpus: u32) -> Result<u32> {
     Ok(cpus.len() as u32)
 }
 
-fn host_cpu_model() -> Option<String> {
+pub fn host_kernel() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .ok()
+        .map(|s| s.trim().to_string())
+}
+
+pub fn host_cpu_model() -> Option<String> {
     let text = std::fs::read_to_string("/proc/cpuinfo").ok()?;
     text.lines()
         .find(|l| l.starts_with("model name"))

@@ -10,7 +10,7 @@ use anyhow::Result;
 use tokio::sync::watch;
 
 use super::events::{Consumers, Event};
-use super::session::Session;
+use super::source::SampleSource;
 use super::{interruptible, plan, rounds};
 use crate::results::machine::Unit;
 use crate::results::shard::Group;
@@ -170,25 +170,25 @@ async fn extra_rounds(
     Ok(())
 }
 
-/// One engine's sampling: its session, the machine its samples name, and
+/// One engine's sampling: its source, the machine its samples name, and
 /// what all engines share.
-pub(super) struct Sampler<'s, 'e, 'c> {
-    pub session: &'s mut Session<'e>,
+pub(super) struct Sampler<'s, 'c, 'j> {
+    pub source: &'s mut dyn SampleSource,
     /// The id samples carry (None: a run with no machine records).
     pub machine: Option<String>,
     plan: &'c Plan<'c>,
     /// Cells that failed or are unsupported on this machine: not tried again.
     settled: HashSet<CellKey>,
-    consumers: &'c RefCell<Consumers>,
+    consumers: &'c RefCell<Consumers<'j>>,
     interrupt: watch::Receiver<bool>,
 }
 
-impl<'s, 'e, 'c> Sampler<'s, 'e, 'c> {
+impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
     pub fn new(
-        session: &'s mut Session<'e>,
+        source: &'s mut dyn SampleSource,
         machine: Option<String>,
         plan: &'c Plan<'c>,
-        consumers: &'c RefCell<Consumers>,
+        consumers: &'c RefCell<Consumers<'j>>,
         interrupt: watch::Receiver<bool>,
     ) -> Self {
         // A cell that failed or is unsupported is not tried again.
@@ -201,7 +201,7 @@ impl<'s, 'e, 'c> Sampler<'s, 'e, 'c> {
             .map(SampleRecord::cell)
             .collect();
         Sampler {
-            session,
+            source,
             machine,
             plan,
             settled,
@@ -252,7 +252,7 @@ impl<'s, 'e, 'c> Sampler<'s, 'e, 'c> {
         loop {
             let taken = interruptible(
                 &mut self.interrupt,
-                self.session.take_sample(&key.cell.build, &request),
+                self.source.take_sample(&key.cell.build, &request),
             )
             .await??;
             if let Some(reason) = &taken.replaced {

@@ -1,24 +1,27 @@
 //! `gilbench run`: the whole matrix, one sample at a time, with nothing lost.
 //!
-//! `setup` begins a run (a new folder and journal header, or the journal of
-//! a run being resumed); `session` keeps one hardened container per build
-//! and takes samples in them; `plan` orders the samples; every event feeds
-//! the progress display, the journal and the aggregator (`events`);
-//! `measure` takes the samples, with extra rounds for a precision goal
-//! (`rounds`). A dead
+//! A run goes through four phases: set up (`setup`: a new folder and
+//! journal header, or the journal of a run being resumed), open the
+//! sources (`docker/`: images and one hardened container per build on each
+//! engine; `local.rs`: the host's interpreters), measure (`measure` takes
+//! the samples `plan` orders, with extra rounds for a precision goal in
+//! `rounds`, over one or several sources in `distribute`), and finish
+//! (results.json and the report). Every sample goes through the
+//! [`SampleSource`](source::SampleSource) seam; every event feeds the
+//! progress display, the journal and the aggregator (`events`). A dead
 //! container is replaced, a failing cell is recorded and skipped, Ctrl-C and
 //! a lost engine stop cleanly with partial results and a resumable journal.
 
-mod defaults;
 mod distribute;
-mod engines;
+pub mod docker;
 pub mod events;
 mod host;
+pub mod local;
 mod measure;
 pub mod plan;
 pub mod rounds;
-mod session;
 mod setup;
+pub mod source;
 
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -28,15 +31,18 @@ use anyhow::Result;
 use tokio::sync::watch;
 
 use crate::cache::Cache;
-use crate::engine::{Endpoint, Engine};
+use crate::engine::Endpoint;
 use crate::error::Error;
 use crate::images::BuildOptions;
 use crate::progress::Verbosity;
 use crate::results::{
-    self, Distribute, DisturbancePolicy, Mode, PrecisionGoal, RunResults, RunStatus, SampleStatus,
+    self, BuildRecord, Distribute, DisturbancePolicy, Journal, LostEngine, Machine, MissingBuild,
+    Mode, PrecisionGoal, RunResults, RunStatus, SampleRecord, SampleStatus, WorkloadInfo,
 };
 use crate::spec::BuildSpec;
 use events::{Consumers, ProgressView};
+use setup::Prepared;
+use source::SampleSource;
 
 /// Validated options of a new run.
 pub struct RunOptions {
@@ -85,6 +91,7 @@ pub enum Start {
 }
 
 /// How a run ended, for the exit code.
+#[derive(Debug)]
 pub struct RunOutcome {
     pub dir: PathBuf,
     pub failed_cells: usize,
@@ -95,132 +102,110 @@ pub struct RunOutcome {
     pub distribute: Distribute,
 }
 
-/// Runs (or resumes) a benchmark and writes its results and report.
+/// One source's part of a run: where it samples, and the machine its
+/// samples name.
+pub struct Worker {
+    pub source: Box<dyn SampleSource>,
+    pub machine: Option<String>,
+}
+
+/// A run whose sources are open, ready to measure.
+pub struct Opened {
+    prepared: Prepared,
+    journal: Journal,
+    workers: Vec<Worker>,
+    machines: Vec<Machine>,
+    builds: Vec<BuildRecord>,
+    workloads: Vec<WorkloadInfo>,
+    /// The builds measured (those whose image could be had).
+    measured_builds: Vec<String>,
+    missing_builds: Vec<MissingBuild>,
+    /// Engines left out at the start.
+    lost_engines: Vec<LostEngine>,
+}
+
+/// What the measuring phase leaves for the finish.
+struct Measured {
+    samples: Vec<SampleRecord>,
+    /// Engines lost during the run, or why the run stopped early.
+    outcome: Result<Vec<LostEngine>>,
+}
+
+/// Runs (or resumes) a benchmark on Docker engines and writes its results
+/// and report.
 pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
     let mut interrupt = interrupt_watch();
     let cache = Cache::open()?;
-    let (prepared, engines, endpoints) = match start {
-        Start::New(options) => {
-            let endpoints = options.endpoints();
-            let engines = connect_and_warn(&endpoints).await?;
-            let prepared = setup::new_run(&engines, &cache, *options).await?;
-            (prepared, engines, endpoints)
-        }
-        Start::Resume { dir, engines } => {
-            let prepared = setup::resume(&dir)?;
-            let endpoints = setup::resumed_endpoints(&prepared, engines)?;
-            let engines = connect_and_warn(&endpoints).await?;
-            (prepared, engines, endpoints)
-        }
-    };
-    let (dir, header) = (prepared.dir.clone(), prepared.header.clone());
-    if prepared.previous.is_empty() {
-        eprintln!("results go to {}", dir.display());
-    } else {
-        eprintln!(
-            "resuming {} ({} samples already taken)",
-            dir.display(),
-            prepared.previous.samples.len()
-        );
-    }
+    let opened = docker::open(start, &cache, verbosity, &mut interrupt).await?;
+    measure_and_finish(opened, &cache, interrupt, verbosity).await
+}
 
-    let mut journal = results::Journal::append_to(&dir)?;
-    let started = interruptible(
-        &mut interrupt,
-        engines::start_sessions(
-            &engines,
-            &endpoints,
-            &cache,
-            &prepared,
-            &mut journal,
-            verbosity,
-        ),
-    )
-    .await;
-    let engines::Started {
-        mut sessions,
-        images,
-        mut lost_engines,
-    } = match started.map_err(anyhow::Error::from).and_then(|s| s) {
-        Ok(started) => started,
-        Err(e) => {
-            for engine in &engines {
-                crate::engine::container::remove_leftovers(engine, Some(&header.run_id))
-                    .await
-                    .ok();
-            }
-            return Err(e);
-        }
-    };
-    for missing in &images.missing {
-        journal.write(&results::JournalEntry::MissingBuild(missing.clone()))?;
-    }
-    let described = engines::describe_all(
-        &mut sessions,
-        prepared.previous.machines.clone(),
-        &mut journal,
-    )
-    .await;
-    let (machines, machine_ids) = match described {
-        Ok(described) => described,
-        Err(e) => {
-            engines::close_all(sessions).await;
-            return Err(e);
-        }
-    };
-    // Interpreter facts and workloads: recorded once, kept on resume.
-    let (builds, chosen) = match sessions[0]
-        .0
-        .record_builds_and_workloads(&prepared.previous, &mut journal)
-        .await
-    {
-        Ok(recorded) => recorded,
-        Err(e) => {
-            engines::close_all(sessions).await;
-            return Err(e);
-        }
-    };
+/// The phases every kind of source shares: measure, then finish.
+async fn measure_and_finish(
+    mut opened: Opened,
+    cache: &Cache,
+    interrupt: watch::Receiver<bool>,
+    verbosity: Verbosity,
+) -> Result<RunOutcome> {
+    let measured = measure_all(&mut opened, cache, interrupt, verbosity).await;
+    let workers = std::mem::take(&mut opened.workers);
+    futures_util::future::join_all(workers.into_iter().map(|w| w.source.close())).await;
+    finish(opened, measured, verbosity)
+}
 
+/// Takes every sample the plan still needs on the open sources.
+async fn measure_all(
+    opened: &mut Opened,
+    cache: &Cache,
+    interrupt: watch::Receiver<bool>,
+    verbosity: Verbosity,
+) -> Measured {
+    let header = &opened.prepared.header;
     let consumers = std::cell::RefCell::new(Consumers {
         progress: ProgressView::new(verbosity),
-        journal,
-        samples: prepared.previous.samples,
+        journal: &mut opened.journal,
+        samples: std::mem::take(&mut opened.prepared.previous.samples),
     });
-    let measured_builds = images.found.iter().map(|(s, _, _)| s.to_string()).collect();
     let plan = measure::Plan::new(
         &header.config,
-        measured_builds,
-        &chosen,
+        opened.measured_builds.clone(),
+        &opened.workloads,
         &consumers.borrow().samples,
     );
-    let workers = sessions
-        .iter_mut()
-        .zip(&machine_ids)
-        .map(|((session, _), machine)| distribute::Worker {
-            session,
-            machine: Some(machine.clone()),
-        })
-        .collect();
-    let measured = distribute::measure_on(
-        workers,
+    let outcome = distribute::measure_on(
+        &mut opened.workers,
         &plan,
         header.config.distribute,
-        &cache,
+        cache,
         &consumers,
         &interrupt,
     )
     .await;
     let mut consumers = consumers.into_inner();
     consumers.progress.finish();
-    distribute::remember_unit_times(&cache, &consumers.samples);
-    engines::close_all(sessions).await;
+    distribute::remember_unit_times(cache, &consumers.samples);
+    Measured {
+        samples: consumers.samples,
+        outcome,
+    }
+}
 
-    let (status, error) = match measured {
+/// Writes the results and the report, and says how the run ended.
+fn finish(opened: Opened, measured: Measured, verbosity: Verbosity) -> Result<RunOutcome> {
+    let Opened {
+        prepared,
+        mut journal,
+        machines,
+        builds,
+        workloads,
+        missing_builds,
+        mut lost_engines,
+        ..
+    } = opened;
+    let (status, error) = match measured.outcome {
         Ok(lost) => {
             for engine in &lost {
-                consumers
-                    .journal
-                    .write(&results::JournalEntry::LostEngine(engine.clone()))?;
+                journal.write(&results::JournalEntry::LostEngine(engine.clone()))?;
             }
             lost_engines.extend(lost);
             (RunStatus::Complete, None)
@@ -230,7 +215,12 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
             _ => (RunStatus::Aborted, Some(e)),
         },
     };
-    let mut all_lost = prepared.previous.lost_engines;
+    let Prepared {
+        dir,
+        header,
+        previous,
+    } = prepared;
+    let mut all_lost = previous.lost_engines;
     all_lost.extend(lost_engines.iter().cloned());
     let results = RunResults {
         schema_version: results::SCHEMA_VERSION,
@@ -243,10 +233,10 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         config: header.config,
         environment: header.environment,
         builds,
-        missing_builds: images.missing,
-        workloads: chosen,
-        precision: crate::analysis::precision::records(&consumers.samples),
-        samples: consumers.samples,
+        missing_builds,
+        workloads,
+        precision: crate::analysis::precision::records(&measured.samples),
+        samples: measured.samples,
         merged_shards: Vec::new(),
         missing_shards: Vec::new(),
         machines,
@@ -260,25 +250,43 @@ pub async fn execute(start: Start, verbosity: Verbosity) -> Result<RunOutcome> {
         );
         return Err(error.context(hint));
     }
-    let failed_cells = results
-        .samples
-        .iter()
-        .filter(|r| r.sample.status == SampleStatus::Failed)
-        .map(|r| r.cell())
-        .collect::<HashSet<_>>()
-        .len();
-    let missing_builds = results
-        .missing_builds
-        .iter()
-        .map(|m| m.name.clone())
-        .collect();
-    Ok(RunOutcome {
-        dir,
-        failed_cells,
-        missing_builds,
-        lost_engines: lost_engines.into_iter().map(|l| l.engine).collect(),
-        distribute: results.config.distribute,
-    })
+    Ok(RunOutcome::of(&results, dir, lost_engines))
+}
+
+impl RunOutcome {
+    fn of(results: &RunResults, dir: PathBuf, lost_engines: Vec<LostEngine>) -> RunOutcome {
+        let failed_cells = results
+            .samples
+            .iter()
+            .filter(|r| r.sample.status == SampleStatus::Failed)
+            .map(|r| r.cell())
+            .collect::<HashSet<_>>()
+            .len();
+        RunOutcome {
+            dir,
+            failed_cells,
+            missing_builds: results
+                .missing_builds
+                .iter()
+                .map(|m| m.name.clone())
+                .collect(),
+            lost_engines: lost_engines.into_iter().map(|l| l.engine).collect(),
+            distribute: results.config.distribute,
+        }
+    }
+}
+
+/// Says where a run's results go, or that it is resumed.
+fn announce(prepared: &Prepared) {
+    let dir = prepared.dir.display();
+    if prepared.previous.is_empty() {
+        eprintln!("results go to {dir}");
+    } else {
+        eprintln!(
+            "resuming {dir} ({} samples already taken)",
+            prepared.previous.samples.len()
+        );
+    }
 }
 
 /// Writes `results.json` atomically, then the summary and the report.
@@ -329,35 +337,6 @@ async fn interruptible<T>(
     }
     tokio::select! {
         value = work => Ok(value),
-        _ = interrupt.wait_for(|stop| *stop) => Err(Error::Interrupted),
-    }
-}
-
-/// Reaches the engines and says which hold containers of earlier runs,
-/// before anything else can fail.
-async fn connect_and_warn(endpoints: &[Endpoint]) -> Result<Vec<Engine>> {
-    let engines = engines::connect_all(endpoints).await?;
-    for engine in &engines {
-        warn_about_leftovers(engine).await;
-    }
-    Ok(engines)
-}
-
-async fn warn_about_leftovers(engine: &Engine) {
-    let labels = vec![format!("{}=true", crate::engine::LABEL_MANAGED)];
-    if let Ok(ids) = engine.containers_with_labels(labels).await
-        && !ids.is_empty()
-    {
-        eprintln!(
-            "warning: {} container(s) from earlier gilbench runs remain on {}; `gilbench clean{}` \
-             removes them",
-            ids.len(),
-            engine.host,
-            if engine.endpoint == Endpoint::from_environment() {
-                String::new()
-            } else {
-                format!(" --engine '{}'", engine.host)
-            }
-        );
+        Ok(_) = interrupt.wait_for(|stop| *stop) => Err(Error::Interrupted),
     }
 }

@@ -6,25 +6,19 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
-use super::{RunOptions, defaults, host, plan};
-use crate::cache::Cache;
-use crate::engine::{Endpoint, Engine};
+use super::{RunOptions, plan};
 use crate::error::invalid_input;
-use crate::images::BuildOptions;
 use crate::results::machine::record_machine;
 use crate::results::{
-    self, BuildRecord, Journal, JournalEntry, LostEngine, Machine, RunConfig, RunHeader,
-    SampleRecord, WorkloadInfo,
+    self, BuildRecord, Environment, Journal, JournalEntry, LostEngine, Machine, RunConfig,
+    RunHeader, SampleRecord, WorkloadInfo,
 };
-use crate::spec::BuildSpec;
 
 /// A run ready to measure: where it writes, what it is, what it already has.
 pub struct Prepared {
     pub dir: PathBuf,
     pub header: RunHeader,
     pub previous: Previous,
-    pub builds: Vec<BuildSpec>,
-    pub build_options: BuildOptions,
 }
 
 /// What a journal already holds.
@@ -43,31 +37,15 @@ impl Previous {
     }
 }
 
-/// Creates the output folder and writes the journal header of a new run.
-pub async fn new_run(
-    engines: &[Engine],
-    cache: &Cache,
-    mut options: RunOptions,
+/// Creates the output folder and writes the journal header of a new run
+/// of `builds` (their names), on a place described by `environment` whose
+/// containers get `cpus_given` CPUs.
+pub fn new_run(
+    options: RunOptions,
+    builds: Vec<String>,
+    environment: Environment,
+    cpus_given: u32,
 ) -> Result<Prepared> {
-    // A typo must fail now, not after an hour of building images.
-    crate::workloads::check_selectors(&options.workloads)?;
-    if options.builds.is_empty() {
-        let (builds, why) =
-            tokio::task::block_in_place(|| defaults::default_builds(cache, &options.build_options));
-        let names: Vec<String> = builds.iter().map(ToString::to_string).collect();
-        eprintln!("no --build given: measuring {} ({why})", names.join(", "));
-        options.builds = builds;
-    }
-    let environment = host::environment(&engines[0]).await?;
-    // Default thread counts fit the engine with the fewest CPUs given.
-    let mut cpus_given = u32::MAX;
-    for engine in engines {
-        let cpus = engine.endpoint.cpus.as_deref().or(options.cpus.as_deref());
-        let engine_cpus = engine.facts().await?.cpus.unwrap_or(1).max(1) as u32;
-        let given = host::cpus_given(cpus, engine_cpus)
-            .map_err(|e| invalid_input(format!("{} (engine {})", e, engine.host)))?;
-        cpus_given = cpus_given.min(given);
-    }
     let run_id = format!("{:016x}", rand::random::<u64>());
     let dir = options
         .output
@@ -81,7 +59,7 @@ pub async fn new_run(
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let config = RunConfig {
-        builds: options.builds.iter().map(|b| b.to_string()).collect(),
+        builds,
         workloads: options.workloads,
         modes: options.modes,
         threads: options
@@ -113,8 +91,6 @@ pub async fn new_run(
         dir,
         header,
         previous: Previous::default(),
-        builds: options.builds,
-        build_options: options.build_options,
     })
 }
 
@@ -141,34 +117,11 @@ pub fn resume(dir: &Path) -> Result<Prepared> {
             JournalEntry::LostEngine(lost) => previous.lost_engines.push(lost),
         }
     }
-    let builds = header
-        .config
-        .builds
-        .iter()
-        .map(|b| b.parse())
-        .collect::<Result<_, _>>()?;
-    // The recorded options, not today's environment, decide the images.
-    let build_options = BuildOptions::from_record(&header.config.build_options)?;
     Ok(Prepared {
         dir: dir.to_path_buf(),
         header,
         previous,
-        builds,
-        build_options,
     })
-}
-
-/// The engines a resumed run goes on with: those given now, else those it
-/// was started with.
-pub fn resumed_endpoints(prepared: &Prepared, given: Vec<Endpoint>) -> Result<Vec<Endpoint>> {
-    if !given.is_empty() {
-        return Ok(given);
-    }
-    let recorded = &prepared.header.config.engines;
-    if recorded.is_empty() {
-        return Ok(vec![Endpoint::from_environment()]);
-    }
-    recorded.iter().map(|e| e.parse()).collect()
 }
 
 pub fn timestamp() -> String {

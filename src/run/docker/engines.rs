@@ -1,10 +1,10 @@
 //! The engines of a run: reached at the start, each given the run's images
-//! and a session, each described as the machine its samples name.
+//! and a source, each described as the machine its samples name.
 
 use anyhow::Result;
 
-use super::session::{BuildImages, Session};
-use super::setup::Prepared;
+use super::images::BuildImages;
+use super::source::DockerSource;
 use crate::cache::Cache;
 use crate::engine::{Endpoint, Engine};
 use crate::error::invalid_input;
@@ -12,6 +12,8 @@ use crate::images;
 use crate::progress::Verbosity;
 use crate::results::machine::{record_machine, unique_id};
 use crate::results::{Journal, JournalEntry, LostEngine, Machine};
+use crate::run::setup::{self, Prepared};
+use crate::spec::BuildSpec;
 
 /// Reaches every engine, all at once; the first that does not answer is
 /// the error (exit 3, with what to check).
@@ -27,19 +29,19 @@ pub async fn connect_all(endpoints: &[Endpoint]) -> Result<Vec<Engine>> {
 /// The images each engine runs: the first engine's own; on the others the
 /// same images pulled from the registry, or, without a registry, built
 /// there. An engine that cannot have every build gets the reason instead.
-pub async fn images_for(
+async fn images_for(
     engines: &[Engine],
     first: &BuildImages,
     cache: &Cache,
-    prepared: &Prepared,
+    wanted: &Wanted<'_>,
     verbosity: Verbosity,
 ) -> Vec<Result<BuildImages, String>> {
     let mut pushed = Vec::new();
     let mut all = vec![Ok(first.clone())];
     for engine in &engines[1..] {
-        let images = match &prepared.build_options.registry {
+        let images = match &wanted.options.registry {
             Some(registry) => copy_through(&engines[0], engine, registry, first, &mut pushed).await,
-            None => build_there(engine, first, cache, prepared, verbosity).await,
+            None => build_there(engine, first, cache, wanted.options, verbosity).await,
         };
         all.push(images.map_err(|e| format!("{e:#}")));
     }
@@ -64,12 +66,12 @@ async fn build_there(
     engine: &Engine,
     first: &BuildImages,
     cache: &Cache,
-    prepared: &Prepared,
+    options: &images::BuildOptions,
     verbosity: Verbosity,
 ) -> Result<BuildImages> {
     let mut found = Vec::new();
     for (spec, _, _) in &first.found {
-        let image = images::ensure(engine, cache, spec, &prepared.build_options, verbosity).await?;
+        let image = images::ensure(engine, cache, spec, options, verbosity).await?;
         found.push((spec.clone(), image.name, image.id));
     }
     Ok(BuildImages {
@@ -78,17 +80,17 @@ async fn build_there(
     })
 }
 
-/// The machine behind a session's engine, with its id among the `known`
+/// The machine behind a source.s engine, with its id among the `known`
 /// machines and those `in_use` by this run's other engines.
 async fn describe(
-    session: &mut Session<'_>,
+    source: &mut DockerSource,
     cpus: Option<String>,
     known: &[Machine],
     in_use: &[String],
 ) -> Result<Machine> {
-    let facts = session.engine.facts().await?;
-    let cpu_model = session.cpu_model().await;
-    let engine = session.engine.endpoint.to_string();
+    let facts = source.engine.facts().await?;
+    let cpu_model = source.cpu_model().await;
+    let engine = source.engine.endpoint.to_string();
     let host = facts.name.clone().unwrap_or_default();
     Ok(Machine {
         id: machine_id(known, in_use, facts.id.as_deref(), &engine, &host),
@@ -131,16 +133,16 @@ fn machine_id(
         })
 }
 
-/// Describes each session's machine and records the new ones in the
-/// journal; returns every machine the run knows and each session's id.
+/// Describes each source.s machine and records the new ones in the
+/// journal; returns every machine the run knows and each source.s id.
 pub async fn describe_all(
-    sessions: &mut [(Session<'_>, Option<String>)],
+    sources: &mut [(DockerSource, Option<String>)],
     mut machines: Vec<Machine>,
     journal: &mut Journal,
 ) -> Result<(Vec<Machine>, Vec<String>)> {
     let mut ids = Vec::new();
-    for (session, cpus) in sessions.iter_mut() {
-        let machine = describe(session, cpus.clone(), &machines, &ids).await?;
+    for (source, cpus) in sources.iter_mut() {
+        let machine = describe(source, cpus.clone(), &machines, &ids).await?;
         if !machines.contains(&machine) {
             journal.write(&JournalEntry::Machine(machine.clone()))?;
             record_machine(&mut machines, machine.clone());
@@ -150,44 +152,53 @@ pub async fn describe_all(
     Ok((machines, ids))
 }
 
-/// The sessions of a run's engines, each with the cpuset of its containers.
-pub struct Started<'e> {
-    pub sessions: Vec<(Session<'e>, Option<String>)>,
+/// What a run asks of its engines: the builds' images, got with the
+/// run's build options, for the run being prepared.
+pub struct Wanted<'w> {
+    pub builds: &'w [BuildSpec],
+    pub options: &'w images::BuildOptions,
+    pub prepared: &'w Prepared,
+}
+
+/// The sources of a run's engines, each with the cpuset of its containers.
+pub struct Started {
+    pub sources: Vec<(DockerSource, Option<String>)>,
     pub images: BuildImages,
     /// Engines left out at the start: they could not get the images.
     pub lost_engines: Vec<LostEngine>,
 }
 
 /// Gets the images on the first engine, gives them to the others, and
-/// opens a session on each engine that has them all.
-pub async fn start_sessions<'e>(
-    engines: &'e [Engine],
+/// opens a source on each engine that has them all.
+pub async fn start_sources(
+    engines: &[Engine],
     endpoints: &[Endpoint],
     cache: &Cache,
-    prepared: &Prepared,
+    wanted: &Wanted<'_>,
     journal: &mut Journal,
     verbosity: Verbosity,
-) -> Result<Started<'e>> {
-    let images = BuildImages::resolve(&engines[0], cache, prepared, verbosity).await?;
-    let per_engine = images_for(engines, &images, cache, prepared, verbosity).await;
-    let mut sessions = Vec::new();
+) -> Result<Started> {
+    let images =
+        BuildImages::resolve(&engines[0], cache, wanted.builds, wanted.options, verbosity).await?;
+    let per_engine = images_for(engines, &images, cache, wanted, verbosity).await;
+    let mut sources = Vec::new();
     let mut lost_engines = Vec::new();
     for ((engine, endpoint), engine_images) in engines.iter().zip(endpoints).zip(per_engine) {
         let cpus = endpoint
             .cpus
             .clone()
-            .or(prepared.header.config.cpus.clone());
-        let session = match engine_images {
+            .or(wanted.prepared.header.config.cpus.clone());
+        let source = match engine_images {
             Ok(engine_images) => {
-                Session::start(engine, cpus.clone(), &engine_images, prepared).await
+                DockerSource::start(engine, cpus.clone(), &engine_images, wanted.prepared).await
             }
             Err(reason) => Err(anyhow::anyhow!(reason)),
         };
-        match session {
-            Ok(session) => sessions.push((session, cpus)),
+        match source {
+            Ok(source) => sources.push((source, cpus)),
             // The first engine holds the images: without it there is no run.
-            Err(e) if sessions.is_empty() => {
-                close_all(sessions).await;
+            Err(e) if sources.is_empty() => {
+                close_all(sources).await;
                 return Err(e);
             }
             Err(e) => {
@@ -196,7 +207,7 @@ pub async fn start_sessions<'e>(
                     machine: engine.host.clone(),
                     engine: engine.host.clone(),
                     reason: format!("{e:#}"),
-                    at: super::setup::timestamp(),
+                    at: setup::timestamp(),
                 };
                 journal.write(&JournalEntry::LostEngine(lost.clone()))?;
                 lost_engines.push(lost);
@@ -204,14 +215,16 @@ pub async fn start_sessions<'e>(
         }
     }
     Ok(Started {
-        sessions,
+        sources,
         images,
         lost_engines,
     })
 }
 
-pub async fn close_all(sessions: Vec<(Session<'_>, Option<String>)>) {
-    futures_util::future::join_all(sessions.into_iter().map(|(s, _)| s.close())).await;
+pub async fn close_all(sources: Vec<(DockerSource, Option<String>)>) {
+    use crate::run::source::SampleSource;
+    let closing = sources.into_iter().map(|(s, _)| Box::new(s).close());
+    futures_util::future::join_all(closing).await;
 }
 
 #[cfg(test)]

@@ -1,0 +1,268 @@
+//! The run driver through the local sample source: the host's `python3`
+//! as two builds, no Docker engine. Rounds, a disturbed sample retaken,
+//! Ctrl-C and resume, a precision goal and shards, each in seconds.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use gilbench::cache::Cache;
+use gilbench::cli::{Cli, Command};
+use gilbench::progress::Verbosity;
+use gilbench::run::local::{LocalBuild, execute};
+use gilbench::run::{RunOutcome, Start};
+use serde_json::Value;
+use tokio::sync::watch;
+
+use crate::util::{self, fixture};
+
+/// The host's interpreter twice: one build as it is, one with an
+/// environment of its own.
+fn builds() -> Vec<LocalBuild> {
+    let python = PathBuf::from("python3");
+    vec![
+        LocalBuild {
+            name: "host".into(),
+            python: python.clone(),
+            env: Vec::new(),
+        },
+        LocalBuild {
+            name: "host+hashseed".into(),
+            python,
+            env: vec![("PYTHONHASHSEED".into(), "0".into())],
+        },
+    ]
+}
+
+/// `gilbench run ARGS` as the command line parses it.
+fn start(args: &[&str]) -> Start {
+    let mut line = vec!["gilbench", "run"];
+    line.extend_from_slice(args);
+    let Command::Run(run) = Cli::try_parse_from(&line).unwrap().command else {
+        panic!("a run");
+    };
+    run.into_start(line.iter().map(ToString::to_string).collect())
+        .unwrap()
+}
+
+/// Runs `start` locally; `stop` is the Ctrl-C switch.
+fn run_locally(
+    start: Start,
+    cache: &Cache,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<RunOutcome> {
+    util::block_on(execute(start, builds(), cache, stop, Verbosity::Quiet))
+}
+
+fn never() -> watch::Receiver<bool> {
+    watch::channel(false).1
+}
+
+/// Measured samples per (build, workload, threads, repeat), undisturbed
+/// and disturbed.
+fn samples_by_key(results: &Value) -> BTreeMap<(String, String, u64, u64), (u32, u32)> {
+    let mut keys: BTreeMap<_, (u32, u32)> = BTreeMap::new();
+    for s in results["samples"].as_array().unwrap() {
+        if s["sample"]["warmup"] == true {
+            continue;
+        }
+        let key = (
+            s["build"].as_str().unwrap().to_string(),
+            s["workload"].as_str().unwrap().to_string(),
+            s["threads"].as_u64().unwrap(),
+            s["repeat"].as_u64().unwrap(),
+        );
+        let counts = keys.entry(key).or_default();
+        if s["disturbed"] == true {
+            counts.1 += 1;
+        } else {
+            counts.0 += 1;
+        }
+    }
+    keys
+}
+
+#[test]
+fn a_whole_run_with_a_retake_an_interrupt_and_a_resume_needs_no_engine() {
+    let _quiet = util::quiet();
+    let began = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let out = dir.path().join("run");
+    let workloads = format!(
+        "{},{}",
+        fixture("local/steady.py"),
+        fixture("local/disturbs_once.py")
+    );
+    let args = [
+        "--workload",
+        &workloads,
+        "--threads",
+        "1,2",
+        "--repeat",
+        "3",
+        "--seed",
+        "7",
+        // The busy loop takes a whole CPU; the machine's own noise far less.
+        "--max-foreign-load",
+        "0.6",
+        "--output",
+        out.to_str().unwrap(),
+    ];
+
+    // Ctrl-C once ten samples are in the journal.
+    let (stop, stopped) = watch::channel(false);
+    let journal = out.clone();
+    let watcher = std::thread::spawn(move || {
+        while util::journal_samples(&journal) < 10 {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        stop.send(true).unwrap();
+    });
+    let error = run_locally(start(&args), &cache, stopped).unwrap_err();
+    watcher.join().unwrap();
+    assert!(format!("{error:#}").contains("--resume"), "{error:#}");
+    let interrupted = util::results(&out);
+    assert_eq!(interrupted["status"], "interrupted");
+    let taken = interrupted["samples"].as_array().unwrap().len();
+    assert!(
+        (10..32).contains(&taken),
+        "{taken} samples before the interrupt"
+    );
+
+    let resume = start(&["--resume", out.to_str().unwrap()]);
+    let outcome = run_locally(resume, &cache, never()).unwrap();
+    assert_eq!(outcome.failed_cells, 0);
+    let results = util::results(&out);
+    assert_eq!(results["status"], "complete");
+    assert_eq!(
+        results["builds"].as_array().unwrap().len(),
+        2,
+        "{:#}",
+        results["builds"]
+    );
+
+    // Every planned sample once, undisturbed (or disturbed past every retake);
+    // nothing taken again after the resume.
+    let keys = samples_by_key(&results);
+    assert_eq!(keys.len(), 2 * 2 * 2 * 3, "{keys:?}");
+    for (key, (undisturbed, disturbed)) in &keys {
+        assert!(
+            *undisturbed == 1 || (*undisturbed == 0 && *disturbed >= 4),
+            "{key:?}: {undisturbed} undisturbed, {disturbed} disturbed"
+        );
+    }
+    // The busy loop beside one sample was seen, and that sample taken again.
+    let retaken: Vec<_> = keys
+        .iter()
+        .filter(|((_, workload, _, _), (undisturbed, disturbed))| {
+            workload == "disturbs_once" && *disturbed >= 1 && *undisturbed == 1
+        })
+        .collect();
+    assert!(!retaken.is_empty(), "no disturbed sample retaken: {keys:?}");
+    assert!(out.join("index.html").exists() && out.join("summary.md").exists());
+    eprintln!("the local run took {:?}", began.elapsed());
+}
+
+/// Measured samples per cell of `workload` on the first build.
+fn cell_sizes(results: &Value, workload: &str) -> Vec<usize> {
+    let keys = samples_by_key(results);
+    let mut sizes: BTreeMap<(String, u64), usize> = BTreeMap::new();
+    for ((build, w, threads, _), (undisturbed, _)) in keys {
+        if w == workload {
+            *sizes.entry((build, threads)).or_default() += undisturbed as usize;
+        }
+    }
+    sizes.into_values().collect()
+}
+
+#[test]
+fn a_precision_goal_stops_the_steady_cells_and_repeats_the_jittery_ones() {
+    let _quiet = util::quiet();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let out = dir.path().join("run");
+    let workloads = format!(
+        "{},{}",
+        fixture("local/steady.py"),
+        fixture("local/jittery.py")
+    );
+    let args = [
+        "--workload",
+        &workloads,
+        "--threads",
+        "1",
+        "--repeat",
+        "3",
+        "--precision",
+        "5%",
+        "--max-repeat",
+        "10",
+        "--no-disturbance-check",
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    run_locally(start(&args), &cache, never()).unwrap();
+    let results = util::results(&out);
+    // Six samples are the fewest that bound a median; a fixed sleep is
+    // known to well under 5 % by then, a ±30 % one is not by ten.
+    assert_eq!(cell_sizes(&results, "steady"), [6, 6]);
+    assert_eq!(cell_sizes(&results, "jittery"), [10, 10]);
+}
+
+/// The cells of a run's measured samples.
+fn cells(dir: &Path) -> BTreeSet<(String, String, u64)> {
+    samples_by_key(&util::results(dir))
+        .into_keys()
+        .map(|(build, workload, threads, _)| (build, workload, threads))
+        .collect()
+}
+
+#[test]
+fn shards_measured_apart_merge_into_the_whole_plan() {
+    let _quiet = util::quiet();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let workloads = format!(
+        "{},{}",
+        fixture("local/steady.py"),
+        fixture("local/jittery.py")
+    );
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        let mut args = vec![
+            "--workload",
+            &workloads,
+            "--threads",
+            "1,2",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+            "--output",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run_locally(start(&args), &cache, never()).unwrap();
+        out
+    };
+    let whole = run("whole", &[]);
+    let first = run("first", &["--shard", "1/2"]);
+    let second = run("second", &["--shard", "2/2"]);
+    let (a, b) = (cells(&first), cells(&second));
+    assert!(
+        !a.is_empty() && !b.is_empty() && a.is_disjoint(&b),
+        "{a:?} {b:?}"
+    );
+    let merged = dir.path().join("merged");
+    let output = util::run(util::gilbench().args([
+        "merge",
+        first.to_str().unwrap(),
+        second.to_str().unwrap(),
+        "-o",
+        merged.to_str().unwrap(),
+    ]));
+    assert!(output.status.success());
+    assert_eq!(cells(&merged), cells(&whole));
+}
