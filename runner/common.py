@@ -21,6 +21,20 @@ KINDS = (
     "output_limit", "protocol", "resource_limit",
 )
 
+#: Every field of a sample, the one list of them (src/results/sample.rs
+#: reads the same ones; a test holds the two together): what the request
+#: asked, echoed; what the worker measured, passed on by the server; what
+#: the server saw of the worker's process.
+REQUEST_FIELDS = ("warmup", "workers", "mode")
+MEASURED_FIELDS = (
+    "status", "kind", "message", "wall_ns", "cpu_ns", "worker_cpu_ns",
+    "max_rss_kb", "check", "result_repr", "gil_enabled",
+    "gil_enabled_after_import", "gil_enabled_by", "size", "name", "scaling", "start_method",
+    "foreign_cpu_ns", "steal_ns", "watched_ns", "watched_cpus", "owner_wall_ns",
+)
+SERVER_FIELDS = ("workload", "stdout_tail", "stderr_tail", "exit_code", "signal", "duration_ns")
+SAMPLE_FIELDS = REQUEST_FIELDS + MEASURED_FIELDS + SERVER_FIELDS
+
 MESSAGE_MAX = 4000
 REPR_MAX = 200
 
@@ -154,12 +168,6 @@ def print_exc(prefix, exc):
 
 
 def new_sample(mode, workers, size, warmup):
-    return {
-        "status": "ok", "kind": None, "message": None,
-        "wall_ns": None, "cpu_ns": None, "worker_cpu_ns": None,
-        "max_rss_kb": None, "check": None, "result_repr": None,
-        "gil_enabled": None, "gil_enabled_after_import": None,
-        "gil_enabled_by": None,
-        "warmup": bool(warmup), "workers": workers, "mode": mode,
-        "size": size, "name": None, "scaling": None, "start_method": None,
-    }
+    sample = dict.fromkeys(REQUEST_FIELDS + MEASURED_FIELDS)
+    sample.update(status="ok", warmup=bool(warmup), workers=workers, mode=mode, size=size)
+    return sample

@@ -10,7 +10,7 @@ import traceback
 
 from .child import child_failure, kill_current_child, run_child
 from .common import (
-    KINDS, MODES, PROTOCOL_VERSION, clean, dumps, exc_message, is_int, new_sample, truncate,
+    KINDS, MEASURED_FIELDS, MODES, PROTOCOL_VERSION, clean, dumps, exc_message, is_int, new_sample, truncate,
 )
 from .workload import entry_for, expand_paths
 
@@ -112,14 +112,6 @@ def op_describe(req):
     return {"ok": True, "workloads": entries}
 
 
-SAMPLE_CHILD_FIELDS = (
-    "status", "kind", "message", "wall_ns", "cpu_ns", "worker_cpu_ns",
-    "max_rss_kb", "check", "result_repr", "gil_enabled",
-    "gil_enabled_after_import", "gil_enabled_by", "size", "name", "scaling", "start_method",
-    "foreign_cpu_ns", "steal_ns", "watched_ns", "watched_cpus", "owner_wall_ns",
-)
-
-
 def op_sample(req):
     path = req.get("workload")
     if not isinstance(path, str) or not path:
@@ -156,7 +148,7 @@ def op_sample(req):
     sample["workload"] = path
     child = out.payload.get("sample") if out.payload else None
     if isinstance(child, dict):
-        for key in SAMPLE_CHILD_FIELDS:
+        for key in MEASURED_FIELDS:
             if key in child:
                 sample[key] = child[key]
     sample["stdout_tail"] = out.stdout_tail

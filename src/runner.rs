@@ -56,17 +56,24 @@ impl SampleRequest {
             result_repr: None,
             gil_enabled: None,
             gil_enabled_by: None,
+            gil_enabled_after_import: None,
+            name: None,
+            scaling: None,
+            start_method: None,
             warmup: self.warmup,
             workers: self.workers,
             mode: self.mode,
             size: self.size,
+            workload: None,
             stdout_tail: None,
             stderr_tail: None,
             exit_code: None,
+            signal: None,
             duration_ns: None,
             foreign_cpu_ns: None,
             steal_ns: None,
             watched_ns: None,
+            watched_cpus: None,
             owner_wall_ns: None,
             extra: Default::default(),
         }
@@ -318,14 +325,16 @@ mod tests {
     #[test]
     fn samples_parse_and_keep_unknown_fields() {
         let text = r#"{"status":"failed","kind":"timeout","message":"took too long","wall_ns":null,
-            "workers":2,"mode":"threads","warmup":false,"size":10,"start_method":"fork"}"#;
+            "workers":2,"mode":"threads","warmup":false,"size":10,"start_method":"fork",
+            "from_a_newer_runner":1}"#;
         let sample: Sample = serde_json::from_str(text).unwrap();
         assert_eq!(sample.status, SampleStatus::Failed);
         assert_eq!(sample.kind, Some(FailureKind::Timeout));
         assert_eq!(sample.mode, Mode::Threads);
-        assert_eq!(sample.extra["start_method"], "fork");
+        assert_eq!(sample.start_method.as_deref(), Some("fork"));
+        assert_eq!(sample.extra["from_a_newer_runner"], 1);
         let back = serde_json::to_value(&sample).unwrap();
-        assert_eq!(back["start_method"], "fork");
+        assert_eq!(back["from_a_newer_runner"], 1);
     }
 
     #[test]

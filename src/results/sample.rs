@@ -80,8 +80,9 @@ pub enum SampleStatus {
     Unsupported,
 }
 
-/// One measurement (or failure) as the runner reports it. Fields the
-/// runner adds later are kept in `extra` rather than dropped.
+/// One measurement (or failure) as the runner reports it: its fields are
+/// the runner's `SAMPLE_FIELDS` (runner/common.py), which a test holds to
+/// these. Fields a newer runner adds are kept in `extra` rather than dropped.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     pub status: SampleStatus,
@@ -107,18 +108,35 @@ pub struct Sample {
     /// build (absent from older results).
     #[serde(default)]
     pub gil_enabled_by: Option<String>,
+    /// Whether the GIL was on right after the workload's import.
+    #[serde(default)]
+    pub gil_enabled_after_import: Option<bool>,
+    /// The workload's name and scaling as it declares them.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub scaling: Option<Scaling>,
+    /// Processes mode: how the worker processes were started.
+    #[serde(default)]
+    pub start_method: Option<String>,
     #[serde(default)]
     pub warmup: bool,
     pub workers: u32,
     pub mode: Mode,
     #[serde(default)]
     pub size: Option<u64>,
+    /// The workload's file, as the runner saw it.
+    #[serde(default)]
+    pub workload: Option<String>,
     #[serde(default)]
     pub stdout_tail: Option<String>,
     #[serde(default)]
     pub stderr_tail: Option<String>,
     #[serde(default)]
     pub exit_code: Option<i64>,
+    /// The signal that ended the worker's process, when one did.
+    #[serde(default)]
+    pub signal: Option<i64>,
     #[serde(default)]
     pub duration_ns: Option<u64>,
     /// CPU time something other than the sample spent on the sample's CPUs
@@ -127,9 +145,11 @@ pub struct Sample {
     pub foreign_cpu_ns: Option<u64>,
     #[serde(default)]
     pub steal_ns: Option<u64>,
-    /// How long that was watched.
+    /// How long that was watched, and how many CPUs.
     #[serde(default)]
     pub watched_ns: Option<u64>,
+    #[serde(default)]
+    pub watched_cpus: Option<u32>,
     /// Threads mode at one thread: the work's wall time in the thread that
     /// built its state, beside `wall_ns` in a worker thread.
     #[serde(default)]
@@ -160,9 +180,28 @@ impl Sample {
         Some((self.foreign_cpu_ns? + self.steal_ns.unwrap_or(0)) as f64 / watched)
     }
 
+    // The runner counts nanoseconds; everything after it reads seconds,
+    // converted here only.
     pub fn wall_s(&self) -> Option<f64> {
-        self.wall_ns.map(|ns| ns as f64 / 1e9)
+        self.wall_ns.map(seconds)
     }
+
+    pub fn cpu_s(&self) -> Option<f64> {
+        self.cpu_ns.map(seconds)
+    }
+
+    pub fn owner_wall_s(&self) -> Option<f64> {
+        self.owner_wall_ns.map(seconds)
+    }
+
+    /// The whole sample process's time, else the timed part's.
+    pub fn duration_s(&self) -> Option<f64> {
+        self.duration_ns.or(self.wall_ns).map(seconds)
+    }
+}
+
+fn seconds(ns: u64) -> f64 {
+    ns as f64 / 1e9
 }
 
 /// Why a sample failed (see workloads/README.md, "Failure kinds"). The
@@ -230,6 +269,29 @@ impl RunStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_runner_and_this_side_know_the_same_sample_fields() {
+        let script = "import json, sys; sys.path.insert(0, sys.argv[1]); \
+                      from runner.common import SAMPLE_FIELDS; print(json.dumps(SAMPLE_FIELDS))";
+        let output = std::process::Command::new("python3")
+            .args(["-c", script, env!("CARGO_MANIFEST_DIR")])
+            .output()
+            .expect("python3 runs");
+        assert!(output.status.success(), "{output:?}");
+        let python: std::collections::BTreeSet<String> =
+            serde_json::from_slice(&output.stdout).unwrap();
+        let sample: Sample =
+            serde_json::from_str(r#"{"status":"ok","workers":1,"mode":"threads"}"#).unwrap();
+        let rust: std::collections::BTreeSet<String> = serde_json::to_value(&sample)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(python, rust);
+    }
 
     #[test]
     fn modes_parse_and_print() {

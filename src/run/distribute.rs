@@ -237,11 +237,11 @@ fn longest_first(units: &mut VecDeque<Unit>, cache: &Cache) {
 pub(super) fn remember_unit_times(cache: &Cache, samples: &[SampleRecord]) {
     let mut sums: HashMap<Unit, (f64, u32)> = HashMap::new();
     for record in samples.iter().filter(|r| r.is_measurement()) {
-        let Some(ns) = record.sample.duration_ns.or(record.sample.wall_ns) else {
+        let Some(seconds) = record.sample.duration_s() else {
             continue;
         };
         let sum = sums.entry(Unit::of(record)).or_default();
-        *sum = (sum.0 + ns as f64 / 1e9, sum.1 + 1);
+        *sum = (sum.0 + seconds, sum.1 + 1);
     }
     if sums.is_empty() {
         return;

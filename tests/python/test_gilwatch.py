@@ -210,8 +210,9 @@ class TestSamples(unittest.TestCase):
 
     def test_the_server_passes_on_what_the_worker_measured(self):
         sample, _ = self.sample_of("threads", "gilbench_fake_server")
-        echoed = {"warmup", "workers", "mode"}  # the server has them from the request
-        passed_on = set(_runner_module("server").SAMPLE_CHILD_FIELDS)
+        common = _runner_module("common")
+        echoed = set(common.REQUEST_FIELDS)  # the server has them from the request
+        passed_on = set(common.MEASURED_FIELDS)
         self.assertFalse(set(sample) - echoed - passed_on, set(sample) - echoed - passed_on)
 
     def test_processes_mode_names_the_import_in_a_worker_process(self):
