@@ -22,7 +22,7 @@ use tokio::sync::watch;
 
 use super::Worker;
 use super::events::{Consumers, Event};
-use super::measure::{Plan, Sampler, measure};
+use super::measure::{Sampler, Sampling, measure};
 use crate::cache::{Cache, Durations};
 use crate::error::Error;
 use crate::results::SampleRecord;
@@ -32,7 +32,7 @@ use crate::results::machine::{Distribute, LostEngine, Unit};
 /// Fails when interrupted, or when every engine is lost.
 pub(super) async fn measure_on(
     workers: &mut [Worker],
-    plan: &Plan<'_>,
+    plan: &Sampling<'_>,
     distribute: Distribute,
     cache: &Cache,
     consumers: &RefCell<Consumers<'_>>,
@@ -122,7 +122,7 @@ pub(super) async fn measure_on(
 /// lost engine gives its unit back).
 async fn take_units(
     sampler: &mut Sampler<'_, '_, '_>,
-    plan: &Plan<'_>,
+    plan: &Sampling<'_>,
     queue: &RefCell<Queue>,
 ) -> Result<()> {
     loop {
@@ -169,7 +169,12 @@ impl Queue {
     /// reserved for it; those finished on a machine no longer here are
     /// left as they are; the rest are free, the longest first (units never
     /// timed count as longest).
-    fn new(plan: &Plan<'_>, workers: &[Worker], samples: &[SampleRecord], cache: &Cache) -> Queue {
+    fn new(
+        plan: &Sampling<'_>,
+        workers: &[Worker],
+        samples: &[SampleRecord],
+        cache: &Cache,
+    ) -> Queue {
         let here: Vec<&str> = workers
             .iter()
             .filter_map(|w| w.machine.as_deref())
@@ -255,7 +260,7 @@ pub(super) fn remember_unit_times(cache: &Cache, samples: &[SampleRecord]) {
 
 /// Samples still to take and already taken, for the progress display.
 fn planned_samples(
-    plan: &Plan<'_>,
+    plan: &Sampling<'_>,
     workers: &[Worker],
     distribute: Distribute,
     samples: &[SampleRecord],

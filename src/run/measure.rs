@@ -22,7 +22,7 @@ use crate::runner::SampleRequest;
 
 /// What every engine's sampling reads: the matrix's parts and where each
 /// workload is in the containers.
-pub(super) struct Plan<'c> {
+pub(super) struct Sampling<'c> {
     pub config: &'c RunConfig,
     /// The builds measured (those whose image could be had).
     pub builds: Vec<String>,
@@ -32,14 +32,14 @@ pub(super) struct Plan<'c> {
     measuring_since: Instant,
 }
 
-impl<'c> Plan<'c> {
+impl<'c> Sampling<'c> {
     pub fn new(
         config: &'c RunConfig,
         builds: Vec<String>,
         chosen: &[WorkloadInfo],
         samples: &[SampleRecord],
-    ) -> Plan<'c> {
-        Plan {
+    ) -> Sampling<'c> {
+        Sampling {
             config,
             builds,
             workload_modes: chosen
@@ -80,7 +80,7 @@ impl<'c> Plan<'c> {
     }
 }
 
-impl Plan<'_> {
+impl Sampling<'_> {
     /// Whether `machine` took every planned sample of `unit`.
     pub fn unit_is_measured(&self, unit: &Unit, samples: &[SampleRecord], machine: &str) -> bool {
         let done = done_keys(samples, &self.config.disturbance, Some(machine));
@@ -176,7 +176,7 @@ pub(super) struct Sampler<'s, 'c, 'j> {
     pub source: &'s mut dyn SampleSource,
     /// The id samples carry (None: a run with no machine records).
     pub machine: Option<String>,
-    plan: &'c Plan<'c>,
+    plan: &'c Sampling<'c>,
     /// Cells that failed or are unsupported on this machine: not tried again.
     settled: HashSet<CellKey>,
     consumers: &'c RefCell<Consumers<'j>>,
@@ -187,7 +187,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
     pub fn new(
         source: &'s mut dyn SampleSource,
         machine: Option<String>,
-        plan: &'c Plan<'c>,
+        plan: &'c Sampling<'c>,
         consumers: &'c RefCell<Consumers<'j>>,
         interrupt: watch::Receiver<bool>,
     ) -> Self {

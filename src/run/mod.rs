@@ -166,7 +166,7 @@ async fn measure_all(
         journal: &mut opened.journal,
         samples: std::mem::take(&mut opened.prepared.previous.samples),
     });
-    let plan = measure::Plan::new(
+    let plan = measure::Sampling::new(
         &header.config,
         opened.measured_builds.clone(),
         &opened.workloads,
