@@ -15,6 +15,7 @@ pub mod deps;
 pub mod doctor;
 pub mod engine;
 pub mod error;
+pub mod format;
 pub mod images;
 pub mod lines;
 pub mod merge;

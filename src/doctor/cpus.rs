@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::Check;
 use super::machine::read;
-use crate::report::text::one_line;
+use crate::format::one_line;
 
 /// SMT siblings, governors and turbo for the CPUs a run would use, from
 /// the /sys/devices/system/cpu folder `sys`.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::Check;
 use super::machine::read;
-use crate::report::text::one_line;
+use crate::format::one_line;
 
 /// How long other processes' CPU use is measured.
 const INTERVAL: Duration = Duration::from_millis(500);

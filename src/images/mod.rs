@@ -241,7 +241,7 @@ async fn ensure_interpreter(
         Some(expected) => format!(
             "building {name}: the last {} {profile} build on this engine took {}",
             spec.image_spec(),
-            crate::progress::format_duration(expected)
+            crate::format::format_duration(expected)
         ),
         None => format!(
             "building {name}: the first {} {profile} build on this engine ({})",
@@ -307,19 +307,8 @@ pub fn describe(image: &ImageSummary) -> Vec<String> {
         label(label::PROFILE),
         label(label::SOURCE),
         format!("{:.0} MB", image.size as f64 / 1e6),
-        format_age(age),
+        crate::format::format_age(age),
     ]
-}
-
-/// "just now", "5 min ago", "3 h ago", "2 days ago".
-fn format_age(age: Duration) -> String {
-    let minutes = age.as_secs() / 60;
-    match minutes {
-        0 => "just now".to_string(),
-        1..=59 => format!("{minutes} min ago"),
-        60..=2879 => format!("{} h ago", minutes / 60),
-        _ => format!("{} days ago", minutes / 1440),
-    }
 }
 
 /// Removes interpreter images gilbench built: those whose spec label is in

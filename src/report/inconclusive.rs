@@ -2,8 +2,8 @@
 //! it is inconclusive, with the reason and the remedy. The words shared by
 //! the findings (what a build costs) and `gilbench compare`.
 
-use super::text::{fmt_change, fmt_percent, one_line};
 use crate::analysis::CellSummary;
+use crate::format::{fmt_change, fmt_percent, one_line};
 use crate::run::rounds;
 
 /// Fewer samples than this in either cell: too few to tell.

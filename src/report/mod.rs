@@ -85,7 +85,6 @@ use crate::results::{RunResults, write_atomically};
 pub use csv::results_csv;
 pub use findings::{Finding, FindingKind};
 pub use html::index_html;
-pub use markdown::md as markdown_escape;
 pub use pyperf::{PyperfBenchmark, PyperfRun, PyperfSuite, pyperf_suites};
 
 /// Writes `index.html`, `summary.md`, `results.csv` and `pyperf/*.json`
