@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod archive;
+pub mod atomic;
 pub mod cache;
 pub mod cli;
 pub mod commands;

@@ -80,7 +80,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::analysis::Analysis;
-use crate::results::{RunResults, write_atomically};
+use crate::atomic::write_atomically;
+use crate::results::RunResults;
 
 pub use csv::results_csv;
 pub use findings::{Finding, FindingKind};

@@ -1,7 +1,6 @@
 //! The results of a run: one `Serialize` type *is* the `results.json`
 //! schema (documented in docs/results.md). `sample` holds the domain types
-//! every sample is made of; `journal` the file appended as samples arrive
-//! and the atomic write of the final file.
+//! every sample is made of; `journal` the file appended as samples arrive.
 
 mod journal;
 pub mod machine;
@@ -17,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Digest;
 
-pub use journal::{Journal, JournalEntry, RunHeader, write_atomically};
+pub use journal::{Journal, JournalEntry, RunHeader};
 pub use machine::{Distribute, LostEngine, Machine};
 pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
 pub use shard::Shard;
