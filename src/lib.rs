@@ -21,6 +21,7 @@ pub mod images;
 pub mod lines;
 pub mod merge;
 pub mod progress;
+pub mod redact;
 pub mod report;
 pub mod results;
 pub mod run;
