@@ -18,7 +18,6 @@ use sha2::{Digest, Sha256};
 
 use crate::error::invalid_input;
 pub use image::derive;
-pub use lock::LockedPackage;
 
 /// The requirements file a workload folder may hold.
 pub const WORKLOAD_REQUIREMENTS: &str = "requirements.txt";

@@ -1,9 +1,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::lock::{self, LockedPackage};
+use super::lock;
 use super::network::{self, PipNetwork};
 use super::*;
+use crate::results::LockedPackage;
 
 fn deps(requirements: &str, index: &str) -> Dependencies {
     Dependencies {

@@ -4,6 +4,7 @@
 
 mod journal;
 pub mod machine;
+mod packages;
 mod sample;
 pub mod shard;
 
@@ -18,6 +19,7 @@ use sha2::Digest;
 
 pub use journal::{Journal, JournalEntry, RunHeader};
 pub use machine::{Distribute, LostEngine, Machine};
+pub use packages::LockedPackage;
 pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
 pub use shard::Shard;
 
@@ -232,11 +234,12 @@ pub struct BuildRecord {
     pub image_id: String,
     pub image_labels: BTreeMap<String, String>,
     pub runtime_env: BTreeMap<String, String>,
-    /// What `runner.py` reported about the interpreter (see workloads/README.md).
+    /// What the runner (`python3 runner serve`) reported about the interpreter
+    /// (see workloads/README.md).
     pub facts: Value,
     /// The Python packages installed into the image, as pip resolved them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub packages: Vec<crate::deps::LockedPackage>,
+    pub packages: Vec<LockedPackage>,
 }
 
 /// A build that was asked for but not measured, and why.
