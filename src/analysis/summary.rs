@@ -11,7 +11,7 @@ use crate::results::{
     CellKey, FailureKind, Mode, RunResults, Sample, SampleRecord, SampleStatus, Scaling,
 };
 use crate::stats::{
-    Bimodality, Bootstrap, Distribution, Drift, Estimate, bimodality, drift, scaling,
+    Bimodality, Bootstrap, Distribution, Drift, Estimate, ScalingKind, bimodality, drift, scaling,
     tukey_outliers,
 };
 
@@ -228,7 +228,7 @@ impl RunSummary {
             let t1 = baselines.get(&one)?;
             let salted = bootstrap.salted(&format!("speedup {}", cell_salt(&cell.key)));
             scaling(
-                cell.scaling,
+                scaling_kind(cell.scaling),
                 cell.key.threads,
                 t1,
                 &cell.wall_values(),
@@ -298,6 +298,14 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 /// Shorthand for [`RunSummary::of`].
 pub fn summarize(results: &RunResults) -> RunSummary {
     RunSummary::of(results)
+}
+
+/// A workload's scaling, as the statistics take it.
+fn scaling_kind(scaling: Scaling) -> ScalingKind {
+    match scaling {
+        Scaling::Weak => ScalingKind::Weak,
+        Scaling::Strong => ScalingKind::Strong,
+    }
 }
 
 fn cell_salt(key: &CellKey) -> String {
