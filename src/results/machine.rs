@@ -186,14 +186,16 @@ impl RunResults {
     }
 
     /// The run as machine `id` saw it: its samples, its description and
-    /// its lost engine only, and the precision of its own cells.
+    /// its lost engine only. The run's precision records are of other
+    /// samples and are left out, as older results leave them: the analysis
+    /// computes each cell's precision from the machine's own samples.
     pub fn for_machine(&self, id: &str) -> RunResults {
         let mine = |m: &Option<String>| m.as_deref() == Some(id);
         let mut run = self.clone();
         run.samples.retain(|r| mine(&r.machine));
         run.machines.retain(|m| m.id == id);
         run.lost_engines.retain(|l| l.machine == id);
-        run.precision = crate::analysis::precision::records(&run.samples);
+        run.precision.clear();
         run
     }
 }
