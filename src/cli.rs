@@ -7,12 +7,15 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 
+use crate::analysis::precision::{
+    DEFAULT_REPEAT, DEFAULT_TARGET, check_max_repeat, default_max_repeat,
+};
 use crate::error::{Error, invalid_input};
 use crate::images::base::DEFAULT_BASE;
 use crate::images::{self, BuildOptions, DEFAULT_PYTHON_ORG_MIRROR, Profile};
 use crate::progress::Verbosity;
 use crate::results::{DisturbancePolicy, PrecisionGoal};
-use crate::run::{RunOptions, Start, rounds};
+use crate::run::{RunOptions, Start};
 use crate::spec::{BuildSpec, SourceSpec};
 
 #[derive(Debug, Parser)]
@@ -307,7 +310,7 @@ impl RunArgs {
                 engines: self.engines,
             });
         }
-        let repeat = self.repeat.unwrap_or(rounds::DEFAULT_REPEAT);
+        let repeat = self.repeat.unwrap_or(DEFAULT_REPEAT);
         let precision = self.precision_goal(repeat)?;
         let builds = self.builds;
         let mut names = HashSet::new();
@@ -374,7 +377,7 @@ impl RunArgs {
     fn precision_goal(&self, repeat: u32) -> Result<Option<PrecisionGoal>, Error> {
         let target = match self.precision {
             Some(target) => (target > 0.0).then_some(target),
-            None => self.repeat.is_none().then_some(rounds::DEFAULT_TARGET),
+            None => self.repeat.is_none().then_some(DEFAULT_TARGET),
         };
         let Some(target) = target else {
             if self.max_repeat.is_some() || self.time_budget.is_some() {
@@ -388,15 +391,13 @@ impl RunArgs {
         };
         let max_repeat = self
             .max_repeat
-            .unwrap_or_else(|| rounds::default_max_repeat(repeat));
+            .unwrap_or_else(|| default_max_repeat(repeat));
         if max_repeat < repeat {
             return Err(Error::InvalidInput(format!(
                 "--max-repeat {max_repeat} is below --repeat {repeat}"
             )));
         }
-        let fewest =
-            crate::stats::fewest_for_median_interval(crate::analysis::precision::CONFIDENCE);
-        if (max_repeat as usize) < fewest {
+        if let Err(fewest) = check_max_repeat(max_repeat) {
             return Err(Error::InvalidInput(format!(
                 "--max-repeat {max_repeat} can never reach --precision: a median's 95 % interval \
                  needs {fewest} samples"
@@ -602,7 +603,7 @@ mod tests {
             let Command::Run(run) = cli.command else {
                 unreachable!()
             };
-            let repeat = run.repeat.unwrap_or(rounds::DEFAULT_REPEAT);
+            let repeat = run.repeat.unwrap_or(DEFAULT_REPEAT);
             run.precision_goal(repeat)
         };
         let default = goal(&[]).unwrap().unwrap();

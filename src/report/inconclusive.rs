@@ -3,8 +3,8 @@
 //! the findings (what a build costs) and `gilbench compare`.
 
 use crate::analysis::CellSummary;
+use crate::analysis::precision::{DEFAULT_REPEAT, DEFAULT_TARGET, default_max_repeat};
 use crate::format::{fmt_change, fmt_percent, one_line};
-use crate::run::rounds;
 
 /// Fewer samples than this in either cell: too few to tell.
 const FEW: usize = 5;
@@ -61,8 +61,8 @@ pub(crate) fn fewest_samples(cells: &[&CellSummary]) -> usize {
 /// --precision 5%", "run with --precision 3% --max-repeat 40".
 pub(crate) fn remedy(ratio: f64, samples: usize) -> String {
     let third = ((ratio - 1.0).abs() * 100.0 / 3.0).floor();
-    let target = third.clamp(1.0, rounds::DEFAULT_TARGET * 100.0);
-    let default_cap = rounds::default_max_repeat(rounds::DEFAULT_REPEAT) as usize;
+    let target = third.clamp(1.0, DEFAULT_TARGET * 100.0);
+    let default_cap = default_max_repeat(DEFAULT_REPEAT) as usize;
     let cap = if samples * 2 > default_cap {
         format!(" --max-repeat {}", samples * 2)
     } else {
