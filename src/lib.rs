@@ -28,5 +28,6 @@ pub mod run;
 pub mod runner;
 pub mod spec;
 pub mod stats;
+pub mod tree;
 pub mod versions;
 pub mod workloads;

@@ -137,16 +137,12 @@ pub struct Project {
 impl Project {
     fn read(dir: &Path) -> Result<Project> {
         let mut files = Vec::new();
-        for relative in crate::images::source::tree_files(dir)? {
+        for relative in crate::tree::files(dir)? {
             let full = dir.join(&relative);
             let metadata = std::fs::metadata(&full)?;
             let bytes =
                 std::fs::read(&full).with_context(|| format!("reading {}", full.display()))?;
-            files.push((
-                relative,
-                bytes,
-                crate::images::source::is_executable(&metadata),
-            ));
+            files.push((relative, bytes, crate::tree::is_executable(&metadata)));
         }
         Ok(Project {
             dir: dir.to_path_buf(),

@@ -23,7 +23,6 @@ use crate::spec::{BuildSpec, SourceSpec};
 
 mod debian;
 mod local;
-pub(crate) use local::{is_executable, tree_files};
 mod python_org;
 
 use debian::fetch_debian;
