@@ -155,7 +155,7 @@ impl RunArgs {
             .collect::<anyhow::Result<Vec<_>>>()?;
         build_options
             .dependencies
-            .add_workload_requirements(&workloads);
+            .add_workload_requirements(&crate::workloads::user_paths(&workloads));
         build_options.dependencies.check()?;
         if self.threads.contains(&0) {
             return Err(invalid_input("--threads takes counts of 1 or more"));

@@ -43,10 +43,11 @@ impl DependencyInputs {
         self.requirements.is_empty() && self.pip.is_empty() && self.project.is_none()
     }
 
-    /// Adds the `requirements.txt` of every workload folder among `workloads`.
-    pub fn add_workload_requirements(&mut self, workloads: &[String]) {
-        for workload in workloads.iter().filter(|w| crate::workloads::is_path(w)) {
-            let file = Path::new(workload).join(WORKLOAD_REQUIREMENTS);
+    /// Adds the `requirements.txt` of every workload folder among `paths`
+    /// (the workloads given as files or folders).
+    pub fn add_workload_requirements(&mut self, paths: &[PathBuf]) {
+        for path in paths {
+            let file = path.join(WORKLOAD_REQUIREMENTS);
             if file.is_file() && !self.requirements.contains(&file) {
                 self.requirements.push(file);
             }
