@@ -12,7 +12,7 @@ use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::error::{image_unavailable, invalid_input};
 use crate::images::BuildOptions;
-use crate::images::base::BaseImage;
+use crate::images::base::{BaseImage, apt_advice};
 use crate::lines::tail_lines;
 use crate::progress::Task;
 use crate::spec::BuildSpec;
@@ -78,7 +78,7 @@ pub(super) async fn fetch_debian(
     };
     engine.remove_container(&run.container_id).await;
     let archive = archive.map_err(|e| {
-        let advice = crate::images::build::apt_advice(&run.output.lines().collect::<Vec<_>>())
+        let advice = apt_advice(&run.output.lines().collect::<Vec<_>>())
             .map(|a| format!("\nhint: {a}"))
             .unwrap_or_default();
         image_unavailable(format!(
