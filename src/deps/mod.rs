@@ -6,7 +6,7 @@
 //! derived image. `network` says how pip reaches its index, `lock` reads
 //! what pip resolved, `image` builds the derived image.
 
-mod image;
+pub mod image;
 pub mod lock;
 pub mod network;
 
@@ -17,7 +17,9 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::error::invalid_input;
-pub use image::derive;
+
+/// Where the build context's `pip/` folder lands in the build stage.
+pub const PIP_DIR: &str = "/tmp/pip";
 
 /// The requirements file a workload folder may hold.
 pub const WORKLOAD_REQUIREMENTS: &str = "requirements.txt";
@@ -193,14 +195,11 @@ impl Dependencies {
     pub fn pip_arguments(&self) -> Vec<String> {
         let mut args = Vec::new();
         for index in 0..self.requirements.len() {
-            args.extend([
-                "-r".to_string(),
-                format!("{}/req-{index}.txt", image::PIP_DIR),
-            ]);
+            args.extend(["-r".to_string(), format!("{PIP_DIR}/req-{index}.txt")]);
         }
         args.extend(self.pip.iter().cloned());
         if self.project.is_some() {
-            args.push(format!("{}/project", image::PIP_DIR));
+            args.push(format!("{PIP_DIR}/project"));
         }
         args.extend(self.pip_options.iter().cloned());
         args

@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::BuildOptions;
 use super::base::BaseImage;
+use super::options::BuildOptions;
 use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::progress::Task;
