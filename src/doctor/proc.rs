@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use super::Check;
-use super::machine::read;
+use super::check::{Check, read};
 use crate::format::one_line;
 
 /// How long other processes' CPU use is measured.
@@ -230,7 +229,7 @@ fn steal_check(share: f64) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::Status;
+    use crate::doctor::check::Status;
 
     #[test]
     fn load_averages_are_read_and_judged() {
