@@ -30,8 +30,9 @@ use recipe::{IMAGE_REPO, Recipe, label};
 /// Checks a spec against the options before any work starts.
 pub fn validate(spec: &BuildSpec, options: &BuildOptions) -> Result<(), crate::error::Error> {
     let source = source_of(spec, options);
-    spec.check_source(&source)?;
-    spec::check_configure_args(spec, &options.configure_args)?;
+    let invalid = |e: spec::SpecError| crate::error::Error::InvalidInput(e.to_string());
+    spec.check_source(&source).map_err(invalid)?;
+    spec::check_configure_args(spec, &options.configure_args).map_err(invalid)?;
     let llvm = spec.version.table().jit_llvm;
     if spec.variant == spec::Variant::Jit
         && source != SourceSpec::DebianBinary
