@@ -4,9 +4,8 @@
 //! `DependencyInputs` is what the command line named; `Dependencies` is
 //! what those names hold, read once, with the content hash that names the
 //! derived image. `network` says how pip reaches its index, `lock` reads
-//! what pip resolved, `image` builds the derived image.
+//! what pip resolved; `images::derived` builds the derived image.
 
-pub mod image;
 pub mod lock;
 pub mod network;
 

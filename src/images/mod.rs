@@ -3,7 +3,8 @@
 
 pub mod base;
 pub(crate) mod build;
-pub(crate) mod lookup;
+mod derived;
+mod lookup;
 mod options;
 pub mod recipe;
 pub mod share;
@@ -76,7 +77,7 @@ pub async fn ensure(
     }
     let task = Task::start(format!("{} packages", spec.image_spec()), verbosity);
     let deps = options.dependencies.load()?;
-    crate::deps::image::derive(
+    derived::derive(
         engine,
         cache,
         &interpreter,

@@ -8,13 +8,13 @@ use anyhow::{Context, Result};
 use bollard::query_parameters::RemoveImageOptions;
 use sha2::{Digest, Sha256};
 
-use super::{Dependencies, PIP_DIR, lock, network};
+use super::build;
+use super::lookup::{self, Found, Image, Origin};
+use super::recipe::{Recipe, label};
 use crate::cache::Cache;
+use crate::deps::{Dependencies, PIP_DIR, lock, network};
 use crate::engine::Engine;
 use crate::error::image_unavailable;
-use crate::images::build;
-use crate::images::lookup::{self, Found, Image, Origin};
-use crate::images::recipe::{Recipe, label};
 use crate::progress::Task;
 
 const DEPS_DOCKERFILE: &str = include_str!("../../dockerfiles/deps.Dockerfile");
