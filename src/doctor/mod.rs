@@ -1,7 +1,7 @@
 //! `gilbench doctor`: what works, what does not, and what to do about it:
 //! the engine, images, registry, sources and tools (here), and how quiet
 //! the machine is for measuring (`machine.rs`, reading `proc.rs` and
-//! `cpus.rs`). Every check is a [`Check`] (`check.rs`).
+//! `cpus.rs`). Every check is a `Check` (`check.rs`).
 
 mod check;
 mod cpus;
