@@ -97,7 +97,7 @@ impl Durations {
 
     pub fn save(&self) {
         if let Ok(json) = serde_json::to_vec_pretty(&self.seconds) {
-            let _ = crate::results::write_atomically(&self.path, &json);
+            let _ = crate::atomic::write_atomically(&self.path, &json);
         }
     }
 }

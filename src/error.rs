@@ -16,8 +16,6 @@ use std::process::ExitCode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error(transparent)]
-    Spec(#[from] crate::spec::SpecError),
     #[error("{0}")]
     InvalidInput(String),
     #[error("{0}")]
@@ -37,7 +35,7 @@ pub enum Error {
 impl Error {
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Spec(_) | Error::InvalidInput(_) => 2,
+            Error::InvalidInput(_) => 2,
             Error::EngineUnavailable(_) => 3,
             Error::ImageUnavailable(_) => 4,
             Error::CellsFailed(_) => 5,

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 pub mod archive;
+pub mod atomic;
 pub mod cache;
 pub mod cli;
 pub mod commands;
@@ -15,15 +16,18 @@ pub mod deps;
 pub mod doctor;
 pub mod engine;
 pub mod error;
+pub mod format;
 pub mod images;
 pub mod lines;
 pub mod merge;
 pub mod progress;
+pub mod redact;
 pub mod report;
 pub mod results;
 pub mod run;
 pub mod runner;
 pub mod spec;
 pub mod stats;
+pub mod tree;
 pub mod versions;
 pub mod workloads;

@@ -59,7 +59,7 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<RunResults> {
 
     std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
     let json = serde_json::to_vec_pretty(&merged)?;
-    results::write_atomically(&output.join(results::RESULTS_FILE), &json)?;
+    crate::atomic::write_atomically(&output.join(results::RESULTS_FILE), &json)?;
     crate::report::publish(&merged, output)?;
     Ok(merged)
 }

@@ -7,7 +7,9 @@
 //!   orders in which builds, workloads, modes and thread counts are shown,
 //!   the baseline build and the cores available.
 //! - `compare`: two runs, or two builds of one run, cell by cell.
-//! - `precision`: how precisely each cell's median and speedup are known.
+//! - `precision`: how precisely each cell's median and speedup are known,
+//!   over one grouping of the samples into cells ([`precision::CellWalls`]),
+//!   and the precision goal's defaults.
 //!
 //! Built on `stats` (pure numerics); `report` renders what is here.
 

@@ -11,10 +11,30 @@ use std::collections::BTreeMap;
 
 use crate::results::machine::counted_and_set_aside;
 use crate::results::{CellKey, CellPrecision, SampleRecord};
-use crate::stats::median_interval;
+use crate::stats::{fewest_for_median_interval, median_interval};
 
 /// The confidence of every precision.
 pub const CONFIDENCE: f64 = 0.95;
+
+/// Measured samples per cell when `--repeat` is not given.
+pub const DEFAULT_REPEAT: u32 = 5;
+/// The precision goal when `--repeat` is not given: ±5 %.
+pub const DEFAULT_TARGET: f64 = 0.05;
+
+/// `--max-repeat` when not given: four times `--repeat`, and at least 20.
+pub fn default_max_repeat(repeat: u32) -> u32 {
+    repeat.saturating_mul(4).max(20)
+}
+
+/// Checks that `max_repeat` samples of a cell can ever reach a precision
+/// goal; if not, the error is the fewest samples a median's interval needs.
+pub fn check_max_repeat(max_repeat: u32) -> Result<(), usize> {
+    let fewest = fewest_for_median_interval(CONFIDENCE);
+    if (max_repeat as usize) < fewest {
+        return Err(fewest);
+    }
+    Ok(())
+}
 
 /// How well one statistic is known.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -71,20 +91,6 @@ impl Precision {
         Precision { median, speedup }
     }
 
-    /// The cell's precision in `walls` (every cell's wall times), with the
-    /// speedup against its one-worker cell there.
-    pub fn in_cells(walls: &BTreeMap<CellKey, Vec<f64>>, key: &CellKey) -> Precision {
-        let one = CellKey {
-            threads: 1,
-            ..key.clone()
-        };
-        let one_worker = (key.threads > 1).then(|| walls.get(&one)).flatten();
-        Precision::of(
-            walls.get(key).map_or(&[], Vec::as_slice),
-            one_worker.map(Vec::as_slice),
-        )
-    }
-
     /// The less precise of the median and the speedup.
     pub fn reached(&self) -> Known {
         match self.speedup {
@@ -103,44 +109,68 @@ fn median_precision(walls: &[f64]) -> Known {
     }
 }
 
-/// Each cell's measured wall times (not warmups, not disturbed, not set
-/// aside for another machine), counting only rounds before `before_repeat`
-/// when given.
-pub fn walls_by_cell(
-    samples: &[SampleRecord],
-    before_repeat: Option<u32>,
-) -> BTreeMap<CellKey, Vec<f64>> {
-    let mut walls: BTreeMap<CellKey, Vec<f64>> = BTreeMap::new();
-    for record in counted_and_set_aside(samples).0 {
-        if !record.is_measurement() || before_repeat.is_some_and(|r| record.repeat >= r) {
-            continue;
+/// Each cell's measured wall times: the one grouping of samples into
+/// cells that every precision is computed over, whether the run driver
+/// decides which cells to repeat, a run or merge records its precision, or
+/// a report shows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CellWalls(BTreeMap<CellKey, Vec<f64>>);
+
+impl CellWalls {
+    /// The wall times of the measurements among `samples` (not warmups,
+    /// not failed, not disturbed), by cell. Which samples count at all (a
+    /// machine's, a round's) is the caller's choice.
+    pub fn of<'r>(samples: impl IntoIterator<Item = &'r SampleRecord>) -> CellWalls {
+        let mut walls: BTreeMap<CellKey, Vec<f64>> = BTreeMap::new();
+        for record in samples.into_iter().filter(|r| r.is_measurement()) {
+            if let Some(wall) = record.sample.wall_s() {
+                walls.entry(record.cell()).or_default().push(wall);
+            }
         }
-        if let Some(wall) = record.sample.wall_s() {
-            walls.entry(record.cell()).or_default().push(wall);
-        }
+        CellWalls(walls)
     }
-    walls
+
+    /// The precision of cell `key`, with its speedup against the cell of
+    /// the same build, workload and mode at one worker.
+    pub fn precision(&self, key: &CellKey) -> Precision {
+        let one = CellKey {
+            threads: 1,
+            ..key.clone()
+        };
+        let one_worker = (key.threads > 1).then(|| self.0.get(&one)).flatten();
+        Precision::of(
+            self.0.get(key).map_or(&[], Vec::as_slice),
+            one_worker.map(Vec::as_slice),
+        )
+    }
+
+    /// The precision of every cell with a measurement, as `results.json`
+    /// records it.
+    pub fn records(&self) -> Vec<CellPrecision> {
+        self.0
+            .iter()
+            .map(|(key, values)| {
+                let p = self.precision(key);
+                CellPrecision {
+                    build: key.build.clone(),
+                    workload: key.workload.clone(),
+                    mode: key.mode,
+                    threads: key.threads,
+                    samples: values.len(),
+                    median: p.median.fraction(),
+                    speedup: p.speedup.and_then(Known::fraction),
+                    reached: p.reached().fraction(),
+                }
+            })
+            .collect()
+    }
 }
 
-/// The precision of every measured cell, as `results.json` records it.
+/// The precision of every measured cell of a run, as `results.json`
+/// records it: over the samples the statistics use (see
+/// [`counted_and_set_aside`]).
 pub fn records(samples: &[SampleRecord]) -> Vec<CellPrecision> {
-    let walls = walls_by_cell(samples, None);
-    walls
-        .iter()
-        .map(|(key, values)| {
-            let p = Precision::in_cells(&walls, key);
-            CellPrecision {
-                build: key.build.clone(),
-                workload: key.workload.clone(),
-                mode: key.mode,
-                threads: key.threads,
-                samples: values.len(),
-                median: p.median.fraction(),
-                speedup: p.speedup.and_then(Known::fraction),
-                reached: p.reached().fraction(),
-            }
-        })
-        .collect()
+    CellWalls::of(counted_and_set_aside(samples).0).records()
 }
 
 #[cfg(test)]
@@ -181,5 +211,18 @@ mod tests {
         assert_eq!(unknown.speedup, Some(Known::TooFewSamples));
         assert_eq!(unknown.reached(), Known::TooFewSamples);
         assert_eq!(Precision::of(&spread(6, 0.03), Some(&[])).speedup, None);
+    }
+
+    #[test]
+    fn the_default_cap_is_four_times_the_minimum_and_at_least_twenty() {
+        assert_eq!(default_max_repeat(DEFAULT_REPEAT), 20);
+        assert_eq!(default_max_repeat(10), 40);
+        assert_eq!(default_max_repeat(1), 20);
+    }
+
+    #[test]
+    fn a_cap_below_six_samples_can_never_reach_a_goal() {
+        assert_eq!(check_max_repeat(5), Err(6));
+        assert_eq!(check_max_repeat(6), Ok(()));
     }
 }

@@ -6,12 +6,12 @@
 
 use std::collections::BTreeMap;
 
-use super::precision::Precision;
+use super::precision::{CellWalls, Precision};
 use crate::results::{
     CellKey, FailureKind, Mode, RunResults, Sample, SampleRecord, SampleStatus, Scaling,
 };
 use crate::stats::{
-    Bimodality, Bootstrap, Distribution, Drift, Estimate, bimodality, drift, scaling,
+    Bimodality, Bootstrap, Distribution, Drift, Estimate, ScalingKind, bimodality, drift, scaling,
     tukey_outliers,
 };
 
@@ -208,11 +208,13 @@ impl RunSummary {
             grouped.entry(record.cell()).or_default().push(record);
         }
         let groups: Vec<(CellKey, Vec<&SampleRecord>)> = grouped.into_iter().collect();
+        let walls = CellWalls::of(samples.iter().copied());
         let mut cells: Vec<CellSummary> = parallel_map(&groups, |(key, records)| {
             let mut records = records.clone();
             records.sort_by_key(|r| r.seq);
             let scaling = results.scaling_of(&key.workload);
-            summarise_cell(key.clone(), scaling, &records, bootstrap)
+            let precision = walls.precision(key);
+            summarise_cell(key.clone(), scaling, &records, precision, bootstrap)
         });
         // Speedup against the one-thread cell of the same build, workload, mode.
         let baselines: BTreeMap<CellKey, Vec<f64>> = cells
@@ -228,24 +230,18 @@ impl RunSummary {
             let t1 = baselines.get(&one)?;
             let salted = bootstrap.salted(&format!("speedup {}", cell_salt(&cell.key)));
             scaling(
-                cell.scaling,
+                scaling_kind(cell.scaling),
                 cell.key.threads,
                 t1,
                 &cell.wall_values(),
                 &salted,
             )
         });
-        let walls: BTreeMap<CellKey, Vec<f64>> = cells
-            .iter()
-            .filter(|c| c.has_measurements())
-            .map(|c| (c.key.clone(), c.wall_values()))
-            .collect();
         for (cell, estimate) in cells.iter_mut().zip(speedups) {
             if let Some(s) = estimate {
                 cell.speedup = Some(s.speedup);
                 cell.efficiency = Some(s.efficiency);
             }
-            cell.precision = Precision::in_cells(&walls, &cell.key);
         }
         RunSummary { cells }
     }
@@ -300,6 +296,14 @@ pub fn summarize(results: &RunResults) -> RunSummary {
     RunSummary::of(results)
 }
 
+/// A workload's scaling, as the statistics take it.
+fn scaling_kind(scaling: Scaling) -> ScalingKind {
+    match scaling {
+        Scaling::Weak => ScalingKind::Weak,
+        Scaling::Strong => ScalingKind::Strong,
+    }
+}
+
 fn cell_salt(key: &CellKey) -> String {
     format!(
         "{}\u{0}{}\u{0}{}\u{0}{}",
@@ -311,6 +315,7 @@ fn summarise_cell(
     key: CellKey,
     scaling: Scaling,
     records: &[&SampleRecord],
+    precision: Precision,
     bootstrap: &Bootstrap,
 ) -> CellSummary {
     let mut counts = Counts::default();
@@ -397,7 +402,7 @@ fn summarise_cell(
         counts,
         measurements,
         speedup: None,
-        precision: Precision::of(&walls, None),
+        precision,
         efficiency: None,
         failures,
         unsupported,

@@ -4,9 +4,8 @@
 //! `DependencyInputs` is what the command line named; `Dependencies` is
 //! what those names hold, read once, with the content hash that names the
 //! derived image. `network` says how pip reaches its index, `lock` reads
-//! what pip resolved, `image` builds the derived image.
+//! what pip resolved; `images::derived` builds the derived image.
 
-mod image;
 pub mod lock;
 pub mod network;
 
@@ -17,8 +16,9 @@ use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::error::invalid_input;
-pub use image::derive;
-pub use lock::LockedPackage;
+
+/// Where the build context's `pip/` folder lands in the build stage.
+pub const PIP_DIR: &str = "/tmp/pip";
 
 /// The requirements file a workload folder may hold.
 pub const WORKLOAD_REQUIREMENTS: &str = "requirements.txt";
@@ -44,10 +44,11 @@ impl DependencyInputs {
         self.requirements.is_empty() && self.pip.is_empty() && self.project.is_none()
     }
 
-    /// Adds the `requirements.txt` of every workload folder among `workloads`.
-    pub fn add_workload_requirements(&mut self, workloads: &[String]) {
-        for workload in workloads.iter().filter(|w| crate::workloads::is_path(w)) {
-            let file = Path::new(workload).join(WORKLOAD_REQUIREMENTS);
+    /// Adds the `requirements.txt` of every workload folder among `paths`
+    /// (the workloads given as files or folders).
+    pub fn add_workload_requirements(&mut self, paths: &[PathBuf]) {
+        for path in paths {
+            let file = path.join(WORKLOAD_REQUIREMENTS);
             if file.is_file() && !self.requirements.contains(&file) {
                 self.requirements.push(file);
             }
@@ -138,16 +139,12 @@ pub struct Project {
 impl Project {
     fn read(dir: &Path) -> Result<Project> {
         let mut files = Vec::new();
-        for relative in crate::images::source::tree_files(dir)? {
+        for relative in crate::tree::files(dir)? {
             let full = dir.join(&relative);
             let metadata = std::fs::metadata(&full)?;
             let bytes =
                 std::fs::read(&full).with_context(|| format!("reading {}", full.display()))?;
-            files.push((
-                relative,
-                bytes,
-                crate::images::source::is_executable(&metadata),
-            ));
+            files.push((relative, bytes, crate::tree::is_executable(&metadata)));
         }
         Ok(Project {
             dir: dir.to_path_buf(),
@@ -197,14 +194,11 @@ impl Dependencies {
     pub fn pip_arguments(&self) -> Vec<String> {
         let mut args = Vec::new();
         for index in 0..self.requirements.len() {
-            args.extend([
-                "-r".to_string(),
-                format!("{}/req-{index}.txt", image::PIP_DIR),
-            ]);
+            args.extend(["-r".to_string(), format!("{PIP_DIR}/req-{index}.txt")]);
         }
         args.extend(self.pip.iter().cloned());
         if self.project.is_some() {
-            args.push(format!("{}/project", image::PIP_DIR));
+            args.push(format!("{PIP_DIR}/project"));
         }
         args.extend(self.pip_options.iter().cloned());
         args

@@ -1,9 +1,10 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use super::lock::{self, LockedPackage};
+use super::lock;
 use super::network::{self, PipNetwork};
 use super::*;
+use crate::results::LockedPackage;
 
 fn deps(requirements: &str, index: &str) -> Dependencies {
     Dependencies {
@@ -156,8 +157,8 @@ fn workload_folders_add_their_requirements() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(WORKLOAD_REQUIREMENTS), "six\n").unwrap();
     let mut inputs = DependencyInputs::default();
-    let folder = dir.path().display().to_string();
-    inputs.add_workload_requirements(&[folder.clone(), folder, "cpu".into()]);
+    let folder = dir.path().to_path_buf();
+    inputs.add_workload_requirements(&[folder.clone(), folder, dir.path().join("fib.py")]);
     assert_eq!(
         inputs.requirements,
         [dir.path().join(WORKLOAD_REQUIREMENTS)]

@@ -4,9 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::Check;
-use super::machine::read;
-use crate::report::text::one_line;
+use super::check::{Check, read};
+use crate::format::one_line;
 
 /// SMT siblings, governors and turbo for the CPUs a run would use, from
 /// the /sys/devices/system/cpu folder `sys`.
@@ -152,7 +151,7 @@ fn turbo_check(no_turbo: Option<&str>, boost: Option<&str>) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::Status;
+    use crate::doctor::check::Status;
 
     #[test]
     fn smt_siblings_among_the_chosen_cpus_are_flagged() {

@@ -16,7 +16,8 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::{Check, cpus, proc};
+use super::check::{Check, read};
+use super::{cpus, proc};
 
 /// The machine checks for the CPUs a run would use (`chosen`, else all
 /// online CPUs) of the host whose /proc and /sys are under `root` ("/").
@@ -31,15 +32,10 @@ pub(super) fn checks(root: &Path, chosen: Option<&BTreeSet<u32>>) -> Vec<Check> 
     out
 }
 
-/// A file's text, or None if it cannot be read (absent, not visible).
-pub(super) fn read(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::Status;
+    use crate::doctor::check::Status;
 
     #[test]
     fn a_fake_host_is_read_from_its_files() {

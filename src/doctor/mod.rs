@@ -1,8 +1,9 @@
 //! `gilbench doctor`: what works, what does not, and what to do about it:
 //! the engine, images, registry, sources and tools (here), and how quiet
 //! the machine is for measuring (`machine.rs`, reading `proc.rs` and
-//! `cpus.rs`).
+//! `cpus.rs`). Every check is a `Check` (`check.rs`).
 
+mod check;
 mod cpus;
 mod machine;
 mod proc;
@@ -13,61 +14,12 @@ use std::time::Duration;
 
 use anyhow::Result;
 
+use check::{Check, Status};
+
 use crate::cache::Cache;
 use crate::engine::{Endpoint, Engine};
 use crate::error::{Error, invalid_input};
 use crate::images::{self, BuildOptions, base};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Ok,
-    /// Neither good nor bad: something gilbench cannot see.
-    Note,
-    Warn,
-    Fail,
-}
-
-struct Check {
-    status: Status,
-    topic: &'static str,
-    finding: String,
-    advice: Option<String>,
-}
-
-impl Check {
-    fn ok(topic: &'static str, finding: String) -> Check {
-        Check {
-            status: Status::Ok,
-            topic,
-            finding,
-            advice: None,
-        }
-    }
-    fn note(topic: &'static str, finding: String) -> Check {
-        Check {
-            status: Status::Note,
-            topic,
-            finding,
-            advice: None,
-        }
-    }
-    fn warn(topic: &'static str, finding: String, advice: String) -> Check {
-        Check {
-            status: Status::Warn,
-            topic,
-            finding,
-            advice: Some(advice),
-        }
-    }
-    fn fail(topic: &'static str, finding: String, advice: String) -> Check {
-        Check {
-            status: Status::Fail,
-            topic,
-            finding,
-            advice: Some(advice),
-        }
-    }
-}
 
 /// Runs every check and prints them. `cpus` is the cpuset a run would use
 /// (`--cpus`), for the machine checks; all CPUs without it. Every engine
@@ -76,11 +28,25 @@ pub async fn run(options: &BuildOptions, cpus: Option<&str>, engines: &[Endpoint
     let chosen: Option<BTreeSet<u32>> = cpus
         .map(|set| crate::cpuset::parse(set).map_err(invalid_input))
         .transpose()?;
-    let mut checks = Vec::new();
+    let (mut checks, engine) = engine_checks(engines).await;
+    if let Some(engine) = &engine {
+        checks.extend(image_checks(engine, options).await?);
+    }
+    checks.extend(network_checks(options));
+    checks.extend(host_checks());
+    checks.extend(machine_checks(engine.as_ref(), chosen.as_ref()));
+    print(&checks);
+    verdict(&checks)
+}
+
+/// Every engine given (else `DOCKER_HOST` or the local socket), and the
+/// first that answers.
+async fn engine_checks(engines: &[Endpoint]) -> (Vec<Check>, Option<Engine>) {
     let endpoints = match engines {
         [] => vec![Endpoint::from_environment()],
         given => given.to_vec(),
     };
+    let mut checks = Vec::new();
     let mut engine = None;
     for endpoint in &endpoints {
         let (check, reached) = check_engine(endpoint).await;
@@ -89,59 +55,64 @@ pub async fn run(options: &BuildOptions, cpus: Option<&str>, engines: &[Endpoint
             engine = reached;
         }
     }
+    (checks, engine)
+}
 
+/// What an engine that answers has: its CPUs, the base image, the
+/// interpreter images gilbench made.
+async fn image_checks(engine: &Engine, options: &BuildOptions) -> Result<Vec<Check>> {
     let host_cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    if let Some(engine) = &engine {
-        let facts = engine.facts().await?;
-        let engine_cpus = facts.cpus.unwrap_or_default();
-        let memory = facts.memory_bytes.unwrap_or_default() as f64 / (1u64 << 30) as f64;
-        let finding =
-            format!("{engine_cpus} on the engine ({memory:.1} GiB), {host_cpus} on this host");
-        checks.push(if engine_cpus < 2 {
-            Check::warn(
-                "cpus",
-                finding,
-                "with one CPU nothing can scale; use a machine with at least 2".into(),
-            )
-        } else {
-            Check::ok("cpus", finding)
-        });
-
-        checks.push(match images::current_base(engine, &options.base).await {
-            Some(found) if found.name == options.base => Check::ok(
-                "base image",
-                format!("{} ({})", found.name, base::short_id(&found.id)),
-            ),
-            Some(found) => Check::ok(
-                "base image",
-                format!(
-                    "{} ({}), bootstrapped stand-in for {}",
-                    found.name,
-                    base::short_id(&found.id),
-                    options.base
-                ),
-            ),
-            None => Check::fail(
-                "base image",
-                format!(
-                    "{} is not on the engine (builds will try to pull it)",
-                    options.base
-                ),
-                format!("where no registry is reachable, {}", base::bootstrap_hint()),
-            ),
-        });
-
-        let built = images::list(engine, false).await?;
-        checks.push(Check::ok(
-            "images",
+    let facts = engine.facts().await?;
+    let engine_cpus = facts.cpus.unwrap_or_default();
+    let memory = facts.memory_bytes.unwrap_or_default() as f64 / (1u64 << 30) as f64;
+    let finding =
+        format!("{engine_cpus} on the engine ({memory:.1} GiB), {host_cpus} on this host");
+    let cpus = if engine_cpus < 2 {
+        Check::warn(
+            "cpus",
+            finding,
+            "with one CPU nothing can scale; use a machine with at least 2".into(),
+        )
+    } else {
+        Check::ok("cpus", finding)
+    };
+    let base = match images::current_base(engine, &options.base).await {
+        Some(found) if found.name == options.base => Check::ok(
+            "base image",
+            format!("{} ({})", found.name, base::short_id(&found.id)),
+        ),
+        Some(found) => Check::ok(
+            "base image",
             format!(
-                "{} interpreter image(s) built or pulled by gilbench",
-                built.len()
+                "{} ({}), bootstrapped stand-in for {}",
+                found.name,
+                base::short_id(&found.id),
+                options.base
             ),
-        ));
-    }
+        ),
+        None => Check::fail(
+            "base image",
+            format!(
+                "{} is not on the engine (builds will try to pull it)",
+                options.base
+            ),
+            format!("where no registry is reachable, {}", base::bootstrap_hint()),
+        ),
+    };
+    let built = images::list(engine, false).await?;
+    let built = Check::ok(
+        "images",
+        format!(
+            "{} interpreter image(s) built or pulled by gilbench",
+            built.len()
+        ),
+    );
+    Ok(vec![cpus, base, built])
+}
 
-    checks.push(match &options.registry {
+/// Whether the registry, python.org and Debian answer.
+fn network_checks(options: &BuildOptions) -> Vec<Check> {
+    let registry = match &options.registry {
         None => Check::ok(
             "registry",
             "none configured (set --registry or GILBENCH_REGISTRY to share prebuilt images)"
@@ -156,9 +127,8 @@ pub async fn run(options: &BuildOptions, cpus: Option<&str>, engines: &[Endpoint
                     .to_string(),
             ),
         },
-    });
-
-    checks.push(match http_probe(&options.python_org_mirror) {
+    };
+    let python_org = match http_probe(&options.python_org_mirror) {
         Ok(_) => Check::ok(
             "python.org",
             format!(
@@ -173,8 +143,8 @@ pub async fn run(options: &BuildOptions, cpus: Option<&str>, engines: &[Endpoint
              or a local tarball, tree or git repository"
                 .to_string(),
         ),
-    });
-    checks.push(match http_probe("http://deb.debian.org/debian/dists/trixie/InRelease") {
+    };
+    let debian = match http_probe("http://deb.debian.org/debian/dists/trixie/InRelease") {
         Ok(_) => Check::ok(
             "debian",
             "deb.debian.org reachable: Debian source packages (3.13) and prebuilt interpreters (3.14, 3.15) can be used".to_string(),
@@ -184,27 +154,40 @@ pub async fn run(options: &BuildOptions, cpus: Option<&str>, engines: &[Endpoint
             format!("deb.debian.org unreachable from this host ({e})"),
             "builds fetch from the mirror configured in the base image; check containers can reach it".to_string(),
         ),
-    });
-    checks.push(tool_check(
-        "mmdebstrap",
-        "mmdebstrap",
-        "needed only for `gilbench images bootstrap-base`: `apt-get install mmdebstrap`",
-    ));
-    checks.push(tool_check(
-        "git",
-        "git",
-        "needed only for git sources: `apt-get install git`",
-    ));
-    match Cache::open() {
-        Ok(cache) => checks.push(Check::ok("cache", cache.root().display().to_string())),
-        Err(e) => checks.push(Check::fail(
+    };
+    vec![registry, python_org, debian]
+}
+
+/// The host's tools and gilbench's cache.
+fn host_checks() -> Vec<Check> {
+    let cache = match Cache::open() {
+        Ok(cache) => Check::ok("cache", cache.root().display().to_string()),
+        Err(e) => Check::fail(
             "cache",
             format!("{e:#}"),
             "set GILBENCH_CACHE to a writable folder".into(),
-        )),
-    }
+        ),
+    };
+    vec![
+        tool_check(
+            "mmdebstrap",
+            "mmdebstrap",
+            "needed only for `gilbench images bootstrap-base`: `apt-get install mmdebstrap`",
+        ),
+        tool_check(
+            "git",
+            "git",
+            "needed only for git sources: `apt-get install git`",
+        ),
+        cache,
+    ]
+}
 
-    if let Some(engine) = engine.as_ref().filter(|e| !e.host.starts_with("unix://")) {
+/// How quiet this host is for measuring, with a note first when the engine
+/// is elsewhere.
+fn machine_checks(engine: Option<&Engine>, chosen: Option<&BTreeSet<u32>>) -> Vec<Check> {
+    let mut checks = Vec::new();
+    if let Some(engine) = engine.filter(|e| !e.host.starts_with("unix://")) {
         checks.push(Check::note(
             "machine",
             format!(
@@ -213,9 +196,12 @@ pub async fn run(options: &BuildOptions, cpus: Option<&str>, engines: &[Endpoint
             ),
         ));
     }
-    checks.extend(machine::checks(Path::new("/"), chosen.as_ref()));
+    checks.extend(machine::checks(Path::new("/"), chosen));
+    checks
+}
 
-    for check in &checks {
+fn print(checks: &[Check]) {
+    for check in checks {
         let mark = match check.status {
             Status::Ok => "ok  ",
             Status::Note => "note",
@@ -227,6 +213,11 @@ pub async fn run(options: &BuildOptions, cpus: Option<&str>, engines: &[Endpoint
             println!("      {:<11} -> {advice}", "");
         }
     }
+}
+
+/// An error, with its exit code, when a check that builds or runs cannot
+/// do without failed.
+fn verdict(checks: &[Check]) -> Result<()> {
     let failed = |topic: &str| {
         checks
             .iter()

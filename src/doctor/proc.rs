@@ -5,9 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use super::Check;
-use super::machine::read;
-use crate::report::text::one_line;
+use super::check::{Check, read};
+use crate::format::one_line;
 
 /// How long other processes' CPU use is measured.
 const INTERVAL: Duration = Duration::from_millis(500);
@@ -230,7 +229,7 @@ fn steal_check(share: f64) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::doctor::Status;
+    use crate::doctor::check::Status;
 
     #[test]
     fn load_averages_are_read_and_judged() {

@@ -19,7 +19,7 @@ use bollard::{API_DEFAULT_VERSION, Docker};
 
 use super::ssh;
 use crate::error::{Error, invalid_input};
-use crate::results::machine::without_credentials;
+use crate::redact::without_credentials;
 
 /// Seconds every request may take: image pulls and pushes are long.
 const REQUEST_TIMEOUT_S: u64 = 600;

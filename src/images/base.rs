@@ -199,3 +199,37 @@ pub fn short_id(id: &str) -> &str {
     let hex = id.strip_prefix("sha256:").unwrap_or(id);
     &hex[..hex.len().min(12)]
 }
+
+/// What to do about an apt failure seen in a log, if gilbench knows.
+pub fn apt_advice(lines: &[&str]) -> Option<&'static str> {
+    let expired = lines
+        .iter()
+        .any(|l| l.contains("Release file for") && l.contains("is expired"));
+    expired.then_some(
+        "a suite's Release file has expired, as on a dated mirror or snapshot; if you trust \
+         the mirror, build with --apt-option='-o Acquire::Check-Valid-Until=false' (or set \
+         GILBENCH_APT_OPTIONS to that)",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expired_suite_gets_the_apt_option_advice() {
+        let log = [
+            "E: Release file for http://deb.debian.org/debian/dists/sid/InRelease is expired \
+             (invalid since 12d 3h 1min 2s). Updates for this repository will not be applied.",
+        ];
+        assert!(
+            apt_advice(&log)
+                .unwrap()
+                .contains("Acquire::Check-Valid-Until=false")
+        );
+        assert_eq!(
+            apt_advice(&["E: Unable to locate package python3.99"]),
+            None
+        );
+    }
+}

@@ -11,6 +11,7 @@ use bollard::query_parameters::{
 };
 use futures_util::StreamExt;
 
+use super::base::apt_advice;
 use super::recipe::Recipe;
 use crate::cache::Cache;
 use crate::engine::Engine;
@@ -177,18 +178,6 @@ fn build_failed(
     ))
 }
 
-/// What to do about an apt failure seen in a log, if gilbench knows.
-pub fn apt_advice(lines: &[&str]) -> Option<&'static str> {
-    let expired = lines
-        .iter()
-        .any(|l| l.contains("Release file for") && l.contains("is expired"));
-    expired.then_some(
-        "a suite's Release file has expired, as on a dated mirror or snapshot; if you trust \
-         the mirror, build with --apt-option='-o Acquire::Check-Valid-Until=false' (or set \
-         GILBENCH_APT_OPTIONS to that)",
-    )
-}
-
 /// The context: the Dockerfile and the source tarball, with fixed metadata so
 /// that equal inputs give the engine's layer cache equal files.
 fn build_context(recipe: &Recipe) -> Result<Vec<u8>> {
@@ -284,23 +273,6 @@ impl StageTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_expired_suite_gets_the_apt_option_advice() {
-        let log = [
-            "E: Release file for http://deb.debian.org/debian/dists/sid/InRelease is expired \
-             (invalid since 12d 3h 1min 2s). Updates for this repository will not be applied.",
-        ];
-        assert!(
-            apt_advice(&log)
-                .unwrap()
-                .contains("Acquire::Check-Valid-Until=false")
-        );
-        assert_eq!(
-            apt_advice(&["E: Unable to locate package python3.99"]),
-            None
-        );
-    }
 
     #[test]
     fn stages_follow_steps_and_compiler_output() {

@@ -1,15 +1,33 @@
 //! Finding an image before building it: the engine's, one built meanwhile
 //! by another request, or one a registry has.
 
+use std::collections::HashMap;
+
 use anyhow::Result;
 use bollard::query_parameters::{CreateImageOptionsBuilder, TagImageOptionsBuilder};
 use futures_util::StreamExt;
 
 use super::recipe::{IMAGE_REPO, Recipe};
-use super::{Image, Origin};
 use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::progress::Task;
+
+/// How an image was had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Local,
+    Pulled,
+    Built,
+}
+
+/// An interpreter image ready to run.
+#[derive(Debug, Clone)]
+pub struct Image {
+    pub name: String,
+    pub id: String,
+    pub origin: Origin,
+    pub labels: HashMap<String, String>,
+}
 
 /// What [`find`] found: the image and how, or the build lock to build it under.
 pub(crate) enum Found {

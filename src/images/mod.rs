@@ -3,13 +3,15 @@
 
 pub mod base;
 pub(crate) mod build;
+mod derived;
 mod lookup;
+mod options;
 pub mod recipe;
 pub mod share;
 pub mod source;
 mod timings;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -22,126 +24,16 @@ use crate::progress::{Task, Verbosity};
 use crate::spec::{self, BuildSpec, SourceSpec};
 use base::BaseImage;
 pub(crate) use lookup::{Found, find, local};
+pub use lookup::{Image, Origin};
+pub use options::{BuildOptions, DEFAULT_PYTHON_ORG_MIRROR, Profile};
 use recipe::{IMAGE_REPO, Recipe, label};
-
-/// How CPython is compiled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Profile {
-    /// PGO + LTO (`--enable-optimizations --with-lto`), as official releases are built.
-    Optimized,
-    /// A plain build: several times faster to build, a little slower to run.
-    Quick,
-}
-
-impl Profile {
-    pub const ALL: [Profile; 2] = [Profile::Optimized, Profile::Quick];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Optimized => "optimized",
-            Profile::Quick => "quick",
-        }
-    }
-}
-
-impl std::str::FromStr for Profile {
-    type Err = crate::error::Error;
-    fn from_str(text: &str) -> Result<Profile, Self::Err> {
-        Profile::ALL
-            .into_iter()
-            .find(|p| p.name() == text)
-            .ok_or_else(|| {
-                crate::error::Error::InvalidInput(format!(
-                    "unknown profile `{text}` (optimized, quick)"
-                ))
-            })
-    }
-}
-
-/// Everything besides the spec that decides how an image is had.
-#[derive(Debug, Clone)]
-pub struct BuildOptions {
-    pub profile: Profile,
-    pub source: SourceSpec,
-    pub configure_args: Vec<String>,
-    pub base: String,
-    pub registry: Option<String>,
-    pub pull: bool,
-    pub sha256: Option<String>,
-    pub apt_options: Vec<String>,
-    pub python_org_mirror: String,
-    /// Python packages installed into a derived image of every build.
-    pub dependencies: crate::deps::DependencyInputs,
-}
-
-impl BuildOptions {
-    /// The options as the run's journal and results record them.
-    pub fn record(&self) -> BTreeMap<String, String> {
-        let mut record = BTreeMap::from([
-            ("profile".into(), self.profile.name().into()),
-            ("source".into(), self.source.to_string()),
-            ("base".into(), self.base.clone()),
-            ("configure_args".into(), self.configure_args.join(" ")),
-            ("registry".into(), self.registry.clone().unwrap_or_default()),
-            ("pull".into(), self.pull.to_string()),
-            ("sha256".into(), self.sha256.clone().unwrap_or_default()),
-            ("apt_options".into(), self.apt_options.join(" ")),
-            ("python_org_mirror".into(), self.python_org_mirror.clone()),
-        ]);
-        self.dependencies.record(&mut record);
-        record
-    }
-
-    /// The options a recorded run used; what an older journal did not
-    /// record takes its default.
-    pub fn from_record(record: &BTreeMap<String, String>) -> Result<BuildOptions> {
-        let text = |key: &str| record.get(key).map(String::as_str).unwrap_or_default();
-        let words = |key: &str| text(key).split_whitespace().map(str::to_string).collect();
-        let optional = |key: &str| Some(text(key).to_string()).filter(|v| !v.is_empty());
-        Ok(BuildOptions {
-            profile: optional("profile")
-                .as_deref()
-                .unwrap_or("optimized")
-                .parse()?,
-            source: optional("source").as_deref().unwrap_or("auto").parse()?,
-            configure_args: words("configure_args"),
-            base: optional("base").unwrap_or_else(|| base::DEFAULT_BASE.to_string()),
-            registry: optional("registry"),
-            pull: text("pull") != "false",
-            sha256: optional("sha256"),
-            apt_options: words("apt_options"),
-            python_org_mirror: optional("python_org_mirror")
-                .unwrap_or_else(|| DEFAULT_PYTHON_ORG_MIRROR.to_string()),
-            dependencies: crate::deps::DependencyInputs::from_record(record),
-        })
-    }
-}
-
-/// Where python.org release tarballs come from unless told otherwise.
-pub const DEFAULT_PYTHON_ORG_MIRROR: &str = "https://www.python.org/ftp/python";
-
-/// How an image was had.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    Local,
-    Pulled,
-    Built,
-}
-
-/// An interpreter image ready to run.
-#[derive(Debug, Clone)]
-pub struct Image {
-    pub name: String,
-    pub id: String,
-    pub origin: Origin,
-    pub labels: HashMap<String, String>,
-}
 
 /// Checks a spec against the options before any work starts.
 pub fn validate(spec: &BuildSpec, options: &BuildOptions) -> Result<(), crate::error::Error> {
     let source = source_of(spec, options);
-    spec.check_source(&source)?;
-    spec::check_configure_args(spec, &options.configure_args)?;
+    let invalid = |e: spec::SpecError| crate::error::Error::InvalidInput(e.to_string());
+    spec.check_source(&source).map_err(invalid)?;
+    spec::check_configure_args(spec, &options.configure_args).map_err(invalid)?;
     let llvm = spec.version.table().jit_llvm;
     if spec.variant == spec::Variant::Jit
         && source != SourceSpec::DebianBinary
@@ -185,7 +77,7 @@ pub async fn ensure(
     }
     let task = Task::start(format!("{} packages", spec.image_spec()), verbosity);
     let deps = options.dependencies.load()?;
-    crate::deps::derive(
+    derived::derive(
         engine,
         cache,
         &interpreter,
@@ -241,7 +133,7 @@ async fn ensure_interpreter(
         Some(expected) => format!(
             "building {name}: the last {} {profile} build on this engine took {}",
             spec.image_spec(),
-            crate::progress::format_duration(expected)
+            crate::format::format_duration(expected)
         ),
         None => format!(
             "building {name}: the first {} {profile} build on this engine ({})",
@@ -307,19 +199,8 @@ pub fn describe(image: &ImageSummary) -> Vec<String> {
         label(label::PROFILE),
         label(label::SOURCE),
         format!("{:.0} MB", image.size as f64 / 1e6),
-        format_age(age),
+        crate::format::format_age(age),
     ]
-}
-
-/// "just now", "5 min ago", "3 h ago", "2 days ago".
-fn format_age(age: Duration) -> String {
-    let minutes = age.as_secs() / 60;
-    match minutes {
-        0 => "just now".to_string(),
-        1..=59 => format!("{minutes} min ago"),
-        60..=2879 => format!("{} h ago", minutes / 60),
-        _ => format!("{} days ago", minutes / 1440),
-    }
 }
 
 /// Removes interpreter images gilbench built: those whose spec label is in
@@ -385,54 +266,5 @@ pub async fn current_base(engine: &Engine, requested: &str) -> Option<BaseImage>
         Some(found) => Some(found),
         None if requested == base::DEFAULT_BASE => base::inspect(engine, base::BOOTSTRAP_TAG).await,
         None => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recorded_build_options_come_back_as_they_were() {
-        let options = BuildOptions {
-            profile: Profile::Quick,
-            source: "debian".parse().unwrap(),
-            configure_args: vec!["--with-pydebug".into(), "--without-doc-strings".into()],
-            base: "gilbench/debian:trixie".into(),
-            registry: Some("127.0.0.1:5000".into()),
-            pull: false,
-            sha256: Some("ab".repeat(32)),
-            apt_options: vec!["-o".into(), "Acquire::Check-Valid-Until=false".into()],
-            python_org_mirror: "http://127.0.0.1:8000".into(),
-            dependencies: crate::deps::DependencyInputs {
-                requirements: vec!["/w/requirements.txt".into(), "/r.txt".into()],
-                pip: vec!["numpy>=2".into(), "six".into()],
-                project: Some("/src/project".into()),
-                pip_options: vec!["--only-binary=:all:".into()],
-                ca_cert: None,
-            },
-        };
-        let back = BuildOptions::from_record(&options.record()).unwrap();
-        assert_eq!(format!("{back:?}"), format!("{options:?}"));
-    }
-
-    #[test]
-    fn an_older_record_resumes_with_defaults() {
-        let record = BTreeMap::from([
-            ("profile".to_string(), "quick".to_string()),
-            ("source".to_string(), "auto".to_string()),
-        ]);
-        let options = BuildOptions::from_record(&record).unwrap();
-        assert_eq!(options.profile, Profile::Quick);
-        assert_eq!(options.base, base::DEFAULT_BASE);
-        assert!(options.pull && options.registry.is_none() && options.sha256.is_none());
-        assert_eq!(options.python_org_mirror, DEFAULT_PYTHON_ORG_MIRROR);
-        assert!(
-            BuildOptions::from_record(&BTreeMap::from([(
-                "profile".to_string(),
-                "fastest".to_string()
-            )]))
-            .is_err()
-        );
     }
 }

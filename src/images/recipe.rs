@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use sha2::{Digest, Sha256};
 
 use super::base::BaseImage;
+use super::options::{BuildOptions, Profile};
 use super::source::PreparedSource;
-use super::{BuildOptions, Profile};
 use crate::spec::{BuildSpec, Variant};
 
 pub const CPYTHON_DOCKERFILE: &str = include_str!("../../dockerfiles/cpython.Dockerfile");

@@ -5,9 +5,9 @@
 use std::fmt::Write;
 
 use super::inconclusive;
-use super::markdown::md;
-use super::text::{Align, TextTable, fmt_seconds_digits, one_line};
+use super::text::{Align, TextTable};
 use crate::analysis::compare::{CellComparison, Change, Comparison};
+use crate::format::{fmt_seconds_digits, markdown_escape as md, one_line};
 
 /// The columns, and how they align: numbers to the right.
 const COLUMNS: [(&str, Align); 9] = [

@@ -4,9 +4,9 @@
 
 use serde::Serialize;
 
-use super::text::one_line;
 use crate::analysis::Analysis;
 use crate::analysis::summary::effective_parallelism;
+use crate::format::one_line;
 use crate::results::{SampleRecord, SampleStatus};
 
 /// The documented columns, in order: the header [`Row`] writes.

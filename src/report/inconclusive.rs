@@ -2,9 +2,9 @@
 //! it is inconclusive, with the reason and the remedy. The words shared by
 //! the findings (what a build costs) and `gilbench compare`.
 
-use super::text::{fmt_change, fmt_percent, one_line};
 use crate::analysis::CellSummary;
-use crate::run::rounds;
+use crate::analysis::precision::{DEFAULT_REPEAT, DEFAULT_TARGET, default_max_repeat};
+use crate::format::{fmt_change, fmt_percent, one_line};
 
 /// Fewer samples than this in either cell: too few to tell.
 const FEW: usize = 5;
@@ -61,8 +61,8 @@ pub(crate) fn fewest_samples(cells: &[&CellSummary]) -> usize {
 /// --precision 5%", "run with --precision 3% --max-repeat 40".
 pub(crate) fn remedy(ratio: f64, samples: usize) -> String {
     let third = ((ratio - 1.0).abs() * 100.0 / 3.0).floor();
-    let target = third.clamp(1.0, rounds::DEFAULT_TARGET * 100.0);
-    let default_cap = rounds::default_max_repeat(rounds::DEFAULT_REPEAT) as usize;
+    let target = third.clamp(1.0, DEFAULT_TARGET * 100.0);
+    let default_cap = default_max_repeat(DEFAULT_REPEAT) as usize;
     let cap = if samples * 2 > default_cap {
         format!(" --max-repeat {}", samples * 2)
     } else {

@@ -7,9 +7,10 @@
 
 use std::fmt::Write;
 
-use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
+use super::text::workers_word;
 use super::{findings, machines, precision, shape};
 use crate::analysis::Analysis;
+use crate::format::{fmt_seconds, fmt_times, markdown_escape as md, one_line, truncate};
 use crate::results::Mode;
 
 pub(crate) fn render(a: &Analysis<'_>) -> String {
@@ -170,33 +171,9 @@ fn upper_first(text: &str) -> String {
     })
 }
 
-/// Text made safe for Markdown, table cells included: one line, Markdown
-/// punctuation backslash-escaped, `<`, `>` and `&` as entities.
-pub fn md(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in one_line(text).chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_escaped() {
-        assert_eq!(md("a|b <c> *d*"), r"a\|b &lt;c&gt; \*d\*");
-    }
 
     #[test]
     fn shapes_have_a_column() {

@@ -80,12 +80,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 use crate::analysis::Analysis;
-use crate::results::{RunResults, write_atomically};
+use crate::atomic::write_atomically;
+use crate::results::RunResults;
 
 pub use csv::results_csv;
 pub use findings::{Finding, FindingKind};
 pub use html::index_html;
-pub use markdown::md as markdown_escape;
 pub use pyperf::{PyperfBenchmark, PyperfRun, PyperfSuite, pyperf_suites};
 
 /// Writes `index.html`, `summary.md`, `results.csv` and `pyperf/*.json`

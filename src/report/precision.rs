@@ -3,7 +3,8 @@
 //! the median's and the speedup's on hover, and the legend.
 
 use crate::analysis::{Analysis, CellSummary, Known};
-use crate::report::text::{fmt_percent, one_line, workers_word};
+use crate::format::{fmt_percent, one_line};
+use crate::report::text::workers_word;
 
 /// What a precision column of table rows means, for the legends.
 pub(crate) const ROW_LEGEND: &str = "precision: ± the wider side of the distribution-free \

@@ -22,8 +22,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::text::{one_line, unique_file_stems};
 use crate::analysis::{Analysis, summary::effective_parallelism};
+use crate::format::{one_line, unique_file_stems};
 use crate::results::{CellKey, SampleRecord, SampleStatus};
 
 /// A pyperf `BenchmarkSuite` file.

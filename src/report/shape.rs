@@ -2,8 +2,8 @@
 //! short label for the tables ("bimodal", "drift +12 %", "2 outliers") and
 //! phrases for the findings and the tables' hover text.
 
-use super::text::{fmt_change, fmt_percent, fmt_seconds};
 use crate::analysis::CellSummary;
+use crate::format::{fmt_change, fmt_percent, fmt_seconds};
 
 /// The legend of the terminal's mark for a flagged cell.
 pub(crate) const MARK_LEGEND: &str =

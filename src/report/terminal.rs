@@ -9,9 +9,10 @@ use std::fmt::Write;
 
 use super::findings::machines::lost_engines;
 use super::machines::{self, MachineRow};
-use super::text::{Align, TextTable, fmt_seconds_digits, fmt_times, one_line};
+use super::text::{Align, TextTable};
 use super::{precision, shape};
 use crate::analysis::{Analysis, CellSummary};
+use crate::format::{fmt_seconds_digits, fmt_times, one_line};
 use crate::results::RunResults;
 
 /// The summary of a run's results. A run on several machines adds a line

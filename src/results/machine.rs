@@ -108,26 +108,6 @@ pub fn unique_id(host: &str, taken: &[String]) -> String {
         .expect("an unbounded range has a free id")
 }
 
-/// An address fit for results and messages: no user password, no query
-/// secrets. `ssh://user@host` keeps its user, which is not a secret.
-pub fn without_credentials(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(slash) => rest.split_at(slash),
-        None => (rest, ""),
-    };
-    let authority = match authority.rsplit_once('@') {
-        Some((user, host)) => {
-            let user = user.split(':').next().unwrap_or_default();
-            format!("{user}@{host}")
-        }
-        None => authority.to_string(),
-    };
-    format!("{scheme}://{authority}{path}")
-}
-
 /// Each unit's samples come from one machine: in a split run the machine
 /// that measured the unit last (a unit moved off a lost engine starts
 /// over on the next). Samples of other machines stay in the results.
@@ -206,14 +186,16 @@ impl RunResults {
     }
 
     /// The run as machine `id` saw it: its samples, its description and
-    /// its lost engine only, and the precision of its own cells.
+    /// its lost engine only. The run's precision records are of other
+    /// samples and are left out, as older results leave them: the analysis
+    /// computes each cell's precision from the machine's own samples.
     pub fn for_machine(&self, id: &str) -> RunResults {
         let mine = |m: &Option<String>| m.as_deref() == Some(id);
         let mut run = self.clone();
         run.samples.retain(|r| mine(&r.machine));
         run.machines.retain(|m| m.id == id);
         run.lost_engines.retain(|l| l.machine == id);
-        run.precision = crate::analysis::precision::records(&run.samples);
+        run.precision.clear();
         run
     }
 }
@@ -223,23 +205,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn machine_ids_are_unique_and_addresses_lose_their_secrets() {
+    fn machine_ids_are_unique() {
         let taken = vec!["box".to_string(), "box#2".to_string()];
         assert_eq!(unique_id("box", &taken), "box#3");
         assert_eq!(unique_id("other", &taken), "other");
         assert_eq!(unique_id("", &[]), "engine");
-        assert_eq!(
-            without_credentials("tcp://me:secret@10.0.0.2:2376"),
-            "tcp://me@10.0.0.2:2376"
-        );
-        assert_eq!(
-            without_credentials("ssh://bench@lab-3:2222"),
-            "ssh://bench@lab-3:2222"
-        );
-        assert_eq!(
-            without_credentials("unix:///run/docker.sock"),
-            "unix:///run/docker.sock"
-        );
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The results of a run: one `Serialize` type *is* the `results.json`
 //! schema (documented in docs/results.md). `sample` holds the domain types
-//! every sample is made of; `journal` the file appended as samples arrive
-//! and the atomic write of the final file.
+//! every sample is made of; `journal` the file appended as samples arrive.
 
 mod journal;
 pub mod machine;
+mod packages;
 mod sample;
 pub mod shard;
 
@@ -17,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Digest;
 
-pub use journal::{Journal, JournalEntry, RunHeader, write_atomically};
+pub use journal::{Journal, JournalEntry, RunHeader};
 pub use machine::{Distribute, LostEngine, Machine};
+pub use packages::LockedPackage;
 pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
 pub use shard::Shard;
 
@@ -233,11 +234,12 @@ pub struct BuildRecord {
     pub image_id: String,
     pub image_labels: BTreeMap<String, String>,
     pub runtime_env: BTreeMap<String, String>,
-    /// What `runner.py` reported about the interpreter (see workloads/README.md).
+    /// What the runner (`python3 runner serve`) reported about the interpreter
+    /// (see workloads/README.md).
     pub facts: Value,
     /// The Python packages installed into the image, as pip resolved them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub packages: Vec<crate::deps::LockedPackage>,
+    pub packages: Vec<LockedPackage>,
 }
 
 /// A build that was asked for but not measured, and why.

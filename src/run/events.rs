@@ -169,7 +169,7 @@ impl ProgressView {
                             "{percent}% ({}/{} samples, {} elapsed)",
                             self.done,
                             self.total,
-                            crate::progress::format_duration(self.started.elapsed())
+                            crate::format::format_duration(self.started.elapsed())
                         ));
                     }
                 }

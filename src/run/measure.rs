@@ -222,7 +222,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
         self.emit(Event::Note(&format!(
             "the time budget of {} is spent: the cells not yet known to ±{} keep the samples \
              they have",
-            crate::progress::format_duration(budget),
+            crate::format::format_duration(budget),
             percent(goal.target)
         )))?;
         Ok(true)
@@ -340,7 +340,7 @@ fn spent_budget(goal: &PrecisionGoal, spent: Duration) -> Option<Duration> {
 
 /// 0.02 → "2 %".
 fn percent(fraction: f64) -> String {
-    crate::report::text::fmt_percent(fraction * 100.0)
+    crate::format::fmt_percent(fraction * 100.0)
 }
 
 fn now_unix() -> f64 {

@@ -296,7 +296,7 @@ fn write_results_and_report(
     verbosity: Verbosity,
 ) -> Result<()> {
     let json = serde_json::to_vec_pretty(results)?;
-    results::write_atomically(&dir.join(results::RESULTS_FILE), &json)?;
+    crate::atomic::write_atomically(&dir.join(results::RESULTS_FILE), &json)?;
     if verbosity > Verbosity::Quiet {
         print!("{}", crate::report::terminal::summary(results));
     }

@@ -1,24 +1,14 @@
 //! Rounds beyond `--repeat`: with a precision goal, which cells are taken
 //! again. A cell goes on while its median, or above one worker its
-//! speedup, is not known to the goal ([`Precision`]); its group goes on on
+//! speedup, is not known to the goal ([`CellWalls::precision`]); its group goes on on
 //! every build, so that builds stay interleaved.
 
 use std::collections::HashSet;
 
-use crate::analysis::Precision;
-use crate::analysis::precision::walls_by_cell;
+use crate::analysis::precision::CellWalls;
+use crate::results::machine::counted_and_set_aside;
 use crate::results::shard::Group;
 use crate::results::{CellKey, SampleRecord};
-
-/// Measured samples per cell when `--repeat` is not given.
-pub const DEFAULT_REPEAT: u32 = 5;
-/// The precision goal when `--repeat` is not given: ±5 %.
-pub const DEFAULT_TARGET: f64 = 0.05;
-
-/// `--max-repeat` when not given: four times `--repeat`, and at least 20.
-pub fn default_max_repeat(repeat: u32) -> u32 {
-    repeat.saturating_mul(4).max(20)
-}
 
 /// The groups to take again in round `repeat`: those with a cell among
 /// `live` whose median or speedup is not yet known to ±`target`. A speedup
@@ -31,10 +21,11 @@ pub fn unsettled(
     target: f64,
     live: &[CellKey],
 ) -> HashSet<Group> {
-    let walls = walls_by_cell(samples, Some(repeat));
+    let counted = counted_and_set_aside(samples).0;
+    let walls = CellWalls::of(counted.into_iter().filter(|r| r.repeat < repeat));
     let mut groups = HashSet::new();
     for key in live {
-        let precision = Precision::in_cells(&walls, key);
+        let precision = walls.precision(key);
         if !precision.median.within(target) {
             groups.insert(Group::of(key));
         }
@@ -49,7 +40,7 @@ pub fn unsettled(
             threads: 1,
             ..key.clone()
         };
-        let one_side = Precision::in_cells(&walls, &one).median;
+        let one_side = walls.precision(&one).median;
         if live.contains(&one) && one_side.error() >= precision.median.error() {
             groups.insert(Group::of(&one));
         }
@@ -150,12 +141,5 @@ mod tests {
         let todo = unsettled(&samples, 6, 0.02, &live);
         assert_eq!(todo.into_iter().collect::<Vec<_>>(), [Group::of(&two)]);
         assert!(unsettled(&samples, 6, 0.05, &live).is_empty());
-    }
-
-    #[test]
-    fn the_default_cap_is_four_times_the_minimum_and_at_least_twenty() {
-        assert_eq!(default_max_repeat(DEFAULT_REPEAT), 20);
-        assert_eq!(default_max_repeat(10), 40);
-        assert_eq!(default_max_repeat(1), 20);
     }
 }

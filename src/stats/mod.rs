@@ -27,8 +27,6 @@ pub use shape::{
     Cluster, DRIFT_ALPHA, DRIFT_MIN_CHANGE, Drift, bimodality, drift,
 };
 
-use crate::results::Scaling;
-
 /// Median of the values (mean of the middle two for an even count).
 pub fn median(values: &[f64]) -> Option<f64> {
     quantile(values, 0.5)
@@ -270,6 +268,16 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// How a workload's work grows with its workers, which decides what a
+/// speedup is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalingKind {
+    /// Each worker does a fixed unit.
+    Weak,
+    /// A fixed total is split among the workers.
+    Strong,
+}
+
 /// Speedup and parallel efficiency at N workers, with intervals.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ScalingEstimate {
@@ -287,7 +295,7 @@ pub struct ScalingEstimate {
 ///
 /// T is the median; the interval bootstraps the ratio of medians.
 pub fn scaling(
-    kind: Scaling,
+    kind: ScalingKind,
     threads: u32,
     t1: &[f64],
     tn: &[f64],
@@ -296,11 +304,11 @@ pub fn scaling(
     let ratio = bootstrap.ratio_of_medians(t1, tn)?;
     let n = f64::from(threads.max(1));
     Some(match kind {
-        Scaling::Weak => ScalingEstimate {
+        ScalingKind::Weak => ScalingEstimate {
             speedup: ratio.scaled(n),
             efficiency: ratio,
         },
-        Scaling::Strong => ScalingEstimate {
+        ScalingKind::Strong => ScalingEstimate {
             speedup: ratio,
             efficiency: ratio.scaled(1.0 / n),
         },
@@ -433,13 +441,20 @@ mod tests {
         let t1 = [1.0, 1.01, 0.99, 1.0, 1.02];
         let t4_gil = [4.0, 4.04, 3.96, 4.0, 4.08];
         let t4_free = [1.0, 1.01, 0.99, 1.0, 1.02];
-        let gil = scaling(Scaling::Weak, 4, &t1, &t4_gil, &b).unwrap();
+        let gil = scaling(ScalingKind::Weak, 4, &t1, &t4_gil, &b).unwrap();
         assert!((gil.speedup.value - 1.0).abs() < 1e-9);
         assert!((gil.efficiency.value - 0.25).abs() < 1e-9);
-        let free = scaling(Scaling::Weak, 4, &t1, &t4_free, &b).unwrap();
+        let free = scaling(ScalingKind::Weak, 4, &t1, &t4_free, &b).unwrap();
         assert!((free.speedup.value - 4.0).abs() < 1e-9);
         assert!(free.speedup.low <= 4.0 && free.speedup.high >= 4.0);
-        let strong = scaling(Scaling::Strong, 4, &t1, &[0.25, 0.26, 0.25, 0.24, 0.25], &b).unwrap();
+        let strong = scaling(
+            ScalingKind::Strong,
+            4,
+            &t1,
+            &[0.25, 0.26, 0.25, 0.24, 0.25],
+            &b,
+        )
+        .unwrap();
         assert!((strong.speedup.value - 4.0).abs() < 1e-9);
         assert!((strong.efficiency.value - 1.0).abs() < 1e-9);
         assert_eq!(b.ratio_of_medians(&[1.0], &[0.0]), None);

@@ -3,7 +3,7 @@
 //! fixed metadata so that equal trees make equal images.
 
 use std::fs::{self, File};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{PreparedSource, sha256_file};
-use crate::error::{image_unavailable, invalid_input};
+use crate::error::invalid_input;
 use crate::spec::BuildSpec;
+use crate::tree::{self, git};
 
 pub(super) fn local_tarball(path: &Path, spec: &BuildSpec) -> Result<PreparedSource> {
     if !path.is_file() {
@@ -42,14 +43,14 @@ pub(super) fn pack_directory(
     origin: String,
 ) -> Result<PreparedSource> {
     let release = tree_release(dir, spec)?;
-    let files = tree_files(dir)?;
+    let files = tree::files(dir)?;
     let tmp = tempfile::NamedTempFile::new_in(tmp_dir)?;
     {
         let mut builder = tar::Builder::new(tmp.as_file());
         for relative in &files {
             let full = dir.join(relative);
             let metadata = fs::metadata(&full)?;
-            let mode = if is_executable(&metadata) {
+            let mode = if tree::is_executable(&metadata) {
                 0o755
             } else {
                 0o644
@@ -69,35 +70,6 @@ pub(super) fn pack_directory(
         origin,
         _scratch: Some(path),
     })
-}
-
-/// The files of a tree, sorted: git's list (tracked, and untracked but not
-/// ignored) in a checkout, so that build outputs stay out; else every file.
-pub(crate) fn tree_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = if dir.join(".git").exists() {
-        let listing = run_git(
-            &[
-                "ls-files",
-                "-z",
-                "--cached",
-                "--others",
-                "--exclude-standard",
-            ],
-            Some(dir),
-        )?;
-        listing
-            .split('\0')
-            .filter(|p| !p.is_empty())
-            .map(PathBuf::from)
-            .filter(|p| fs::symlink_metadata(dir.join(p)).is_ok_and(|m| m.is_file()))
-            .collect()
-    } else {
-        let mut found = Vec::new();
-        walk(dir, Path::new(""), &mut found)?;
-        found
-    };
-    files.sort();
-    Ok(files)
 }
 
 /// The release a source tree holds (`Include/patchlevel.h`), checked
@@ -120,48 +92,6 @@ fn tree_release(dir: &Path, spec: &BuildSpec) -> Result<String> {
     Ok(release)
 }
 
-fn walk(root: &Path, relative: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in fs::read_dir(root.join(relative))? {
-        let entry = entry?;
-        let name = entry.file_name();
-        if name == ".git" {
-            continue;
-        }
-        let path = relative.join(&name);
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            walk(root, &path, found)?;
-        } else if kind.is_file() {
-            found.push(path);
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn is_executable(metadata: &fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    metadata.permissions().mode() & 0o111 != 0
-}
-
-fn run_git(args: &[&str], dir: Option<&Path>) -> Result<String> {
-    let mut command = Command::new("git");
-    if let Some(dir) = dir {
-        command.arg("-C").arg(dir);
-    }
-    let output = command
-        .args(args)
-        .output()
-        .context("running git (is git installed?)")?;
-    if !output.status.success() {
-        return Err(image_unavailable(format!(
-            "git {} failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
-}
-
 /// What a packed git commit turned out to be.
 #[derive(Serialize, Deserialize)]
 struct GitRecord {
@@ -182,12 +112,12 @@ pub(super) fn git_source(
     let url_hash = hex::encode(Sha256::digest(url.as_bytes()));
     let mirror = mirrors.join(format!("{}.git", &url_hash[..16]));
     if mirror.exists() {
-        run_git(&["remote", "update", "--prune"], Some(&mirror))?;
+        git(&["remote", "update", "--prune"], Some(&mirror))?;
     } else {
         let target = mirror.to_string_lossy().to_string();
-        run_git(&["clone", "--quiet", "--mirror", url, &target], None)?;
+        git(&["clone", "--quiet", "--mirror", url, &target], None)?;
     }
-    let commit = run_git(
+    let commit = git(
         &[
             "rev-parse",
             "--verify",

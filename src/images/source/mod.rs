@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::BuildOptions;
 use super::base::BaseImage;
+use super::options::BuildOptions;
 use crate::cache::Cache;
 use crate::engine::Engine;
 use crate::progress::Task;
@@ -23,7 +23,6 @@ use crate::spec::{BuildSpec, SourceSpec};
 
 mod debian;
 mod local;
-pub(crate) use local::{is_executable, tree_files};
 mod python_org;
 
 use debian::fetch_debian;

@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use super::{PreparedSource, copy_hashing, store_release};
 use crate::cache::Cache;
 use crate::error::image_unavailable;
-use crate::images::BuildOptions;
+use crate::images::options::BuildOptions;
 use crate::spec::BuildSpec;
 use crate::versions;
 

@@ -8,8 +8,8 @@
 
 use super::{Finding, FindingKind};
 use crate::analysis::Analysis;
+use crate::format::{fmt_change, fmt_percent, one_line};
 use crate::report::inconclusive;
-use crate::report::text::{fmt_change, fmt_percent, one_line};
 use crate::results::Mode;
 use crate::stats::{Estimate, geometric_mean};
 

@@ -6,7 +6,7 @@
 
 use super::{Finding, FindingKind};
 use crate::analysis::Analysis;
-use crate::report::text::{fmt_change, one_line};
+use crate::format::{fmt_change, one_line};
 
 /// The smallest proven penalty worth a finding.
 const NOTABLE: f64 = 0.03;

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use super::{Finding, FindingKind, top_speedup, verdict};
 use crate::analysis::Analysis;
-use crate::report::text::{fmt_times, one_line, truncate, workers_word};
+use crate::format::{fmt_times, one_line, truncate};
+use crate::report::text::workers_word;
 use crate::results::{BuildRecord, Mode};
 use crate::spec::BuildSpec;
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::{Finding, FindingKind};
-use crate::report::text::one_line;
+use crate::format::one_line;
 use crate::results::machine::{Unit, machine_of_units, sampled_machines};
 use crate::results::{Distribute, LostEngine, RunResults};
 

@@ -17,8 +17,9 @@ mod shape;
 
 use std::collections::BTreeMap;
 
-use super::text::{fmt_times, one_line, truncate, workers_word};
+use super::text::workers_word;
 use crate::analysis::Analysis;
+use crate::format::{fmt_times, one_line, truncate};
 use crate::results::{Mode, RunStatus, Shard};
 use crate::stats::Estimate;
 

@@ -5,8 +5,9 @@
 
 use super::{Finding, FindingKind, workload_name};
 use crate::analysis::{Analysis, CellSummary};
+use crate::format::one_line;
 use crate::report::shape::{outlier_times, phrases};
-use crate::report::text::{one_line, workers_word};
+use crate::report::text::workers_word;
 
 /// Bimodal or drifting cells named one by one; the rest are counted.
 const SHOWN: usize = 6;

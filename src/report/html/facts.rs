@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use crate::analysis::{Analysis, Known};
+use crate::format::fmt_bytes;
 use crate::report::precision;
 use crate::results::BuildRecord;
 
@@ -215,7 +216,7 @@ pub(super) fn environment(a: &Analysis<'_>) -> Vec<Fact> {
         ),
         Fact::new(
             "engine memory",
-            e.engine_memory_bytes.map_or_else(|| "—".into(), bytes),
+            e.engine_memory_bytes.map_or_else(|| "—".into(), fmt_bytes),
         ),
     ]
 }
@@ -266,7 +267,7 @@ pub(super) fn config(a: &Analysis<'_>) -> Vec<Fact> {
         Fact::new(
             "memory limit",
             if c.memory_bytes > 0 {
-                bytes(c.memory_bytes)
+                fmt_bytes(c.memory_bytes)
             } else {
                 "none".into()
             },
@@ -279,15 +280,6 @@ pub(super) fn config(a: &Analysis<'_>) -> Vec<Fact> {
             .map(|(k, v)| Fact::new(format!("build option {k}"), v)),
     );
     out
-}
-
-fn bytes(n: i64) -> String {
-    let gib = n as f64 / f64::from(1u32 << 30);
-    if gib >= 1.0 {
-        format!("{gib:.1} GiB")
-    } else {
-        format!("{:.0} MiB", n as f64 / f64::from(1u32 << 20))
-    }
 }
 
 #[cfg(test)]

@@ -13,9 +13,10 @@ use facts::{Fact, FactRow, build_facts, config, environment};
 
 use super::machines::{self, MachineRow};
 use super::plots::{self, WorkloadChart, build_colour, hex};
-use super::text::{fmt_seconds, fmt_times_ci, one_line, truncate, workers_word};
+use super::text::{fmt_times_ci, workers_word};
 use super::{findings, precision, shape};
 use crate::analysis::{Analysis, CellSummary, Failure};
+use crate::format::{fmt_seconds, one_line, truncate};
 use crate::lines::tail_lines;
 
 /// `index.html` as a string.

@@ -7,9 +7,8 @@ pub(crate) mod overview;
 
 use std::fmt::Write;
 
-use super::markdown::md;
-use super::text::one_line;
 use crate::analysis::Analysis;
+use crate::format::{markdown_escape as md, one_line};
 use crate::results::machine::{Unit, machine_of_units};
 use crate::results::{Distribute, Machine, RunResults};
 

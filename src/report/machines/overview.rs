@@ -14,10 +14,9 @@ use askama::Template;
 use super::{MachineRow, rows};
 use crate::analysis::Analysis;
 use crate::analysis::compare::{CompareOptions, Comparison, compare};
+use crate::format::{markdown_escape as md, one_line, unique_file_stems};
 use crate::report::compare as tables;
 use crate::report::findings::machines::lost_engines;
-use crate::report::markdown::md;
-use crate::report::text::{one_line, unique_file_stems};
 use crate::report::{Files, csv};
 use crate::results::RunResults;
 

@@ -12,8 +12,8 @@ use super::{
     swatch_legend, text_style,
 };
 use crate::analysis::Analysis;
+use crate::format::fmt_times;
 use crate::report::findings::top_speedup;
-use crate::report::text::fmt_times;
 use crate::results::Mode;
 
 const NEUTRAL: RGBColor = RGBColor(242, 242, 242);

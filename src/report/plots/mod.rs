@@ -23,8 +23,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::text::{one_line, truncate, workers_word};
+use super::text::workers_word;
 use crate::analysis::{Analysis, CellSummary};
+use crate::format::{one_line, truncate};
 use crate::results::Mode;
 
 pub(crate) type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;

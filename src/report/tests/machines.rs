@@ -74,11 +74,11 @@ fn a_split_run_sets_aside_the_samples_of_a_unit_that_moved() {
     assert!(
         md.contains(&format!(
             "| {} |",
-            crate::report::markdown_escape(&format!("{HOSTILE} (threads)"))
+            crate::format::markdown_escape(&format!("{HOSTILE} (threads)"))
         )),
         "{md}"
     );
-    assert!(md.contains(&crate::report::markdown_escape(aside)), "{md}");
+    assert!(md.contains(&crate::format::markdown_escape(aside)), "{md}");
     let html = index_html(&run).unwrap();
     assert!(html.contains(r#"<section id="machines">"#));
     assert!(html.contains(aside), "the set-aside line is on the page");

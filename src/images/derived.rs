@@ -8,16 +8,15 @@ use anyhow::{Context, Result};
 use bollard::query_parameters::RemoveImageOptions;
 use sha2::{Digest, Sha256};
 
-use super::{Dependencies, lock, network};
+use super::build;
+use super::lookup::{self, Found, Image, Origin};
+use super::recipe::{Recipe, label};
 use crate::cache::Cache;
+use crate::deps::{Dependencies, PIP_DIR, lock, network};
 use crate::engine::Engine;
 use crate::error::image_unavailable;
-use crate::images::recipe::{Recipe, label};
-use crate::images::{self, Found, Image, Origin, build};
 use crate::progress::Task;
 
-/// Where the build context's `pip/` folder lands in the build stage.
-pub const PIP_DIR: &str = "/tmp/pip";
 const DEPS_DOCKERFILE: &str = include_str!("../../dockerfiles/deps.Dockerfile");
 /// A second, instant build that adds the lock, known only after pip ran, as a label.
 const LOCK_DOCKERFILE: &str =
@@ -36,7 +35,7 @@ pub async fn derive(
 ) -> Result<Image> {
     let recipe = recipe(interpreter, deps, apt_options);
     let name = recipe.image_name();
-    let _lock = match images::find(engine, cache, &recipe, registry, &mut task).await? {
+    let _lock = match lookup::find(engine, cache, &recipe, registry, &mut task).await? {
         Found::Image(image, how) => {
             task.finish(&how);
             return Ok(image);
@@ -60,7 +59,7 @@ pub async fn derive(
             "recording the packages installed for {name}: {e:#}"
         ))
     })?;
-    let image = images::local(engine, &name, Origin::Built)
+    let image = lookup::local(engine, &name, Origin::Built)
         .await
         .context("the built image is missing")?;
     task.finish(&format!("built {name}"));
