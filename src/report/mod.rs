@@ -7,7 +7,7 @@
 //!
 //! | file | what | made by |
 //! | --- | --- | --- |
-//! | `index.html` | one self-contained page: findings, charts (inline SVG), tables, build facts, failures, how to reproduce. No scripts, no external requests (a Content-Security-Policy says so) | `html.rs` + `templates/report/` |
+//! | `index.html` | one self-contained page: findings, charts (inline SVG), tables, build facts, failures, how to reproduce. No scripts, no external requests (a Content-Security-Policy says so) | `html/` + `templates/report/` |
 //! | `summary.md` | GitHub-flavoured Markdown: findings, a table per workload, failed cells | `markdown.rs` |
 //! | `results.csv` | one row per sample | `csv.rs` |
 //! | `pyperf/<build>.json` | one pyperf `BenchmarkSuite` per build, for `pyperf show`/`compare_to` | `pyperf.rs` |
