@@ -7,10 +7,34 @@
 
 use std::fmt::Write;
 
+use anyhow::Result;
+
+use super::export::{Format, Output};
+use super::machines::overview::Overview;
 use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
 use super::{findings, machines, precision, shape};
 use crate::analysis::{Analysis, CellSummary};
 use crate::results::Mode;
+
+/// `summary.md`, which is also the step summary.
+pub(crate) struct Markdown;
+
+impl Format for Markdown {
+    fn run(&self, a: &Analysis<'_>, out: &mut Output) -> Result<()> {
+        publish(render(a), out)
+    }
+
+    fn overview(&self, overview: &Overview<'_>, out: &mut Output) -> Result<()> {
+        publish(overview.markdown(), out)
+    }
+}
+
+/// Writes `summary.md` and keeps it for the step summary.
+fn publish(markdown: String, out: &mut Output) -> Result<()> {
+    out.file("summary.md", markdown.as_bytes())?;
+    out.step_summary(markdown);
+    Ok(())
+}
 
 pub(crate) fn render(a: &Analysis<'_>) -> String {
     let mut out = String::new();

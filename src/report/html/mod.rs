@@ -11,12 +11,27 @@ mod facts;
 
 use facts::{Fact, FactRow, build_facts, config, environment};
 
+use super::export::{Format, Output};
+use super::machines::overview::Overview;
 use super::machines::{self, MachineRow};
 use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::text::{fmt_seconds, fmt_times_ci, one_line, truncate, workers_word};
 use super::{findings, precision, shape};
 use crate::analysis::{Analysis, CellSummary, Failure};
 use crate::lines::tail_lines;
+
+/// `index.html`: the run's page, or a replicated run's overview.
+pub(crate) struct Html;
+
+impl Format for Html {
+    fn run(&self, a: &Analysis<'_>, out: &mut Output) -> Result<()> {
+        out.file("index.html", render(a)?.as_bytes())
+    }
+
+    fn overview(&self, overview: &Overview<'_>, out: &mut Output) -> Result<()> {
+        out.file("index.html", overview.index_html()?.as_bytes())
+    }
+}
 
 /// `index.html` as a string.
 pub fn index_html(results: &crate::results::RunResults) -> Result<String> {
