@@ -10,9 +10,10 @@ use std::fmt::Write;
 use anyhow::Result;
 
 use super::export::{Format, Output};
-use super::machines::overview::Overview;
+use super::machines::overview::{Overview, comparison_heading};
+use super::machines::{self, MachineRow};
 use super::text::{fmt_seconds, fmt_times, one_line, truncate, workers_word};
-use super::{findings, machines, precision, shape};
+use super::{compare, findings, precision, shape};
 use crate::analysis::{Analysis, CellSummary};
 use crate::results::Mode;
 
@@ -24,8 +25,8 @@ impl Format for Markdown {
         publish(render(a), out)
     }
 
-    fn overview(&self, overview: &Overview<'_>, out: &mut Output) -> Result<()> {
-        publish(overview.markdown(), out)
+    fn overview(&self, o: &Overview<'_>, out: &mut Output) -> Result<()> {
+        publish(overview(o), out)
     }
 }
 
@@ -97,7 +98,7 @@ fn findings_and_machines(a: &Analysis<'_>, out: &mut String) {
     let machines = machines::rows(a.results);
     if !machines.is_empty() {
         out.push_str("\n## Machines\n\n");
-        out.push_str(&machines::markdown(&machines, &machines::set_aside(a)));
+        out.push_str(&machines_table(&machines, &machines::set_aside(a)));
     }
 }
 
@@ -189,6 +190,74 @@ fn failed_cells(a: &Analysis<'_>, out: &mut String) {
             md(&message)
         );
     }
+}
+
+/// The machines table as GitHub-flavoured Markdown, with the set-aside
+/// lines under it.
+fn machines_table(rows: &[MachineRow], set_aside: &[String]) -> String {
+    let split = rows.iter().any(|r| !r.units.is_empty());
+    let mut out = String::from(
+        "| machine | engine | host | CPU | cores | kernel | engine version | CPUs given |",
+    );
+    out.push_str(if split { " units |\n" } else { "\n" });
+    out.push_str("| --- | --- | --- | --- | ---: | --- | --- | --- |");
+    out.push_str(if split { " --- |\n" } else { "\n" });
+    for r in rows {
+        let id = match r.link.as_str() {
+            "" => md(&r.id),
+            link => format!("[{}]({link})", md(&r.id)),
+        };
+        let _ = write!(
+            out,
+            "| {id} | {} | {} | {} | {} | {} | {} | {} |",
+            md(&r.engine),
+            md(&r.host),
+            md(&r.cpu_model),
+            md(&r.cores),
+            md(&r.kernel),
+            md(&r.engine_version),
+            md(&r.cpus)
+        );
+        if split {
+            let _ = write!(out, " {} |", md(&r.units));
+        }
+        out.push('\n');
+    }
+    if !set_aside.is_empty() {
+        out.push('\n');
+    }
+    for line in set_aside {
+        let _ = writeln!(out, "- {}", md(line));
+    }
+    out
+}
+
+/// The overview of a replicated run: its machines, linked to their own
+/// `summary.md`, the engines lost, and each machine against the first.
+fn overview(o: &Overview<'_>) -> String {
+    let r = o.results;
+    let mut out = format!("# gilbench: run {}\n\n", md(&r.run_id));
+    let _ = writeln!(
+        out,
+        "Status: **{}** · started {} · the whole matrix on each of {} machines, each \
+         reported on its own\n",
+        md(r.status.as_str()),
+        md(&r.started_at),
+        o.replicas.len()
+    );
+    out.push_str("## Machines\n\n");
+    out.push_str(&machines_table(&o.machines("summary.md"), &[]));
+    if !o.findings.is_empty() {
+        out.push('\n');
+    }
+    for f in &o.findings {
+        let _ = writeln!(out, "- {}", md(f));
+    }
+    for c in &o.comparisons {
+        let _ = writeln!(out, "\n## {}\n", md(&comparison_heading(c)));
+        out.push_str(&compare::markdown(c));
+    }
+    out
 }
 
 /// The flagged shapes of a build's cells: "bimodal", or by workers when

@@ -8,6 +8,7 @@ use anyhow::Result;
 use askama::Template;
 
 mod facts;
+mod overview;
 
 use facts::{Fact, FactRow, build_facts, config, environment};
 
@@ -28,8 +29,8 @@ impl Format for Html {
         out.file("index.html", render(a)?.as_bytes())
     }
 
-    fn overview(&self, overview: &Overview<'_>, out: &mut Output) -> Result<()> {
-        out.file("index.html", overview.index_html()?.as_bytes())
+    fn overview(&self, o: &Overview<'_>, out: &mut Output) -> Result<()> {
+        out.file("index.html", overview::render(o)?.as_bytes())
     }
 }
 
