@@ -3,12 +3,16 @@
 //! computes statistics or touches Docker, so every renderer is unit-tested
 //! on hand-built results (`tests/`).
 //!
-//! [`render`] writes, into the output folder:
+//! [`publish`] is the one way in (the end of a run, `gilbench merge`,
+//! `gilbench report`): it analyses the results once and hands the analysis
+//! to every format listed in `FORMATS`, each a `Format` writing into an
+//! `Output` (`export.rs`). The terminal summary comes first, when asked
+//! for (`terminal.rs`); then, into the output folder:
 //!
 //! | file | what | made by |
 //! | --- | --- | --- |
 //! | `index.html` | one self-contained page: findings, charts (inline SVG), tables, build facts, failures, how to reproduce. No scripts, no external requests (a Content-Security-Policy says so) | `html/` + `templates/report/` |
-//! | `summary.md` | GitHub-flavoured Markdown: findings, a table per workload, failed cells | `markdown.rs` |
+//! | `summary.md` | GitHub-flavoured Markdown: findings, a table per workload, failed cells; also appended to the GitHub Actions step summary | `markdown.rs` |
 //! | `results.csv` | one row per sample | `csv.rs` |
 //! | `pyperf/<build>.json` | one pyperf `BenchmarkSuite` per build, for `pyperf show`/`compare_to` | `pyperf.rs` |
 //!
@@ -16,12 +20,13 @@
 //! (`machines/`, `findings/machines.rs`). A run replicated on several
 //! machines gets these files per machine, in `machines/<id>/`, and at the
 //! top an `index.html` and `summary.md` that compare the machines, and a
-//! `results.csv` of every sample (`machines/overview.rs`).
+//! `results.csv` of every sample: what they show is gathered in
+//! `machines/overview.rs`, and each format renders it in its way.
 //!
-//! The charts (`plots/`, one file per chart) are plotters SVG strings. On
-//! the terminal: the end-of-run summary (`terminal.rs`) and the comparison
-//! tables of `gilbench compare` (`compare.rs`, also as Markdown). Numbers,
-//! names and plain-text tables are formatted in `text.rs`.
+//! The charts (`plots/`, one file per chart) are plotters SVG strings.
+//! The comparison tables of `gilbench compare` are in `compare.rs`
+//! (terminal and Markdown). Numbers, names and plain-text tables are
+//! formatted in `text.rs`.
 //!
 //! # `results.csv` columns
 //!
