@@ -43,6 +43,7 @@ pub fn summary(results: &RunResults) -> String {
     })
 }
 
+/// A run's summary: its tables, then its machines.
 fn of_run(a: &Analysis<'_>) -> String {
     let mut out = render(a);
     out.push_str(&machine_lines(
@@ -53,6 +54,7 @@ fn of_run(a: &Analysis<'_>) -> String {
     out
 }
 
+/// A replicated run's summary: each machine's tables, then the machines.
 fn of_replicas(o: &Overview<'_>) -> String {
     let planned = o.analyses.first().map_or(0, Analysis::planned_cells);
     let mut out = String::new();
