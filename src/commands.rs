@@ -118,7 +118,7 @@ fn report(args: crate::cli::ReportArgs) -> Result<()> {
     };
     let output = args.output.unwrap_or(folder);
     std::fs::create_dir_all(&output)?;
-    crate::report::publish(&results, &output)?;
+    crate::report::publish(&results, &output, false)?;
     Ok(())
 }
 
@@ -155,10 +155,7 @@ fn compare(args: crate::cli::CompareArgs) -> Result<()> {
 }
 
 fn merge(args: crate::cli::MergeArgs, verbosity: Verbosity) -> Result<()> {
-    let merged = crate::merge::merge(&args.shards, &args.output)?;
-    if verbosity > Verbosity::Quiet {
-        print!("{}", crate::report::terminal::summary(&merged));
-    }
+    let merged = crate::merge::merge(&args.shards, &args.output, verbosity > Verbosity::Quiet)?;
     let shards: Vec<String> = merged
         .merged_shards
         .iter()

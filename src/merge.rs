@@ -11,8 +11,9 @@ use crate::error::invalid_input;
 use crate::results::machine::unique_id;
 use crate::results::{self, Machine, RunResults, Shard, ShardSource};
 
-/// Merges the shards in `dirs` into `output` (results and report).
-pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<RunResults> {
+/// Merges the shards in `dirs` into `output` (results and report), with
+/// the terminal summary if `show_terminal_summary`.
+pub fn merge(dirs: &[PathBuf], output: &Path, show_terminal_summary: bool) -> Result<RunResults> {
     if output.join(results::RESULTS_FILE).exists() {
         return Err(invalid_input(format!(
             "{} already holds results; choose another -o",
@@ -60,7 +61,7 @@ pub fn merge(dirs: &[PathBuf], output: &Path) -> Result<RunResults> {
     std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
     let json = serde_json::to_vec_pretty(&merged)?;
     crate::atomic::write_atomically(&output.join(results::RESULTS_FILE), &json)?;
-    crate::report::publish(&merged, output)?;
+    crate::report::publish(&merged, output, show_terminal_summary)?;
     Ok(merged)
 }
 

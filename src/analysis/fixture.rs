@@ -44,6 +44,38 @@ pub(crate) struct RunBuilder {
 
 impl RunBuilder {
     pub fn build(&self) -> RunResults {
+        RunResults {
+            missing_builds: Vec::new(),
+            schema_version: crate::results::SCHEMA_VERSION,
+            gilbench_version: "0.1.0".into(),
+            run_id: "20250101-120000-abcd".into(),
+            status: self.status,
+            started_at: "2025-01-01T12:00:00Z".into(),
+            finished_at: Some("2025-01-01T12:10:00Z".into()),
+            command_line: vec![
+                "gilbench".into(),
+                "run".into(),
+                "--builds".into(),
+                "3.13,3.13t,3.13-jit".into(),
+                "--workload".into(),
+                HOSTILE.into(),
+            ],
+            config: self.config(),
+            environment: environment(),
+            builds: self.build_records(),
+            workloads: self.workload_infos(),
+            samples: self.samples(),
+            precision: Vec::new(),
+            merged_shards: Vec::new(),
+            missing_shards: Vec::new(),
+            machines: Vec::new(),
+            lost_engines: Vec::new(),
+        }
+    }
+
+    /// Every sample, numbered in the order taken: build × workload × mode
+    /// × threads, warmups first.
+    fn samples(&self) -> Vec<SampleRecord> {
         let mut samples = Vec::new();
         let mut seq = 0;
         for (build, _, facts) in &self.builds {
@@ -62,41 +94,13 @@ impl RunBuilder {
                                 continue;
                             };
                             seq += 1;
-                            let sample = match outcome {
-                                Outcome::Ok {
-                                    wall_s,
-                                    worker_cpu_s,
-                                } => json!({
-                                    "status": "ok",
-                                    "wall_ns": (wall_s * 1e9).round() as u64,
-                                    "cpu_ns": (worker_cpu_s * f64::from(*threads) * 1e9 * 1.01).round() as u64,
-                                    "worker_cpu_ns": vec![(worker_cpu_s * 1e9).round() as u64; *threads as usize],
-                                    "max_rss_kb": 10_240 + u64::from(*threads) * 512,
-                                    "check": "ok",
-                                    "gil_enabled": !free_threaded,
-                                    "warmup": warmup,
-                                    "workers": threads,
-                                    "mode": mode,
-                                    "exit_code": 0,
-                                    "duration_ns": ((wall_s + 0.05) * 1e9).round() as u64,
-                                }),
-                                Outcome::Failed {
-                                    kind,
-                                    message,
-                                    stderr,
-                                } => json!({
-                                    "status": "failed",
-                                    "kind": kind,
-                                    "message": message,
-                                    "stderr_tail": stderr,
-                                    "warmup": warmup,
-                                    "workers": threads,
-                                    "mode": mode,
-                                    "exit_code": 1,
-                                }),
-                            };
-                            let sample: Sample = serde_json::from_value(sample)
-                                .expect("fabricated samples match the schema");
+                            let sample = Taken {
+                                threads: *threads,
+                                mode: *mode,
+                                warmup,
+                                free_threaded,
+                            }
+                            .sample(outcome);
                             samples.push(SampleRecord {
                                 build: build.clone(),
                                 workload: workload.clone(),
@@ -113,85 +117,128 @@ impl RunBuilder {
                 }
             }
         }
-        RunResults {
-            missing_builds: Vec::new(),
-            schema_version: crate::results::SCHEMA_VERSION,
-            gilbench_version: "0.1.0".into(),
-            run_id: "20250101-120000-abcd".into(),
-            status: self.status,
-            started_at: "2025-01-01T12:00:00Z".into(),
-            finished_at: Some("2025-01-01T12:10:00Z".into()),
-            command_line: vec![
-                "gilbench".into(),
-                "run".into(),
-                "--builds".into(),
-                "3.13,3.13t,3.13-jit".into(),
-                "--workload".into(),
-                HOSTILE.into(),
-            ],
-            config: RunConfig {
-                builds: self.builds.iter().map(|b| b.0.clone()).collect(),
-                workloads: self.workloads.iter().map(|w| w.0.clone()).collect(),
-                modes: self.modes.clone(),
-                threads: self.threads.clone(),
-                repeat: self.repeat,
-                warmup: self.warmup,
-                timeout_s: 60.0,
-                cpus: None,
-                memory_bytes: 2 << 30,
-                seed: 42,
-                build_options: BTreeMap::new(),
-                disturbance: Default::default(),
-                precision: None,
-                shard: None,
-                engines: Vec::new(),
-                distribute: Default::default(),
-            },
-            environment: Environment {
-                host_cpu_model: Some("Fabricated CPU @ 3.0GHz".into()),
-                host_cpus: 8,
-                host_kernel: Some("6.1.0".into()),
-                engine_version: Some("27.0".into()),
-                engine_api_version: "1.46".into(),
-                engine_os: Some("Debian".into()),
-                engine_kernel: Some("6.1.0".into()),
-                engine_cpus: Some(4),
-                engine_memory_bytes: Some(16 << 30),
-            },
-            builds: self
-                .builds
-                .iter()
-                .map(|(name, variant, facts)| BuildRecord {
-                    name: name.clone(),
-                    image: format!("gilbench/cpython:{name}"),
-                    image_id: format!("sha256:{:0>64}", name.len()),
-                    image_labels: BTreeMap::from([(VARIANT_LABEL.to_string(), variant.clone())]),
-                    runtime_env: BTreeMap::new(),
-                    facts: facts.clone(),
-                    packages: Vec::new(),
-                })
-                .collect(),
-            workloads: self
-                .workloads
-                .iter()
-                .map(|(name, scaling)| WorkloadInfo {
-                    name: name.clone(),
-                    path: format!("/work/{name}.py"),
-                    category: Some("cpu".into()),
-                    scaling: Some(*scaling),
-                    description: Some(format!("what {name} measures, <i>really</i>")),
-                    size: Some(1000),
-                    modes: vec![Mode::Threads],
-                    error: None,
-                })
-                .collect(),
-            samples,
-            precision: Vec::new(),
-            merged_shards: Vec::new(),
-            missing_shards: Vec::new(),
-            machines: Vec::new(),
-            lost_engines: Vec::new(),
+        samples
+    }
+
+    fn config(&self) -> RunConfig {
+        RunConfig {
+            builds: self.builds.iter().map(|b| b.0.clone()).collect(),
+            workloads: self.workloads.iter().map(|w| w.0.clone()).collect(),
+            modes: self.modes.clone(),
+            threads: self.threads.clone(),
+            repeat: self.repeat,
+            warmup: self.warmup,
+            timeout_s: 60.0,
+            cpus: None,
+            memory_bytes: 2 << 30,
+            seed: 42,
+            build_options: BTreeMap::new(),
+            disturbance: Default::default(),
+            precision: None,
+            shard: None,
+            engines: Vec::new(),
+            distribute: Default::default(),
         }
+    }
+
+    fn build_records(&self) -> Vec<BuildRecord> {
+        self.builds
+            .iter()
+            .map(|(name, variant, facts)| BuildRecord {
+                name: name.clone(),
+                image: format!("gilbench/cpython:{name}"),
+                image_id: format!("sha256:{:0>64}", name.len()),
+                image_labels: BTreeMap::from([(VARIANT_LABEL.to_string(), variant.clone())]),
+                runtime_env: BTreeMap::new(),
+                facts: facts.clone(),
+                packages: Vec::new(),
+            })
+            .collect()
+    }
+
+    fn workload_infos(&self) -> Vec<WorkloadInfo> {
+        self.workloads
+            .iter()
+            .map(|(name, scaling)| WorkloadInfo {
+                name: name.clone(),
+                path: format!("/work/{name}.py"),
+                category: Some("cpu".into()),
+                scaling: Some(*scaling),
+                description: Some(format!("what {name} measures, <i>really</i>")),
+                size: Some(1000),
+                modes: vec![Mode::Threads],
+                error: None,
+            })
+            .collect()
+    }
+}
+
+/// Where and how a fabricated sample was taken.
+struct Taken {
+    threads: u32,
+    mode: Mode,
+    warmup: bool,
+    free_threaded: bool,
+}
+
+impl Taken {
+    /// The sample as the runner reports it.
+    fn sample(&self, outcome: Outcome) -> Sample {
+        let Taken {
+            threads,
+            mode,
+            warmup,
+            free_threaded,
+        } = *self;
+        let sample = match outcome {
+            Outcome::Ok {
+                wall_s,
+                worker_cpu_s,
+            } => json!({
+                "status": "ok",
+                "wall_ns": (wall_s * 1e9).round() as u64,
+                "cpu_ns": (worker_cpu_s * f64::from(threads) * 1e9 * 1.01).round() as u64,
+                "worker_cpu_ns": vec![(worker_cpu_s * 1e9).round() as u64; threads as usize],
+                "max_rss_kb": 10_240 + u64::from(threads) * 512,
+                "check": "ok",
+                "gil_enabled": !free_threaded,
+                "warmup": warmup,
+                "workers": threads,
+                "mode": mode,
+                "exit_code": 0,
+                "duration_ns": ((wall_s + 0.05) * 1e9).round() as u64,
+            }),
+            Outcome::Failed {
+                kind,
+                message,
+                stderr,
+            } => json!({
+                "status": "failed",
+                "kind": kind,
+                "message": message,
+                "stderr_tail": stderr,
+                "warmup": warmup,
+                "workers": threads,
+                "mode": mode,
+                "exit_code": 1,
+            }),
+        };
+        serde_json::from_value(sample).expect("fabricated samples match the schema")
+    }
+}
+
+/// The machine and engine of every fabricated run.
+fn environment() -> Environment {
+    Environment {
+        host_cpu_model: Some("Fabricated CPU @ 3.0GHz".into()),
+        host_cpus: 8,
+        host_kernel: Some("6.1.0".into()),
+        engine_version: Some("27.0".into()),
+        engine_api_version: "1.46".into(),
+        engine_os: Some("Debian".into()),
+        engine_kernel: Some("6.1.0".into()),
+        engine_cpus: Some(4),
+        engine_memory_bytes: Some(16 << 30),
     }
 }
 

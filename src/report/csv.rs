@@ -2,8 +2,11 @@
 //! columns are documented in the module docs of `report`; [`Row`] has them
 //! as fields, in that order.
 
+use anyhow::Result;
 use serde::Serialize;
 
+use super::export::{Format, Output};
+use super::machines::overview::Overview;
 use crate::analysis::Analysis;
 use crate::analysis::summary::effective_parallelism;
 use crate::format::one_line;
@@ -108,6 +111,19 @@ impl Row {
                 .map(|p| format!("{p:.4}")),
             machine: one_line(r.machine.as_deref().unwrap_or_default()),
         }
+    }
+}
+
+/// `results.csv`: a run's samples, or every machine's in a replicated run.
+pub(crate) struct Csv;
+
+impl Format for Csv {
+    fn run(&self, a: &Analysis<'_>, out: &mut Output) -> Result<()> {
+        out.file("results.csv", render(std::slice::from_ref(a)).as_bytes())
+    }
+
+    fn overview(&self, overview: &Overview<'_>, out: &mut Output) -> Result<()> {
+        out.file("results.csv", render(overview.analyses).as_bytes())
     }
 }
 

@@ -3,12 +3,16 @@
 //! computes statistics or touches Docker, so every renderer is unit-tested
 //! on hand-built results (`tests/`).
 //!
-//! [`render`] writes, into the output folder:
+//! [`publish`] is the one way in (the end of a run, `gilbench merge`,
+//! `gilbench report`): it analyses the results once and hands the analysis
+//! to every format listed in `FORMATS`, each a `Format` writing into an
+//! `Output` (`export.rs`). The terminal summary comes first, when asked
+//! for (`terminal.rs`); then, into the output folder:
 //!
 //! | file | what | made by |
 //! | --- | --- | --- |
-//! | `index.html` | one self-contained page: findings, charts (inline SVG), tables, build facts, failures, how to reproduce. No scripts, no external requests (a Content-Security-Policy says so) | `html.rs` + `templates/report/` |
-//! | `summary.md` | GitHub-flavoured Markdown: findings, a table per workload, failed cells | `markdown.rs` |
+//! | `index.html` | one self-contained page: findings, charts (inline SVG), tables, build facts, failures, how to reproduce. No scripts, no external requests (a Content-Security-Policy says so) | `html/` + `templates/report/` |
+//! | `summary.md` | GitHub-flavoured Markdown: findings, a table per workload, failed cells; also appended to the GitHub Actions step summary | `markdown.rs` |
 //! | `results.csv` | one row per sample | `csv.rs` |
 //! | `pyperf/<build>.json` | one pyperf `BenchmarkSuite` per build, for `pyperf show`/`compare_to` | `pyperf.rs` |
 //!
@@ -16,12 +20,13 @@
 //! (`machines/`, `findings/machines.rs`). A run replicated on several
 //! machines gets these files per machine, in `machines/<id>/`, and at the
 //! top an `index.html` and `summary.md` that compare the machines, and a
-//! `results.csv` of every sample (`machines/overview.rs`).
+//! `results.csv` of every sample: what they show is gathered in
+//! `machines/overview.rs`, and each format renders it in its way.
 //!
-//! The charts (`plots/`, one file per chart) are plotters SVG strings. On
-//! the terminal: the end-of-run summary (`terminal.rs`) and the comparison
-//! tables of `gilbench compare` (`compare.rs`, also as Markdown). Numbers,
-//! names and plain-text tables are formatted in `text.rs`.
+//! The charts (`plots/`, one file per chart) are plotters SVG strings.
+//! The comparison tables of `gilbench compare` are in `compare.rs`
+//! (terminal and Markdown). Numbers, names and plain-text tables are
+//! formatted in `text.rs`.
 //!
 //! # `results.csv` columns
 //!
@@ -61,6 +66,7 @@
 
 pub mod compare;
 mod csv;
+mod export;
 mod findings;
 mod html;
 mod inconclusive;
@@ -77,89 +83,86 @@ pub mod text;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use crate::analysis::Analysis;
-use crate::atomic::write_atomically;
 use crate::results::RunResults;
+use export::{Analysed, Format, Output, analyse};
 
 pub use csv::results_csv;
 pub use findings::{Finding, FindingKind};
 pub use html::index_html;
 pub use pyperf::{PyperfBenchmark, PyperfRun, PyperfSuite, pyperf_suites};
 
-/// Writes `index.html`, `summary.md`, `results.csv` and `pyperf/*.json`
-/// into `out_dir` (created if needed) and returns the paths written.
-/// Works for partial runs: missing cells, failures only, one thread count.
-/// A run replicated on several machines gets a report per machine in
-/// `machines/<id>/` and an overview of the machines at the top.
-pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
-    let replicas = results.replicas();
-    if !replicas.is_empty() {
-        return machines::overview::render(results, &replicas, out_dir);
+/// Every format of the report, rendered in this order: the terminal
+/// summary first (shown even if a file then cannot be written), then the
+/// files. A new format is a [`Format`] and a line here.
+const FORMATS: &[&dyn Format] = &[
+    &terminal::Terminal,
+    &html::Html,
+    &markdown::Markdown,
+    &csv::Csv,
+    &pyperf::Pyperf,
+];
+
+/// The one way into the reports: prints the terminal summary if
+/// `show_terminal_summary`, writes the report into `dir`, appends its
+/// Markdown to the GitHub Actions step summary when there is one, and says
+/// where the report is. Returns the files written.
+pub fn publish(
+    results: &RunResults,
+    dir: &Path,
+    show_terminal_summary: bool,
+) -> Result<Vec<PathBuf>> {
+    let mut out = Output::new(dir, show_terminal_summary);
+    export(results, &mut out)?;
+    if let Some(markdown) = &out.step_summary {
+        append_step_summary(markdown)?;
     }
-    write_report(&Analysis::new(results), out_dir)
-}
-
-/// The files of one report.
-fn write_report(analysis: &Analysis<'_>, out_dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files = Files::new(out_dir)?;
-    files.write("index.html", html::render(analysis)?.as_bytes())?;
-    files.write("summary.md", markdown::render(analysis).as_bytes())?;
-    files.write(
-        "results.csv",
-        csv::render(std::slice::from_ref(analysis)).as_bytes(),
-    )?;
-    for (file, suite) in pyperf::suites(analysis) {
-        let mut json = serde_json::to_string_pretty(&suite)?;
-        json.push('\n');
-        files.write(&format!("pyperf/{file}"), json.as_bytes())?;
-    }
-    Ok(files.written)
-}
-
-/// Files written atomically under one folder, folders created as needed.
-struct Files {
-    dir: PathBuf,
-    written: Vec<PathBuf>,
-}
-
-impl Files {
-    fn new(dir: &Path) -> Result<Files> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(Files {
-            dir: dir.to_path_buf(),
-            written: Vec::new(),
-        })
-    }
-
-    /// Writes `bytes` to `name`, a path relative to the folder.
-    fn write(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.dir.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("creating {}", parent.display()))?;
-        }
-        write_atomically(&path, bytes)?;
-        self.written.push(path);
-        Ok(())
-    }
-}
-
-/// Renders the report into `dir`, adds the summary to the GitHub Actions
-/// step summary when there is one, and says where the report is.
-pub fn publish(results: &RunResults, dir: &Path) -> Result<Vec<PathBuf>> {
-    let files = render(results, dir)?;
-    // The summary was just written; rendering it again would redo the statistics.
-    let summary = std::fs::read_to_string(dir.join("summary.md"))
-        .with_context(|| format!("reading {}", dir.join("summary.md").display()))?;
-    append_step_summary(&summary)?;
     eprintln!(
         "report: {} ({} files)",
         dir.join("index.html").display(),
-        files.len()
+        out.written.len()
     );
-    Ok(files)
+    Ok(out.written)
+}
+
+/// Writes `index.html`, `summary.md`, `results.csv` and `pyperf/*.json`
+/// into `out_dir` (created if needed) and returns the paths written; no
+/// terminal summary, no step summary. Works for partial runs: missing
+/// cells, failures only, one thread count. A run replicated on several
+/// machines gets a report per machine in `machines/<id>/` and an overview
+/// of the machines at the top.
+pub fn render(results: &RunResults, out_dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Output::new(out_dir, false);
+    export(results, &mut out)?;
+    Ok(out.written)
+}
+
+/// Analyses `results` once and renders every format into `out`.
+fn export(results: &RunResults, out: &mut Output) -> Result<()> {
+    analyse(results, |analysed| match analysed {
+        Analysed::Run(a) => export_run(a, out),
+        Analysed::Replicated(overview) => {
+            for format in FORMATS {
+                format.overview(overview, out)?;
+            }
+            for (a, folder) in overview.analyses.iter().zip(&overview.folders) {
+                let mut own = out.nested(folder);
+                export_run(a, &mut own)?;
+                out.written.append(&mut own.written);
+            }
+            Ok(())
+        }
+    })
+}
+
+/// Every format of one analysis.
+fn export_run(a: &Analysis<'_>, out: &mut Output) -> Result<()> {
+    for format in FORMATS {
+        format.run(a, out)?;
+    }
+    Ok(())
 }
 
 /// In GitHub Actions (`GITHUB_STEP_SUMMARY` set), appends Markdown to the job's summary.

@@ -19,9 +19,11 @@
 
 use std::collections::BTreeMap;
 
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::export::{Format, Output};
 use crate::analysis::{Analysis, summary::effective_parallelism};
 use crate::format::{one_line, unique_file_stems};
 use crate::results::{CellKey, SampleRecord, SampleStatus};
@@ -51,6 +53,21 @@ pub struct PyperfRun {
     pub warmups: Vec<(u64, f64)>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<f64>,
+}
+
+/// `pyperf/<build>.json`, in each report of one analysis (not in a
+/// replicated run's overview: no benchmark pools two machines).
+pub(crate) struct Pyperf;
+
+impl Format for Pyperf {
+    fn run(&self, a: &Analysis<'_>, out: &mut Output) -> Result<()> {
+        for (file, suite) in suites(a) {
+            let mut json = serde_json::to_string_pretty(&suite)?;
+            json.push('\n');
+            out.file(&format!("pyperf/{file}"), json.as_bytes())?;
+        }
+        Ok(())
+    }
 }
 
 /// The suites of a run: (file name, suite) per build with measurements.

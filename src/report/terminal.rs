@@ -7,7 +7,11 @@
 
 use std::fmt::Write;
 
+use anyhow::Result;
+
+use super::export::{Analysed, Format, Output, analyse};
 use super::findings::machines::lost_engines;
+use super::machines::overview::Overview;
 use super::machines::{self, MachineRow};
 use super::text::{Align, TextTable};
 use super::{precision, shape};
@@ -15,29 +19,50 @@ use crate::analysis::{Analysis, CellSummary};
 use crate::format::{fmt_seconds_digits, fmt_times, one_line};
 use crate::results::RunResults;
 
+/// The end-of-run summary, printed at the top of a report when asked.
+pub(crate) struct Terminal;
+
+impl Format for Terminal {
+    fn run(&self, a: &Analysis<'_>, out: &mut Output) -> Result<()> {
+        out.terminal(|| of_run(a));
+        Ok(())
+    }
+
+    fn overview(&self, overview: &Overview<'_>, out: &mut Output) -> Result<()> {
+        out.terminal(|| of_replicas(overview));
+        Ok(())
+    }
+}
+
 /// The summary of a run's results. A run on several machines adds a line
 /// per machine; a replicated one has its tables per machine, as no cell
 /// pools two machines.
 pub fn summary(results: &RunResults) -> String {
-    let replicas = results.replicas();
-    if replicas.is_empty() {
-        let a = Analysis::new(results);
-        let mut out = render(&a);
-        out.push_str(&machine_lines(
-            results,
-            &machines::set_aside(&a),
-            a.planned_cells(),
-        ));
-        return out;
-    }
-    let runs: Vec<RunResults> = replicas.iter().map(|id| results.for_machine(id)).collect();
-    let analyses: Vec<Analysis<'_>> = runs.iter().map(Analysis::new).collect();
-    let planned = analyses.first().map_or(0, Analysis::planned_cells);
+    analyse(results, |analysed| match analysed {
+        Analysed::Run(a) => of_run(a),
+        Analysed::Replicated(overview) => of_replicas(overview),
+    })
+}
+
+/// A run's summary: its tables, then its machines.
+fn of_run(a: &Analysis<'_>) -> String {
+    let mut out = render(a);
+    out.push_str(&machine_lines(
+        a.results,
+        &machines::set_aside(a),
+        a.planned_cells(),
+    ));
+    out
+}
+
+/// A replicated run's summary: each machine's tables, then the machines.
+fn of_replicas(o: &Overview<'_>) -> String {
+    let planned = o.analyses.first().map_or(0, Analysis::planned_cells);
     let mut out = String::new();
-    for (id, a) in replicas.iter().zip(&analyses) {
+    for (id, a) in o.replicas.iter().zip(o.analyses) {
         let _ = write!(out, "\non {}:\n{}", one_line(id), render(a));
     }
-    out.push_str(&machine_lines(results, &[], planned));
+    out.push_str(&machine_lines(o.results, &[], planned));
     out
 }
 

@@ -297,13 +297,10 @@ fn write_results_and_report(
 ) -> Result<()> {
     let json = serde_json::to_vec_pretty(results)?;
     crate::atomic::write_atomically(&dir.join(results::RESULTS_FILE), &json)?;
-    if verbosity > Verbosity::Quiet {
-        print!("{}", crate::report::terminal::summary(results));
-    }
     eprintln!("results: {}", dir.join(results::RESULTS_FILE).display());
     // The results are safe on disk; a report that fails to render is redone
     // with `gilbench report`.
-    if let Err(e) = crate::report::publish(results, dir) {
+    if let Err(e) = crate::report::publish(results, dir, verbosity > Verbosity::Quiet) {
         eprintln!(
             "warning: the report could not be written ({e:#}); `gilbench report {}` retries",
             dir.display()

@@ -30,7 +30,8 @@ pub(super) struct FactRow {
     pub differs: bool,
 }
 
-/// The facts `runner.py` reports, in a useful order, then any others.
+/// The facts the runner reports (`runner/facts.py`, in the container's
+/// `python3 runner serve`), in a useful order, then any others.
 const FACT_ORDER: &[&str] = &[
     "python_version",
     "implementation",

@@ -8,9 +8,12 @@ use anyhow::Result;
 use askama::Template;
 
 mod facts;
+mod overview;
 
 use facts::{Fact, FactRow, build_facts, config, environment};
 
+use super::export::{Format, Output};
+use super::machines::overview::Overview;
 use super::machines::{self, MachineRow};
 use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::text::{fmt_times_ci, workers_word};
@@ -18,6 +21,19 @@ use super::{findings, precision, shape};
 use crate::analysis::{Analysis, CellSummary, Failure};
 use crate::format::{fmt_seconds, one_line, truncate};
 use crate::lines::tail_lines;
+
+/// `index.html`: the run's page, or a replicated run's overview.
+pub(crate) struct Html;
+
+impl Format for Html {
+    fn run(&self, a: &Analysis<'_>, out: &mut Output) -> Result<()> {
+        out.file("index.html", render(a)?.as_bytes())
+    }
+
+    fn overview(&self, o: &Overview<'_>, out: &mut Output) -> Result<()> {
+        out.file("index.html", overview::render(o)?.as_bytes())
+    }
+}
 
 /// `index.html` as a string.
 pub fn index_html(results: &crate::results::RunResults) -> Result<String> {

@@ -1,14 +1,13 @@
-//! Machines as a dimension of a run over several engines: the machines
-//! table (HTML, Markdown) and a line per machine (terminal), the samples
-//! set aside when a unit moved off a lost engine, and the overview a
-//! replicated run gets in place of one report (`overview.rs`).
+//! Machines as a dimension of a run over several engines: the rows of the
+//! machines table (which `html/` and `markdown.rs` render) and a line per
+//! machine (terminal), the samples set aside when a unit moved off a lost
+//! engine, and what the overview of a replicated run shows in place of one
+//! report (`overview.rs`).
 
 pub(crate) mod overview;
 
-use std::fmt::Write;
-
 use crate::analysis::Analysis;
-use crate::format::{markdown_escape as md, one_line};
+use crate::format::one_line;
 use crate::results::machine::{Unit, machine_of_units};
 use crate::results::{Distribute, Machine, RunResults};
 
@@ -127,44 +126,4 @@ pub(crate) fn set_aside(a: &Analysis<'_>) -> Vec<String> {
             ))
         })
         .collect()
-}
-
-/// The machines table as GitHub-flavoured Markdown, with the set-aside
-/// lines under it.
-pub(crate) fn markdown(rows: &[MachineRow], set_aside: &[String]) -> String {
-    let split = rows.iter().any(|r| !r.units.is_empty());
-    let mut out = String::from(
-        "| machine | engine | host | CPU | cores | kernel | engine version | CPUs given |",
-    );
-    out.push_str(if split { " units |\n" } else { "\n" });
-    out.push_str("| --- | --- | --- | --- | ---: | --- | --- | --- |");
-    out.push_str(if split { " --- |\n" } else { "\n" });
-    for r in rows {
-        let id = match r.link.as_str() {
-            "" => md(&r.id),
-            link => format!("[{}]({link})", md(&r.id)),
-        };
-        let _ = write!(
-            out,
-            "| {id} | {} | {} | {} | {} | {} | {} | {} |",
-            md(&r.engine),
-            md(&r.host),
-            md(&r.cpu_model),
-            md(&r.cores),
-            md(&r.kernel),
-            md(&r.engine_version),
-            md(&r.cpus)
-        );
-        if split {
-            let _ = write!(out, " {} |", md(&r.units));
-        }
-        out.push('\n');
-    }
-    if !set_aside.is_empty() {
-        out.push('\n');
-    }
-    for line in set_aside {
-        let _ = writeln!(out, "- {}", md(line));
-    }
-    out
 }

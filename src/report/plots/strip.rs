@@ -121,31 +121,9 @@ fn draw(
     width: f64,
     strips: &[Strip<'_>],
 ) -> Result<()> {
-    let walls = || {
-        strips
-            .iter()
-            .flat_map(|s| s.cell.measurements.iter().map(|m| m.wall_s))
-    };
-    let low = walls().fold(f64::INFINITY, f64::min);
-    let high = walls().fold(0.0_f64, f64::max);
-    let (scale, unit) = time_unit(high);
-    let axis = TimeAxis {
-        log: low > 0.0 && high / low > LOG_SPAN,
-        scale,
-    };
-    let (low_shown, high_shown) = (low * scale, high * scale);
-    let (y_range, y_ticks) = if strips.is_empty() {
-        ((0.0, 1.0), Vec::new())
-    } else if axis.log {
-        let ticks = log_ticks(low_shown, high_shown);
-        let (lo, hi) = (low_shown.ln(), high_shown.ln());
-        let pad = (hi - lo) * 0.08;
-        ((lo - pad, hi + pad), ticks.iter().map(|t| t.ln()).collect())
-    } else {
-        let pad = ((high_shown - low_shown) * 0.12).max(high_shown * 0.02);
-        let (lo, hi) = ((low_shown - pad).max(0.0), high_shown + pad);
-        ((lo, hi), linear_ticks(lo, hi, 6))
-    };
+    let scale = TimeScale::of(strips);
+    let axis = scale.axis;
+    let y_range = scale.range;
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, TITLE))
         .margin(12)
@@ -153,10 +131,11 @@ fn draw(
         .y_label_area_size(66)
         .build_cartesian_2d(
             KeyAxis::new(x_range.0, x_range.1, ticks.iter().map(|t| t.0).collect()),
-            KeyAxis::new(y_range.0, y_range.1, y_ticks),
+            KeyAxis::new(y_range.0, y_range.1, scale.ticks),
         )?;
     let y_desc = format!(
-        "wall time ({unit}{}); bar: median, ○ outlier",
+        "wall time ({}{}); bar: median, ○ outlier",
+        scale.unit,
         if axis.log { ", log scale" } else { "" }
     );
     chart
@@ -188,33 +167,90 @@ fn draw(
         return Ok(());
     }
     for strip in strips {
-        let samples = &strip.cell.measurements;
-        let spread = width * 0.7;
-        let step = if samples.len() > 1 {
-            spread / (samples.len() - 1) as f64
-        } else {
-            0.0
-        };
-        let left = strip.centre - step * (samples.len().saturating_sub(1)) as f64 / 2.0;
-        if let Some(wall) = strip.cell.wall {
-            let y = axis.position(wall.median);
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![
-                    (strip.centre - width * 0.42, y),
-                    (strip.centre + width * 0.42, y),
-                ],
-                strip.colour.stroke_width(2),
-            )))?;
-        }
-        let colour = strip.colour;
-        chart.draw_series(samples.iter().enumerate().map(|(i, m)| {
-            let at = (left + step * i as f64, axis.position(m.wall_s));
-            if m.outlier {
-                Circle::new(at, 5, colour.stroke_width(2))
-            } else {
-                Circle::new(at, 4, colour.mix(0.75).filled())
-            }
-        }))?;
+        draw_strip(&mut chart, strip, width, axis)?;
     }
+    Ok(())
+}
+
+/// The time axis of a chart of `strips`: its scale, unit, range and ticks.
+struct TimeScale {
+    axis: TimeAxis,
+    unit: &'static str,
+    /// In axis positions.
+    range: (f64, f64),
+    ticks: Vec<f64>,
+}
+
+impl TimeScale {
+    fn of(strips: &[Strip<'_>]) -> TimeScale {
+        let walls = || {
+            strips
+                .iter()
+                .flat_map(|s| s.cell.measurements.iter().map(|m| m.wall_s))
+        };
+        let low = walls().fold(f64::INFINITY, f64::min);
+        let high = walls().fold(0.0_f64, f64::max);
+        let (scale, unit) = time_unit(high);
+        let axis = TimeAxis {
+            log: low > 0.0 && high / low > LOG_SPAN,
+            scale,
+        };
+        let (low_shown, high_shown) = (low * scale, high * scale);
+        let (range, ticks) = if strips.is_empty() {
+            ((0.0, 1.0), Vec::new())
+        } else if axis.log {
+            let ticks = log_ticks(low_shown, high_shown);
+            let (lo, hi) = (low_shown.ln(), high_shown.ln());
+            let pad = (hi - lo) * 0.08;
+            ((lo - pad, hi + pad), ticks.iter().map(|t| t.ln()).collect())
+        } else {
+            let pad = ((high_shown - low_shown) * 0.12).max(high_shown * 0.02);
+            let (lo, hi) = ((low_shown - pad).max(0.0), high_shown + pad);
+            ((lo, hi), linear_ticks(lo, hi, 6))
+        };
+        TimeScale {
+            axis,
+            unit,
+            range,
+            ticks,
+        }
+    }
+}
+
+/// One strip: the median's bar, then the samples left to right in the
+/// order taken, outliers as open circles.
+fn draw_strip(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<KeyAxis, KeyAxis>>,
+    strip: &Strip<'_>,
+    width: f64,
+    axis: TimeAxis,
+) -> Result<()> {
+    let samples = &strip.cell.measurements;
+    let spread = width * 0.7;
+    let step = if samples.len() > 1 {
+        spread / (samples.len() - 1) as f64
+    } else {
+        0.0
+    };
+    let left = strip.centre - step * (samples.len().saturating_sub(1)) as f64 / 2.0;
+    if let Some(wall) = strip.cell.wall {
+        let y = axis.position(wall.median);
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![
+                (strip.centre - width * 0.42, y),
+                (strip.centre + width * 0.42, y),
+            ],
+            strip.colour.stroke_width(2),
+        )))?;
+    }
+    let colour = strip.colour;
+    chart.draw_series(samples.iter().enumerate().map(|(i, m)| {
+        let at = (left + step * i as f64, axis.position(m.wall_s));
+        if m.outlier {
+            Circle::new(at, 5, colour.stroke_width(2))
+        } else {
+            Circle::new(at, 4, colour.mix(0.75).filled())
+        }
+    }))?;
     Ok(())
 }

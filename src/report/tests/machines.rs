@@ -4,7 +4,10 @@
 use super::texts;
 use crate::analysis::fixture::{HOSTILE, fixture, machine};
 use crate::analysis::{Analysis, precision};
-use crate::report::{findings, index_html, render, results_csv, summary_markdown, terminal};
+use crate::report::export::Output;
+use crate::report::{
+    export, findings, index_html, render, results_csv, summary_markdown, terminal,
+};
 use crate::results::{Distribute, LostEngine, Mode, RunResults};
 
 fn lost(id: &str, engine_id: &str) -> LostEngine {
@@ -214,6 +217,19 @@ fn a_replicated_run_is_reported_per_machine_and_compared() {
         text.contains("\non box:\n") && text.contains("\non lab:\n"),
         "{text}"
     );
+}
+
+/// The step summary is the `summary.md` at the top as written: a run's, or
+/// a replicated run's overview, never a machine's.
+#[test]
+fn the_step_summary_is_the_summary_at_the_top() {
+    for run in [fixture(), split(), replicated()] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut out = Output::new(dir.path(), false);
+        export(&run, &mut out).unwrap();
+        let written = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+        assert_eq!(out.step_summary.as_deref(), Some(written.as_str()));
+    }
 }
 
 /// The split and the replicated run into $GILBENCH_REPORT_DEMO_MACHINES
