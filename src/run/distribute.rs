@@ -20,9 +20,9 @@ use std::time::Duration;
 use anyhow::Result;
 use tokio::sync::watch;
 
-use super::Worker;
 use super::events::{Consumers, Event};
 use super::measure::{Sampler, Sampling, measure};
+use super::source::Worker;
 use crate::cache::{Cache, Durations};
 use crate::error::Error;
 use crate::results::SampleRecord;

@@ -12,9 +12,12 @@ use futures_util::FutureExt;
 use futures_util::future::LocalBoxFuture;
 use tokio::sync::watch;
 
+use super::host;
+use super::options::{RunOptions, RunOutcome, Start};
+use super::phases::{Opened, announce, measure_and_finish};
 use super::setup::{self, Prepared};
+use super::source::Worker;
 use super::source::{NamedRunner, SampleSource, Taken, failure_of, record_builds_and_workloads};
-use super::{Opened, RunOptions, RunOutcome, Start, Worker, host};
 use crate::cache::Cache;
 use crate::error::invalid_input;
 use crate::progress::Verbosity;
@@ -169,9 +172,9 @@ pub async fn execute(
             "the run measures {missing}, which no local build is named"
         )));
     }
-    super::announce(&prepared);
+    announce(&prepared);
     let opened = open(prepared, builds).await?;
-    super::measure_and_finish(opened, cache, interrupt, verbosity).await
+    measure_and_finish(opened, cache, interrupt, verbosity).await
 }
 
 fn new_run(options: RunOptions, builds: &[LocalBuild]) -> Result<Prepared> {

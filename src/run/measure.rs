@@ -10,8 +10,9 @@ use anyhow::Result;
 use tokio::sync::watch;
 
 use super::events::{Consumers, Event};
+use super::interrupt::interruptible;
 use super::source::SampleSource;
-use super::{interruptible, plan, rounds};
+use super::{plan, rounds};
 use crate::results::machine::Unit;
 use crate::results::shard::Group;
 use crate::results::{

@@ -6,7 +6,8 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
-use super::{RunOptions, plan};
+use super::options::RunOptions;
+use super::plan;
 use crate::error::invalid_input;
 use crate::results::machine::record_machine;
 use crate::results::{

@@ -18,6 +18,13 @@ pub struct Taken {
     pub replaced: Option<String>,
 }
 
+/// One source's part of a run: where it samples, and the machine its
+/// samples name.
+pub struct Worker {
+    pub source: Box<dyn SampleSource>,
+    pub machine: Option<String>,
+}
+
 /// Where one engine's (or the host's) samples are taken, one at a time.
 pub trait SampleSource {
     /// The address samples are taken at, for messages and lost-engine records.

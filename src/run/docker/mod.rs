@@ -13,8 +13,12 @@ mod source;
 use anyhow::Result;
 use tokio::sync::watch;
 
+use super::host;
+use super::interrupt::interruptible;
+use super::options::{RunOptions, Start};
+use super::phases::{Opened, announce};
 use super::setup::{self, Prepared};
-use super::{Opened, RunOptions, Start, Worker, host, interruptible};
+use super::source::Worker;
 use crate::cache::Cache;
 use crate::engine::{Endpoint, Engine};
 use crate::error::invalid_input;
@@ -55,7 +59,7 @@ pub async fn open(
             (prepared, engines, endpoints, builds, build_options)
         }
     };
-    super::announce(&prepared);
+    announce(&prepared);
     let mut journal = Journal::append_to(&prepared.dir)?;
     let wanted = engines::Wanted {
         builds: &builds,
