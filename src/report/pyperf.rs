@@ -156,7 +156,7 @@ fn benchmarks(
             .filter_map(|r| {
                 let wall = r.sample.wall_s().filter(|w| *w > 0.0 && w.is_finite())?;
                 let mut metadata = BTreeMap::new();
-                let duration = r.sample.duration_ns.map_or(wall, |ns| ns as f64 / 1e9);
+                let duration = r.sample.duration_s().unwrap_or(wall);
                 metadata.insert("duration".into(), Value::from(duration));
                 if let Some(date) = date(r.at - duration) {
                     metadata.insert("date".into(), Value::from(date));
@@ -164,8 +164,8 @@ fn benchmarks(
                 if let Some(kb) = r.sample.max_rss_kb {
                     metadata.insert("mem_max_rss".into(), Value::from(kb.saturating_mul(1024)));
                 }
-                if let Some(cpu) = r.sample.cpu_ns {
-                    metadata.insert("gilbench_cpu_s".into(), Value::from(cpu as f64 / 1e9));
+                if let Some(cpu) = r.sample.cpu_s() {
+                    metadata.insert("gilbench_cpu_s".into(), Value::from(cpu));
                 }
                 if let Some(p) = effective_parallelism(&r.sample) {
                     metadata.insert("gilbench_effective_parallelism".into(), Value::from(p));
