@@ -36,14 +36,26 @@ fn builds() -> Vec<LocalBuild> {
 }
 
 /// `gilbench run ARGS` as the command line parses it.
-fn start(args: &[&str]) -> Start {
-    let mut line = vec!["gilbench", "run"];
+fn start(args: &[String]) -> Start {
+    let mut line = vec!["gilbench".to_string(), "run".to_string()];
     line.extend_from_slice(args);
     let Command::Run(run) = Cli::try_parse_from(&line).unwrap().command else {
         panic!("a run");
     };
-    run.into_start(line.iter().map(ToString::to_string).collect())
-        .unwrap()
+    run.into_start(line).unwrap()
+}
+
+/// `--workload` of the fixtures named, `--output OUT`, and the rest.
+fn args(fixtures: &[&str], out: &Path, rest: &[&str]) -> Vec<String> {
+    let workloads: Vec<String> = fixtures.iter().map(|f| fixture(f)).collect();
+    let mut args = vec![
+        "--workload".to_string(),
+        workloads.join(","),
+        "--output".to_string(),
+        out.to_string_lossy().into_owned(),
+    ];
+    args.extend(rest.iter().map(ToString::to_string));
+    args
 }
 
 /// Runs `start` locally; `stop` is the Ctrl-C switch.
@@ -55,11 +67,12 @@ fn run_locally(
     util::block_on(execute(start, builds(), cache, stop, Verbosity::Quiet))
 }
 
+/// A Ctrl-C switch nobody presses.
 fn never() -> watch::Receiver<bool> {
     watch::channel(false).1
 }
 
-/// Measured samples per (build, workload, threads, repeat), undisturbed
+/// Measured samples per (build, workload, threads, repeat): undisturbed
 /// and disturbed.
 fn samples_by_key(results: &Value) -> BTreeMap<(String, String, u64, u64), (u32, u32)> {
     let mut keys: BTreeMap<_, (u32, u32)> = BTreeMap::new();
@@ -90,14 +103,7 @@ fn a_whole_run_with_a_retake_an_interrupt_and_a_resume_needs_no_engine() {
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::at(dir.path().join("cache")).unwrap();
     let out = dir.path().join("run");
-    let workloads = format!(
-        "{},{}",
-        fixture("local/steady.py"),
-        fixture("local/disturbs_once.py")
-    );
-    let args = [
-        "--workload",
-        &workloads,
+    let rest = [
         "--threads",
         "1,2",
         "--repeat",
@@ -107,9 +113,12 @@ fn a_whole_run_with_a_retake_an_interrupt_and_a_resume_needs_no_engine() {
         // The busy loop takes a whole CPU; the machine's own noise far less.
         "--max-foreign-load",
         "0.6",
-        "--output",
-        out.to_str().unwrap(),
     ];
+    let args = args(
+        &["precision/steady.py", "local/disturbs_once.py"],
+        &out,
+        &rest,
+    );
 
     // Ctrl-C once ten samples are in the journal.
     let (stop, stopped) = watch::channel(false);
@@ -131,17 +140,12 @@ fn a_whole_run_with_a_retake_an_interrupt_and_a_resume_needs_no_engine() {
         "{taken} samples before the interrupt"
     );
 
-    let resume = start(&["--resume", out.to_str().unwrap()]);
-    let outcome = run_locally(resume, &cache, never()).unwrap();
+    let resume = ["--resume".to_string(), out.to_string_lossy().into_owned()];
+    let outcome = run_locally(start(&resume), &cache, never()).unwrap();
     assert_eq!(outcome.failed_cells, 0);
     let results = util::results(&out);
     assert_eq!(results["status"], "complete");
-    assert_eq!(
-        results["builds"].as_array().unwrap().len(),
-        2,
-        "{:#}",
-        results["builds"]
-    );
+    assert_eq!(results["builds"].as_array().unwrap().len(), 2);
 
     // Every planned sample once, undisturbed (or disturbed past every retake);
     // nothing taken again after the resume.
@@ -154,24 +158,22 @@ fn a_whole_run_with_a_retake_an_interrupt_and_a_resume_needs_no_engine() {
         );
     }
     // The busy loop beside one sample was seen, and that sample taken again.
-    let retaken: Vec<_> = keys
+    let retaken = keys
         .iter()
-        .filter(|((_, workload, _, _), (undisturbed, disturbed))| {
+        .any(|((_, workload, _, _), (undisturbed, disturbed))| {
             workload == "disturbs_once" && *disturbed >= 1 && *undisturbed == 1
-        })
-        .collect();
-    assert!(!retaken.is_empty(), "no disturbed sample retaken: {keys:?}");
+        });
+    assert!(retaken, "no disturbed sample retaken: {keys:?}");
     assert!(out.join("index.html").exists() && out.join("summary.md").exists());
     eprintln!("the local run took {:?}", began.elapsed());
 }
 
-/// Measured samples per cell of `workload` on the first build.
-fn cell_sizes(results: &Value, workload: &str) -> Vec<usize> {
-    let keys = samples_by_key(results);
-    let mut sizes: BTreeMap<(String, u64), usize> = BTreeMap::new();
-    for ((build, w, threads, _), (undisturbed, _)) in keys {
+/// Measured samples per cell of `workload`, one number per build.
+fn cell_sizes(results: &Value, workload: &str) -> Vec<u32> {
+    let mut sizes: BTreeMap<String, u32> = BTreeMap::new();
+    for ((build, w, _, _), (undisturbed, _)) in samples_by_key(results) {
         if w == workload {
-            *sizes.entry((build, threads)).or_default() += undisturbed as usize;
+            *sizes.entry(build).or_default() += undisturbed;
         }
     }
     sizes.into_values().collect()
@@ -183,14 +185,7 @@ fn a_precision_goal_stops_the_steady_cells_and_repeats_the_jittery_ones() {
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::at(dir.path().join("cache")).unwrap();
     let out = dir.path().join("run");
-    let workloads = format!(
-        "{},{}",
-        fixture("local/steady.py"),
-        fixture("local/jittery.py")
-    );
-    let args = [
-        "--workload",
-        &workloads,
+    let rest = [
         "--threads",
         "1",
         "--repeat",
@@ -200,13 +195,16 @@ fn a_precision_goal_stops_the_steady_cells_and_repeats_the_jittery_ones() {
         "--max-repeat",
         "10",
         "--no-disturbance-check",
-        "--output",
-        out.to_str().unwrap(),
     ];
+    let args = args(
+        &["precision/steady.py", "precision/jittery.py"],
+        &out,
+        &rest,
+    );
     run_locally(start(&args), &cache, never()).unwrap();
     let results = util::results(&out);
     // Six samples are the fewest that bound a median; a fixed sleep is
-    // known to well under 5 % by then, a ±30 % one is not by ten.
+    // known to well under 5 % by then, one of ±30 % is not by ten.
     assert_eq!(cell_sizes(&results, "steady"), [6, 6]);
     assert_eq!(cell_sizes(&results, "jittery"), [10, 10]);
 }
@@ -224,26 +222,15 @@ fn shards_measured_apart_merge_into_the_whole_plan() {
     let _quiet = util::quiet();
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::at(dir.path().join("cache")).unwrap();
-    let workloads = format!(
-        "{},{}",
-        fixture("local/steady.py"),
-        fixture("local/jittery.py")
-    );
-    let run = |name: &str, extra: &[&str]| {
+    let run = |name: &str, shard: &[&str]| {
         let out = dir.path().join(name);
-        let mut args = vec![
-            "--workload",
-            &workloads,
-            "--threads",
-            "1,2",
-            "--repeat",
-            "1",
-            "--warmup",
-            "0",
-            "--output",
-            out.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
+        let mut rest = vec!["--threads", "1,2", "--repeat", "1", "--warmup", "0"];
+        rest.extend_from_slice(shard);
+        let args = args(
+            &["precision/steady.py", "precision/jittery.py"],
+            &out,
+            &rest,
+        );
         run_locally(start(&args), &cache, never()).unwrap();
         out
     };

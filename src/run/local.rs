@@ -107,21 +107,12 @@ impl LocalSource {
             .iter()
             .position(|s| s.build.name == build)
             .expect("every build has a slot");
-        let failure = match self.slots[index].runner.sample(request).await {
-            Ok(sample) => {
-                return Ok(Taken {
-                    sample,
-                    replaced: None,
-                });
-            }
+        let failure = match Taken::from_runner(&mut self.slots[index].runner, request).await {
+            Ok(taken) => return Ok(taken),
             Err(e) => e,
         };
-        let (kind, reason) = failure_of(&failure, false, false);
         self.slots[index].runner = self.open(&self.slots[index].build)?;
-        Ok(Taken {
-            sample: request.failed(kind, reason.clone()),
-            replaced: Some(reason),
-        })
+        Ok(Taken::failed(request, failure_of(&failure, false, false)))
     }
 }
 

@@ -18,6 +18,29 @@ pub struct Taken {
     pub replaced: Option<String>,
 }
 
+impl Taken {
+    /// What a runner answered, or the error it gave instead.
+    pub async fn from_runner(
+        runner: &mut RunnerSession,
+        request: &SampleRequest,
+    ) -> Result<Taken, RunnerError> {
+        let sample = runner.sample(request).await?;
+        Ok(Taken {
+            sample,
+            replaced: None,
+        })
+    }
+
+    /// A sample the runner could not report, failed as `failure` says; its
+    /// runner is replaced for that reason.
+    pub fn failed(request: &SampleRequest, (kind, reason): (FailureKind, String)) -> Taken {
+        Taken {
+            sample: request.failed(kind, reason.clone()),
+            replaced: Some(reason),
+        }
+    }
+}
+
 /// One source's part of a run: where it samples, and the machine its
 /// samples name.
 pub struct Worker {

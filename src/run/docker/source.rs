@@ -169,27 +169,19 @@ impl DockerSource {
             .iter()
             .position(|s| s.name == build)
             .expect("every build has a slot");
-        let failure = match self.slots[index].runner.sample(request).await {
-            Ok(sample) => {
-                return Ok(Taken {
-                    sample,
-                    replaced: None,
-                });
-            }
+        let failure = match Taken::from_runner(&mut self.slots[index].runner, request).await {
+            Ok(taken) => return Ok(taken),
             Err(e) => e,
         };
         self.engine.alive().await?;
         let state = self.slots[index].container.state().await.ok();
-        let (kind, reason) = failure_of(
+        let failure = failure_of(
             &failure,
             state.is_some_and(|s| s.oom_killed),
             state.is_some_and(|s| !s.running),
         );
         self.replace(index).await?;
-        Ok(Taken {
-            sample: request.failed(kind, reason.clone()),
-            replaced: Some(reason),
-        })
+        Ok(Taken::failed(request, failure))
     }
 
     /// Starts afresh: the old container may be dead, hung or in an unknown state.
