@@ -37,28 +37,13 @@ pub async fn open(
     verbosity: Verbosity,
     interrupt: &mut watch::Receiver<bool>,
 ) -> Result<Opened> {
-    let (prepared, engines, endpoints, builds, build_options) = match start {
-        Start::New(options) => {
-            let endpoints = options.endpoints();
-            let engines = connect_and_warn(&endpoints).await?;
-            let (prepared, builds, build_options) = new_run(&engines, cache, *options).await?;
-            (prepared, engines, endpoints, builds, build_options)
-        }
-        Start::Resume { dir, engines } => {
-            let prepared = setup::resume(&dir)?;
-            let endpoints = resumed_endpoints(&prepared, engines)?;
-            let engines = connect_and_warn(&endpoints).await?;
-            let config = &prepared.header.config;
-            let builds = config
-                .builds
-                .iter()
-                .map(|b| b.parse())
-                .collect::<Result<_, _>>()?;
-            // The recorded options, not today's environment, decide the images.
-            let build_options = BuildOptions::from_record(&config.build_options)?;
-            (prepared, engines, endpoints, builds, build_options)
-        }
-    };
+    let SetUp {
+        prepared,
+        engines,
+        endpoints,
+        builds,
+        build_options,
+    } = set_up(start, cache).await?;
     announce(&prepared);
     let mut journal = Journal::append_to(&prepared.dir)?;
     let wanted = engines::Wanted {
@@ -124,6 +109,54 @@ pub async fn open(
         missing_builds: images.missing,
         lost_engines,
     })
+}
+
+/// A run set up on its engines: what it measures, with which options.
+struct SetUp {
+    prepared: Prepared,
+    engines: Vec<Engine>,
+    endpoints: Vec<Endpoint>,
+    builds: Vec<BuildSpec>,
+    build_options: BuildOptions,
+}
+
+/// Reaches the engines and begins the run, or reads back the run to resume
+/// (its builds and options as recorded).
+async fn set_up(start: Start, cache: &Cache) -> Result<SetUp> {
+    match start {
+        Start::New(options) => {
+            let endpoints = options.endpoints();
+            let engines = connect_and_warn(&endpoints).await?;
+            let (prepared, builds, build_options) = new_run(&engines, cache, *options).await?;
+            Ok(SetUp {
+                prepared,
+                engines,
+                endpoints,
+                builds,
+                build_options,
+            })
+        }
+        Start::Resume { dir, engines } => {
+            let prepared = setup::resume(&dir)?;
+            let endpoints = resumed_endpoints(&prepared, engines)?;
+            let engines = connect_and_warn(&endpoints).await?;
+            let config = &prepared.header.config;
+            let builds = config
+                .builds
+                .iter()
+                .map(|b| b.parse())
+                .collect::<Result<_, _>>()?;
+            // The recorded options, not today's environment, decide the images.
+            let build_options = BuildOptions::from_record(&config.build_options)?;
+            Ok(SetUp {
+                prepared,
+                engines,
+                endpoints,
+                builds,
+                build_options,
+            })
+        }
+    }
 }
 
 type Recorded = (
