@@ -157,11 +157,12 @@ fn a_whole_run_with_a_retake_an_interrupt_and_a_resume_needs_no_engine() {
             "{key:?}: {undisturbed} undisturbed, {disturbed} disturbed"
         );
     }
-    // The busy loop beside one sample was seen, and that sample taken again.
+    // The busy loop beside one sample was seen, and that sample taken again
+    // (on a busy machine other samples may be too).
     let retaken = keys
         .iter()
         .any(|((_, workload, _, _), (undisturbed, disturbed))| {
-            workload == "disturbs_once" && *disturbed >= 1 && *undisturbed == 1
+            workload == "disturbs_once" && *disturbed >= 1 && undisturbed + disturbed >= 2
         });
     assert!(retaken, "no disturbed sample retaken: {keys:?}");
     assert!(out.join("index.html").exists() && out.join("summary.md").exists());
