@@ -25,8 +25,9 @@
 //!
 //! The charts (`plots/`, one file per chart) are plotters SVG strings.
 //! The comparison tables of `gilbench compare` are in `compare.rs`
-//! (terminal and Markdown). Numbers, names and plain-text tables are
-//! formatted in `text.rs`.
+//! (terminal and Markdown). Numbers and durations are formatted by the
+//! program's one formatter (`crate::format`); `text.rs` adds the words of
+//! the run's own types and plain-text tables.
 //!
 //! # `results.csv` columns
 //!
