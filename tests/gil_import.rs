@@ -35,11 +35,9 @@ fn speedup_at_2(samples: &[&Value]) -> f64 {
     2.0 * median_wall_s(samples, 1) / median_wall_s(samples, 2)
 }
 
-#[test]
-fn the_import_that_turned_the_gil_on_is_named_and_python_gil_0_keeps_it_off() {
-    let _engine = util::engine();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("run");
+/// Measures the fixture workload on both builds, in threads and processes
+/// mode, into `out`.
+fn measure(out: &std::path::Path) -> Value {
     let output = run(gilbench()
         .args([
             "run",
@@ -61,9 +59,33 @@ fn the_import_that_turned_the_gil_on_is_named_and_python_gil_0_keeps_it_off() {
             "--no-disturbance-check",
             "-o",
         ])
-        .arg(&out));
+        .arg(out));
     assert!(output.status.success(), "{}", stderr(&output));
-    let results = results(&out);
+    results(out)
+}
+
+/// What a second worker can give at all on this machine now: the speedup
+/// of processes, both builds pooled.
+fn capacity(results: &Value) -> f64 {
+    let mut processes = samples(results, "3.13t", "processes");
+    processes.extend(samples(results, GIL_OFF, "processes"));
+    speedup_at_2(&processes)
+}
+
+#[test]
+fn the_import_that_turned_the_gil_on_is_named_and_python_gil_0_keeps_it_off() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = dir.path().join("run");
+    let mut results = measure(&out);
+    // This VM's second core comes and goes for stretches of seconds: a run
+    // in which two processes were no faster than one shows no shape at all,
+    // and is measured once more.
+    if capacity(&results) <= 1.3 {
+        eprintln!("two processes ran no faster than one; measuring again");
+        out = dir.path().join("again");
+        results = measure(&out);
+    }
 
     let gil_on = samples(&results, "3.13t", "threads");
     let gil_off = samples(&results, GIL_OFF, "threads");
@@ -84,9 +106,7 @@ fn the_import_that_turned_the_gil_on_is_named_and_python_gil_0_keeps_it_off() {
     // by processes in the same interleaved run, since this VM's second core
     // comes and goes: under the GIL threads stay flat, free of it they scale
     // as processes do.
-    let mut processes = samples(&results, "3.13t", "processes");
-    processes.extend(samples(&results, GIL_OFF, "processes"));
-    let capacity = speedup_at_2(&processes);
+    let capacity = capacity(&results);
     let (flat, scales) = (speedup_at_2(&gil_on), speedup_at_2(&gil_off));
     eprintln!(
         "speedup at 2 workers: threads {flat:.2} on 3.13t, {scales:.2} on {GIL_OFF}; \
