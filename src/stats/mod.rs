@@ -16,12 +16,13 @@
 //! - The shape of a cell's samples: two clusters ([`bimodality`]) or a
 //!   change between the first and second half ([`drift`]), in `shape.rs`.
 
+mod bootstrap;
 mod order_interval;
 mod shape;
 
+pub use bootstrap::Bootstrap;
+
 pub use order_interval::{fewest_for_median_interval, median_interval};
-use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
 pub use shape::{
     BIMODAL_GAP_MADS, BIMODAL_MIN_GAP, BIMODAL_MIN_SEPARATION, BIMODAL_MIN_SHARE, Bimodality,
     Cluster, DRIFT_ALPHA, DRIFT_MIN_CHANGE, Drift, bimodality, drift,
@@ -155,117 +156,6 @@ impl Estimate {
     pub fn excludes(self, x: f64) -> bool {
         x < self.low || x > self.high
     }
-}
-
-/// Percentile bootstrap: resample with replacement, recompute the
-/// statistic, take the middle `confidence` of its distribution. The RNG is
-/// seeded, so intervals are reproducible.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Bootstrap {
-    pub resamples: usize,
-    /// E.g. 0.95 for a 95 % interval.
-    pub confidence: f64,
-    pub seed: u64,
-}
-
-impl Default for Bootstrap {
-    fn default() -> Bootstrap {
-        Bootstrap {
-            resamples: 2000,
-            confidence: 0.95,
-            seed: 0x6769_6c62_656e_6368, // "gilbench"
-        }
-    }
-}
-
-impl Bootstrap {
-    /// The same settings with the seed mixed with `salt` (e.g. a cell's
-    /// name), so that each cell draws its own, still reproducible, stream.
-    pub fn salted(self, salt: &str) -> Bootstrap {
-        Bootstrap {
-            seed: self.seed ^ fnv1a(salt.as_bytes()),
-            ..self
-        }
-    }
-
-    /// The median with its bootstrap interval.
-    pub fn median(&self, values: &[f64]) -> Option<Estimate> {
-        let value = median(values)?;
-        if values.len() == 1 {
-            return Some(Estimate::exact(value));
-        }
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
-        let mut buffer = vec![0.0; values.len()];
-        let stats: Vec<f64> = (0..self.resamples.max(1))
-            .map(|_| resampled_median(values, &mut buffer, &mut rng))
-            .collect();
-        Some(self.interval(value, stats))
-    }
-
-    /// median(numerator) / median(denominator), both resampled independently.
-    /// None if either is empty or the denominator's median is not > 0.
-    pub fn ratio_of_medians(&self, numerator: &[f64], denominator: &[f64]) -> Option<Estimate> {
-        let (top, bottom) = (median(numerator)?, median(denominator)?);
-        if bottom.is_nan() || bottom <= 0.0 {
-            return None;
-        }
-        let value = top / bottom;
-        if numerator.len() == 1 && denominator.len() == 1 {
-            return Some(Estimate::exact(value));
-        }
-        let mut rng = Xoshiro256PlusPlus::seed_from_u64(self.seed);
-        let mut top_buffer = vec![0.0; numerator.len()];
-        let mut bottom_buffer = vec![0.0; denominator.len()];
-        let stats: Vec<f64> = (0..self.resamples.max(1))
-            .map(|_| {
-                let t = resampled_median(numerator, &mut top_buffer, &mut rng);
-                let b = resampled_median(denominator, &mut bottom_buffer, &mut rng);
-                t / b
-            })
-            .filter(|r| r.is_finite())
-            .collect();
-        if stats.is_empty() {
-            return Some(Estimate::exact(value));
-        }
-        Some(self.interval(value, stats))
-    }
-
-    fn interval(&self, value: f64, mut stats: Vec<f64>) -> Estimate {
-        stats.sort_by(f64::total_cmp);
-        let tail = (1.0 - self.confidence.clamp(0.0, 1.0)) / 2.0;
-        Estimate {
-            value,
-            low: sorted_quantile(&stats, tail),
-            high: sorted_quantile(&stats, 1.0 - tail),
-        }
-    }
-}
-
-fn resampled_median(values: &[f64], buffer: &mut [f64], rng: &mut Xoshiro256PlusPlus) -> f64 {
-    for slot in buffer.iter_mut() {
-        *slot = values[rng.random_range(0..values.len())];
-    }
-    // Selection instead of a full sort: this runs thousands of times per cell.
-    let n = buffer.len();
-    let (below, upper, _) = buffer.select_nth_unstable_by(n / 2, f64::total_cmp);
-    let upper = *upper;
-    if n % 2 == 1 {
-        upper
-    } else {
-        let lower = below
-            .iter()
-            .copied()
-            .max_by(f64::total_cmp)
-            .unwrap_or(upper);
-        (lower + upper) / 2.0
-    }
-}
-
-/// 64-bit FNV-1a: a hash that is stable across Rust releases.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }
 
 /// How a workload's work grows with its workers, which decides what a
@@ -419,20 +309,6 @@ mod tests {
             "too few to judge"
         );
         assert_eq!(Distribution::of(&[]), None);
-    }
-
-    #[test]
-    fn bootstrap_is_reproducible_and_brackets_the_median() {
-        let values: Vec<f64> = (0..20).map(|i| 1.0 + f64::from(i % 7) * 0.01).collect();
-        let b = Bootstrap::default();
-        let first = b.median(&values).unwrap();
-        assert_eq!(first, b.median(&values).unwrap(), "seeded");
-        assert!(first.low <= first.value && first.value <= first.high);
-        assert!(first.high - first.low < 0.07);
-        let other = b.salted("another cell").median(&values).unwrap();
-        assert_eq!(other.value, first.value);
-        assert_eq!(b.median(&[2.0]), Some(Estimate::exact(2.0)));
-        assert_eq!(b.median(&[]), None);
     }
 
     #[test]
