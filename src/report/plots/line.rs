@@ -8,15 +8,15 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::{
-    AXIS_DESC, Area, FONT, KeyAxis, LEGEND, REFERENCE, SMALL, TICKS, TITLE, build_colour, label,
-    log2, svg, text_style, tick_formatter,
+    AXIS_DESC, Area, CompactSvg, FONT, KeyAxis, LEGEND, REFERENCE, SMALL, TICKS, TITLE,
+    build_colour, label, log2, svg, text_style, tick_formatter,
 };
 use crate::analysis::{Analysis, CellSummary};
 use crate::report::text::workers_word;
 use crate::results::Mode;
 
 /// A line chart as drawn: thread counts across, values up.
-type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<KeyAxis, RangedCoordf64>>;
+type Chart<'a, 'b> = ChartContext<'a, CompactSvg<'b>, Cartesian2d<KeyAxis, RangedCoordf64>>;
 
 /// One build's line: a point per thread count, with an interval.
 pub(crate) struct Line {

@@ -17,6 +17,7 @@ mod line;
 pub(crate) mod parallelism;
 pub(crate) mod speedup;
 pub(crate) mod strip;
+mod svg;
 pub(crate) mod time;
 
 use anyhow::Result;
@@ -26,11 +27,13 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+pub(crate) use svg::CompactSvg;
+
 use crate::analysis::Analysis;
 use crate::format::{one_line, truncate};
 use crate::results::Mode;
 
-pub(crate) type Area<'b> = DrawingArea<SVGBackend<'b>, Shift>;
+pub(crate) type Area<'b> = DrawingArea<CompactSvg<'b>, Shift>;
 
 /// Okabe–Ito colours (distinguishable with colour-blindness), then a few
 /// more; build i gets colour i in every chart.
@@ -76,7 +79,7 @@ pub(crate) fn svg(
 ) -> Result<String> {
     let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
+        let root = CompactSvg::new(&mut out, size, (FONT, f64::from(TICKS))).into_drawing_area();
         root.fill(&WHITE)?;
         draw(&root)?;
         root.present()?;

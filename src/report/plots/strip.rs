@@ -11,8 +11,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axis::{linear_ticks, log_ticks, tick_label};
 use super::{
-    AXIS_DESC, Area, FONT, KeyAxis, SMALL, TICKS, TITLE, WorkloadChart, build_colour, label, svg,
-    swatch_legend, text_style, time_unit,
+    AXIS_DESC, Area, CompactSvg, FONT, KeyAxis, SMALL, TICKS, TITLE, WorkloadChart, build_colour,
+    label, svg, swatch_legend, text_style, time_unit,
 };
 use crate::analysis::CellSummary;
 use crate::report::text::workers_word;
@@ -220,7 +220,7 @@ impl TimeScale {
 /// One strip: the median's bar, then the samples left to right in the
 /// order taken, outliers as open circles.
 fn draw_strip(
-    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<KeyAxis, KeyAxis>>,
+    chart: &mut ChartContext<'_, CompactSvg<'_>, Cartesian2d<KeyAxis, KeyAxis>>,
     strip: &Strip<'_>,
     width: f64,
     axis: TimeAxis,
