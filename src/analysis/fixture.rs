@@ -303,6 +303,15 @@ pub(crate) fn fixture() -> RunResults {
 pub(crate) fn fixture_with(status: RunStatus) -> RunResults {
     RunBuilder {
         status,
+        ..standard_builder()
+    }
+    .build()
+}
+
+/// What the standard fixture is built from.
+pub(crate) fn standard_builder() -> RunBuilder {
+    RunBuilder {
+        status: RunStatus::Complete,
         builds: standard_builds(),
         workloads: vec![
             ("countdown".into(), Scaling::Weak),
@@ -314,7 +323,6 @@ pub(crate) fn fixture_with(status: RunStatus) -> RunResults {
         warmup: 1,
         outcome: Box::new(standard_outcome),
     }
-    .build()
 }
 
 pub(crate) fn standard_outcome(

@@ -4,6 +4,15 @@
 //! show as two bands and a drift as a slope; a bar marks the median and
 //! an open circle an outlier. The time axis is linear, or logarithmic
 //! when the times span more than [`LOG_SPAN`]× (as weak scaling's do).
+//!
+//! Above [`MAX_DOTS`] samples in one chart the dots would run together
+//! (and a large run's page would hold one element per sample): each strip
+//! then shows how many of its samples fall in each band of time, the first
+//! half of them (in the order taken) to the left of the strip's middle and
+//! the second half to the right, so two clusters still show as two
+//! bulges and a drift as a lopsided shape. Outliers stay open circles.
+
+use std::collections::BTreeMap;
 
 use anyhow::Result;
 use plotters::prelude::*;
@@ -14,7 +23,7 @@ use super::{
     AXIS_DESC, Area, CompactSvg, FONT, KeyAxis, SMALL, TICKS, TITLE, WorkloadChart, build_colour,
     label, svg, swatch_legend, text_style, time_unit,
 };
-use crate::analysis::CellSummary;
+use crate::analysis::{CellSummary, Measurement};
 use crate::report::text::workers_word;
 
 /// Above this ratio of the longest to the shortest time, the axis is
@@ -22,6 +31,12 @@ use crate::report::text::workers_word;
 const LOG_SPAN: f64 = 3.0;
 /// Width of a group of strips (one thread count), in group units.
 const GROUP: f64 = 0.8;
+/// The most samples one chart draws as dots; above, strips are shapes.
+const MAX_DOTS: usize = 400;
+/// Bands of time over the axis, for the shapes.
+const BANDS: f64 = 60.0;
+/// Half the width of a strip's median bar and shape, as a part of the strip.
+const HALF: f64 = 0.42;
 
 /// One strip: a cell's samples at a position on the x axis.
 struct Strip<'c> {
@@ -133,10 +148,16 @@ fn draw(
             KeyAxis::new(x_range.0, x_range.1, ticks.iter().map(|t| t.0).collect()),
             KeyAxis::new(y_range.0, y_range.1, scale.ticks),
         )?;
+    let dots = strips
+        .iter()
+        .map(|s| s.cell.measurements.len())
+        .sum::<usize>()
+        <= MAX_DOTS;
     let y_desc = format!(
-        "wall time ({}{}); bar: median, ○ outlier",
+        "wall time ({}{}); bar: median, ○ outlier{}",
         scale.unit,
-        if axis.log { ", log scale" } else { "" }
+        if axis.log { ", log scale" } else { "" },
+        if dots { "" } else { "; width: samples" }
     );
     chart
         .configure_mesh()
@@ -167,7 +188,13 @@ fn draw(
         return Ok(());
     }
     for strip in strips {
-        draw_strip(&mut chart, strip, width, axis)?;
+        draw_median(&mut chart, strip, width, axis)?;
+        if dots {
+            draw_dots(&mut chart, strip, width, axis)?;
+        } else {
+            let band = (y_range.1 - y_range.0) / BANDS;
+            draw_shape(&mut chart, strip, width, axis, band)?;
+        }
     }
     Ok(())
 }
@@ -217,10 +244,33 @@ impl TimeScale {
     }
 }
 
-/// One strip: the median's bar, then the samples left to right in the
-/// order taken, outliers as open circles.
-fn draw_strip(
-    chart: &mut ChartContext<'_, CompactSvg<'_>, Cartesian2d<KeyAxis, KeyAxis>>,
+/// A strip chart as drawn.
+type Chart<'a, 'b> = ChartContext<'a, CompactSvg<'b>, Cartesian2d<KeyAxis, KeyAxis>>;
+
+/// The bar across a strip at its median.
+fn draw_median(
+    chart: &mut Chart<'_, '_>,
+    strip: &Strip<'_>,
+    width: f64,
+    axis: TimeAxis,
+) -> Result<()> {
+    if let Some(wall) = strip.cell.wall {
+        let y = axis.position(wall.median);
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![
+                (strip.centre - width * HALF, y),
+                (strip.centre + width * HALF, y),
+            ],
+            strip.colour.stroke_width(2),
+        )))?;
+    }
+    Ok(())
+}
+
+/// The samples as dots, left to right in the order taken, outliers as
+/// open circles.
+fn draw_dots(
+    chart: &mut Chart<'_, '_>,
     strip: &Strip<'_>,
     width: f64,
     axis: TimeAxis,
@@ -233,16 +283,6 @@ fn draw_strip(
         0.0
     };
     let left = strip.centre - step * (samples.len().saturating_sub(1)) as f64 / 2.0;
-    if let Some(wall) = strip.cell.wall {
-        let y = axis.position(wall.median);
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![
-                (strip.centre - width * 0.42, y),
-                (strip.centre + width * 0.42, y),
-            ],
-            strip.colour.stroke_width(2),
-        )))?;
-    }
     let colour = strip.colour;
     chart.draw_series(samples.iter().enumerate().map(|(i, m)| {
         let at = (left + step * i as f64, axis.position(m.wall_s));
@@ -253,4 +293,70 @@ fn draw_strip(
         }
     }))?;
     Ok(())
+}
+
+/// The samples as a shape: per band of time `band` high, a bar as wide as
+/// the share of the strip's samples in it, the first half of the samples
+/// to the left of the middle, the second half to the right; outliers as
+/// open circles on their side.
+fn draw_shape(
+    chart: &mut Chart<'_, '_>,
+    strip: &Strip<'_>,
+    width: f64,
+    axis: TimeAxis,
+    band: f64,
+) -> Result<()> {
+    let samples = &strip.cell.measurements;
+    let halves = samples.split_at(samples.len() / 2);
+    let counts = [
+        band_counts(halves.0, axis, band),
+        band_counts(halves.1, axis, band),
+    ];
+    let most = counts
+        .iter()
+        .flat_map(|c| c.values())
+        .max()
+        .copied()
+        .unwrap_or(1);
+    // Opaque, as pale as the dots: a run of one colour is one path.
+    let pale = blend(strip.colour, 0.75);
+    for (side, half) in [(-1.0, &counts[0]), (1.0, &counts[1])] {
+        chart.draw_series(half.iter().map(|(index, count)| {
+            let reach = side * width * HALF * *count as f64 / most as f64;
+            let low = *index as f64 * band;
+            Rectangle::new(
+                [(strip.centre, low), (strip.centre + reach, low + band)],
+                pale.filled(),
+            )
+        }))?;
+    }
+    let outliers = [(-1.0, halves.0), (1.0, halves.1)]
+        .into_iter()
+        .flat_map(|(side, half)| {
+            half.iter().filter(|m| m.outlier).map(move |m| {
+                (
+                    strip.centre + side * width * HALF / 2.0,
+                    axis.position(m.wall_s),
+                )
+            })
+        });
+    chart.draw_series(outliers.map(|at| Circle::new(at, 5, strip.colour.stroke_width(2))))?;
+    Ok(())
+}
+
+/// How many of `samples` (outliers aside) fall in each band of time, by
+/// the band's index from the axis' zero.
+fn band_counts(samples: &[Measurement], axis: TimeAxis, band: f64) -> BTreeMap<i64, usize> {
+    let mut counts = BTreeMap::new();
+    for m in samples.iter().filter(|m| !m.outlier) {
+        let index = (axis.position(m.wall_s) / band).floor() as i64;
+        *counts.entry(index).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// `colour` at `alpha` over white, as an opaque colour.
+fn blend(colour: RGBColor, alpha: f64) -> RGBColor {
+    let mix = |c: u8| (f64::from(c) * alpha + 255.0 * (1.0 - alpha)).round() as u8;
+    RGBColor(mix(colour.0), mix(colour.1), mix(colour.2))
 }

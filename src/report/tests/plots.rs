@@ -162,3 +162,26 @@ fn the_strip_chart_shows_every_sample() {
     .unwrap();
     assert!(has_text(&nothing, "no measurements"));
 }
+
+#[test]
+fn above_the_limit_each_strip_is_the_shape_of_its_samples() {
+    // 3 builds × 3 thread counts × 60 samples, less the failing cell: 480.
+    let run = RunBuilder {
+        repeat: 60,
+        workloads: vec![("countdown".into(), crate::results::Scaling::Weak)],
+        ..standard_builder()
+    }
+    .build();
+    let a = Analysis::new(&run);
+    let strip = plots::strip::render(plots::WorkloadChart {
+        analysis: &a,
+        workload: "countdown",
+        mode: Mode::Threads,
+    })
+    .unwrap();
+    assert!(strip.contains("bar: median, ○ outlier; width: samples"));
+    assert_eq!(strip.matches("<circle").count(), 0, "no dot per sample");
+    // Each strip's halves are one path each (a pale colour per build), and
+    // the chart stays far smaller than 480 dots would make it.
+    assert!(strip.len() < 12_000, "{} bytes", strip.len());
+}
