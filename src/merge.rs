@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 
 use crate::error::invalid_input;
 use crate::results::machine::unique_id;
-use crate::results::{self, Machine, RunResults, Shard, ShardSource};
+use crate::results::{self, Machine, RunResults, SampleFile, Shard, ShardSource};
 
 /// Merges the shards in `dirs` into `output` (results and report), with
 /// the terminal summary if `show_terminal_summary`.
@@ -59,8 +59,8 @@ pub fn merge(dirs: &[PathBuf], output: &Path, show_terminal_summary: bool) -> Re
     merged.run_id = format!("merged-{}", merged.config.plan_id());
 
     std::fs::create_dir_all(output).with_context(|| format!("creating {}", output.display()))?;
-    let json = serde_json::to_vec_pretty(&merged)?;
-    crate::atomic::write_atomically(&output.join(results::RESULTS_FILE), &json)?;
+    let samples = SampleFile::write(output, results::MERGED_SAMPLES_FILE, &merged.samples)?;
+    merged.save(output, samples)?;
     crate::report::publish(&merged, output, show_terminal_summary)?;
     Ok(merged)
 }

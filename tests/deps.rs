@@ -35,12 +35,7 @@ fn leftover_images(image_or_log: &str) -> String {
 
 /// Containers of a run that are still there.
 fn run_containers(out: &Path) -> String {
-    let journal = std::fs::read_to_string(out.join("journal.jsonl")).unwrap();
-    let header: Value = serde_json::from_str(journal.lines().next().unwrap()).unwrap();
-    let filter = format!(
-        "label=org.gilbench.run={}",
-        header["run_id"].as_str().unwrap()
-    );
+    let filter = format!("label=org.gilbench.run={}", util::run_id(out));
     let output = run(Command::new("docker").args(["ps", "-aq", "--filter", &filter]));
     stdout(&output).trim().to_string()
 }

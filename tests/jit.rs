@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::{self, gilbench, run};
+use crate::util::{self, gilbench, results, run};
 
 const SID_APT: &str = "--apt-option=-o Acquire::Check-Valid-Until=false";
 
@@ -19,7 +19,7 @@ fn run_pair(on: &str, off: &str, extra: &[&str], dir: &Path) -> Value {
         .arg("-o")
         .arg(dir));
     assert_eq!(output.status.code(), Some(0));
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+    results(dir)
 }
 
 fn build<'a>(results: &'a Value, name: &str) -> &'a Value {

@@ -5,8 +5,6 @@ use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
-use serde_json::Value;
-
 use crate::browser::Browser;
 use crate::util::{self, fixture, gilbench, run, stdout};
 
@@ -180,8 +178,7 @@ fn csv_and_markdown_are_written_with_the_run() {
             "{column} in {header}"
         );
     }
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let results = util::results(dir);
     assert_eq!(
         csv.lines().count() - 1,
         results["samples"].as_array().unwrap().len(),

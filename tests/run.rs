@@ -9,13 +9,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::util::{self, fixture, gilbench, journal_samples, median, results, run, stderr, stdout};
-
-fn run_id(dir: &Path) -> String {
-    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
-    let header: Value = serde_json::from_str(journal.lines().next().unwrap()).unwrap();
-    header["run_id"].as_str().unwrap().to_string()
-}
+use crate::util::{
+    self, fixture, gilbench, journal_samples, median, results, run, run_id, stderr, stdout,
+};
 
 fn containers_of_run(run_id: &str) -> Vec<String> {
     let output = run(Command::new("docker").args([

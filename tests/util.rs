@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
+use gilbench::results::{Journal, JournalEntry, RunResults};
+
 /// The gilbench binary under test.
 pub fn gilbench() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_gilbench"));
@@ -36,19 +38,30 @@ pub fn run(command: &mut Command) -> Output {
     output
 }
 
-/// A run folder's results.json.
+/// A run folder's results.json, with the samples it names inline.
 pub fn results(dir: &std::path::Path) -> serde_json::Value {
-    let text = std::fs::read_to_string(dir.join("results.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    RunResults::load(dir)
+        .unwrap()
+        .with_samples_inline()
+        .unwrap()
 }
 
-/// How many samples a run's journal holds so far (0 before it exists).
+/// How many samples a run's journal holds so far, open or sealed (0 before
+/// it exists).
 pub fn journal_samples(dir: &std::path::Path) -> usize {
-    std::fs::read_to_string(dir.join("journal.jsonl"))
+    Journal::read(dir)
         .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("\"type\":\"sample\""))
+        .iter()
+        .filter(|entry| matches!(entry, JournalEntry::Sample(_)))
         .count()
+}
+
+/// The id of the run in `dir`, from its journal's header.
+pub fn run_id(dir: &std::path::Path) -> String {
+    match Journal::read(dir).unwrap().into_iter().next() {
+        Some(JournalEntry::Header(header)) => header.run_id,
+        _ => panic!("{} has no journal header", dir.display()),
+    }
 }
 
 /// The median of some values (the upper one of an even count).

@@ -218,7 +218,7 @@ fn print_figures(figures: &[Figure]) {
     }
 }
 
-/// `gilbench run` of countdown on the 3.13 build (one warmup); its results.json.
+/// `gilbench run` of countdown on the 3.13 build (one warmup); its results.
 fn countdown_run(dir: &Path, threads: &str, repeat: u32, cpus: &str) -> Value {
     let repeat = repeat.to_string();
     checked(
@@ -237,5 +237,13 @@ fn countdown_run(dir: &Path, threads: &str, repeat: u32, cpus: &str) -> Value {
             ])
             .arg(dir),
     );
-    serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap()
+    results_of(dir)
+}
+
+/// A run folder's results.json, with the samples it names inline.
+fn results_of(dir: &Path) -> Value {
+    gilbench::results::RunResults::load(dir)
+        .unwrap()
+        .with_samples_inline()
+        .unwrap()
 }

@@ -14,7 +14,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::{Figure, checked, cv, gilbench, median};
+use crate::{Figure, checked, cv, gilbench, median, results_of};
 
 /// Block pairs per comparison.
 const PAIRS: usize = 3;
@@ -144,8 +144,7 @@ fn gilbench_block(dir: &Path, builds: &[&str], workload: &str) -> Vec<(String, f
             ])
             .arg(dir),
     );
-    let results: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("results.json")).unwrap()).unwrap();
+    let results = results_of(dir);
     let seconds = |s: &Value, field: &str| s["sample"][field].as_f64().unwrap() / 1e9;
     let values: Vec<_> = results["samples"]
         .as_array()

@@ -65,6 +65,7 @@ impl RunBuilder {
             builds: self.build_records(),
             workloads: self.workload_infos(),
             samples: self.samples(),
+            sample_file: None,
             precision: Vec::new(),
             merged_shards: Vec::new(),
             missing_shards: Vec::new(),

@@ -1,4 +1,9 @@
-//! The journal, appended and flushed as samples arrive.
+//! The journal, appended and flushed as samples arrive. When a run ends
+//! (complete, interrupted or aborted) its journal is sealed: compressed
+//! into `journal.jsonl.gz`, which results.json names as the file holding
+//! the run's samples. Resuming the run unseals it to append again; the
+//! sealed copy stays until the run ends anew, so results.json's samples
+//! can be read all along (the journal only grows).
 
 use std::fs::File;
 use std::fs::OpenOptions;
@@ -6,9 +11,16 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use flate2::Compression;
+use flate2::read::MultiGzDecoder;
+use flate2::write::GzEncoder;
 use serde::{Deserialize, Serialize};
 
 use super::{BuildRecord, Environment, JOURNAL_FILE, RunConfig, SampleRecord, WorkloadInfo};
+use crate::atomic::write_atomically;
+
+/// The journal of a run that has ended.
+pub const SEALED_JOURNAL_FILE: &str = "journal.jsonl.gz";
 
 /// What a run is: the journal's first line.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -57,8 +69,14 @@ impl Journal {
         Ok(Journal { file, path })
     }
 
+    /// Opens the journal of a run to append to it, unsealing it first if
+    /// the run had ended.
     pub fn append_to(dir: &Path) -> Result<Journal> {
         let path = dir.join(JOURNAL_FILE);
+        let sealed = dir.join(SEALED_JOURNAL_FILE);
+        if !path.exists() && sealed.exists() {
+            write_atomically(&path, &inflate(&sealed)?)?;
+        }
         let file = OpenOptions::new()
             .append(true)
             .open(&path)
@@ -74,22 +92,75 @@ impl Journal {
         Ok(())
     }
 
-    /// Reads a journal back; a torn last line (a crash mid-write) is ignored.
-    pub fn read(dir: &Path) -> Result<Vec<JournalEntry>> {
-        let path = dir.join(JOURNAL_FILE);
-        let file =
-            File::open(&path).with_context(|| format!("no journal at {}", path.display()))?;
-        let lines: Vec<String> = BufReader::new(file).lines().collect::<Result<_, _>>()?;
-        let mut entries = Vec::new();
-        for (index, line) in lines.iter().enumerate() {
-            match serde_json::from_str(line) {
-                Ok(entry) => entries.push(entry),
-                Err(_) if index + 1 == lines.len() => break,
-                Err(e) => anyhow::bail!("{} line {} is corrupt: {e}", path.display(), index + 1),
-            }
-        }
-        Ok(entries)
+    /// Whether `dir` holds a journal, open or sealed.
+    pub fn exists(dir: &Path) -> bool {
+        dir.join(JOURNAL_FILE).exists() || dir.join(SEALED_JOURNAL_FILE).exists()
     }
+
+    /// Reads a journal back, open or sealed; a torn last line (a crash
+    /// mid-write) is ignored.
+    pub fn read(dir: &Path) -> Result<Vec<JournalEntry>> {
+        let open = dir.join(JOURNAL_FILE);
+        let path = if open.exists() {
+            open
+        } else {
+            dir.join(SEALED_JOURNAL_FILE)
+        };
+        read_lines(&path, |line| serde_json::from_str(line).map(Some))
+    }
+
+    /// Seals the journal: compresses it into [`SEALED_JOURNAL_FILE`]
+    /// (replaced whole). The open journal is left for the caller to remove
+    /// once results.json names the sealed one.
+    pub fn seal(self) -> Result<()> {
+        drop(self.file);
+        let text = std::fs::read(&self.path)
+            .with_context(|| format!("reading {}", self.path.display()))?;
+        let sealed = self.path.with_file_name(SEALED_JOURNAL_FILE);
+        write_atomically(&sealed, &deflate(&text)?)
+    }
+}
+
+/// The lines of a JSON-lines file, gzip-compressed if its name ends in
+/// `.gz`, each parsed by `parse` (None: left out); a torn last line is
+/// ignored.
+pub(super) fn read_lines<T>(
+    path: &Path,
+    parse: impl Fn(&str) -> serde_json::Result<Option<T>>,
+) -> Result<Vec<T>> {
+    let file = File::open(path).with_context(|| format!("no journal at {}", path.display()))?;
+    let reader: Box<dyn BufRead> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(BufReader::new(MultiGzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    let lines: Vec<String> = reader
+        .lines()
+        .collect::<Result<_, _>>()
+        .with_context(|| format!("reading {}", path.display()))?;
+    let mut items = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        match parse(line) {
+            Ok(item) => items.extend(item),
+            Err(_) if index + 1 == lines.len() => break,
+            Err(e) => anyhow::bail!("{} line {} is corrupt: {e}", path.display(), index + 1),
+        }
+    }
+    Ok(items)
+}
+
+/// `bytes`, gzip-compressed.
+pub(super) fn deflate(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
+}
+
+fn inflate(path: &Path) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut MultiGzDecoder::new(File::open(path)?), &mut bytes)
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -137,6 +208,36 @@ mod tests {
         assert!(
             Journal::create(dir.path()).is_err(),
             "a journal is never overwritten"
+        );
+    }
+
+    #[test]
+    fn a_sealed_journal_reads_back_and_reopens_to_append() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut journal = Journal::create(dir.path()).unwrap();
+        journal
+            .write(&JournalEntry::Sample(sample_record(1)))
+            .unwrap();
+        journal.seal().unwrap();
+        std::fs::remove_file(dir.path().join(JOURNAL_FILE)).unwrap();
+        assert!(Journal::exists(dir.path()));
+        assert_eq!(Journal::read(dir.path()).unwrap().len(), 1);
+        let mut resumed = Journal::append_to(dir.path()).unwrap();
+        resumed
+            .write(&JournalEntry::Sample(sample_record(2)))
+            .unwrap();
+        let seqs: Vec<u64> = Journal::read(dir.path())
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e {
+                JournalEntry::Sample(r) => Some(r.seq),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(seqs, [1, 2], "appended to the unsealed journal");
+        assert!(
+            dir.path().join(SEALED_JOURNAL_FILE).exists(),
+            "the sealed copy stays until the run ends anew"
         );
     }
 }

@@ -1,11 +1,13 @@
 //! The results of a run: one `Serialize` type *is* the `results.json`
 //! schema (documented in docs/results.md). `sample` holds the domain types
-//! every sample is made of; `journal` the file appended as samples arrive.
+//! every sample is made of; `journal` the file appended as samples arrive;
+//! `sample_file` where results.json's samples are held.
 
 mod journal;
 pub mod machine;
 mod packages;
 mod sample;
+mod sample_file;
 pub mod shard;
 
 use std::collections::BTreeMap;
@@ -17,14 +19,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Digest;
 
-pub use journal::{Journal, JournalEntry, RunHeader};
+use crate::atomic::write_atomically;
+
+pub use journal::{Journal, JournalEntry, RunHeader, SEALED_JOURNAL_FILE};
 pub use machine::{Distribute, LostEngine, Machine};
 pub use packages::LockedPackage;
 pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
+pub use sample_file::{MERGED_SAMPLES_FILE, SampleFile};
 pub use shard::Shard;
 
 /// Bumped on any incompatible change of `results.json` or the journal.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version 2: results.json no longer repeats the samples the journal holds;
+/// it names the file that holds them (`sample_file`). Version 1 still loads.
+pub const SCHEMA_VERSION: u32 = 2;
 pub const RESULTS_FILE: &str = "results.json";
 pub const JOURNAL_FILE: &str = "journal.jsonl";
 /// The image label (in [`BuildRecord::image_labels`]) naming a build's
@@ -48,7 +55,13 @@ pub struct RunResults {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing_builds: Vec<MissingBuild>,
     pub workloads: Vec<WorkloadInfo>,
+    /// Every sample, in the order taken. Read from `sample_file`, never
+    /// written into results.json (version 1 held them inline).
+    #[serde(default, skip_serializing)]
     pub samples: Vec<SampleRecord>,
+    /// Where the samples are held (version 2 on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_file: Option<SampleFile>,
     /// How precisely each measured cell was known when the run ended
     /// (older results: empty; reports compute it from the samples).
     #[serde(default)]
@@ -343,6 +356,8 @@ impl RunResults {
             .unwrap_or(Scaling::Strong)
     }
 
+    /// Reads results.json (`path`, or the one in the folder `path`) with
+    /// its samples.
     pub fn load(path: &Path) -> Result<RunResults> {
         let file = if path.is_dir() {
             path.join(RESULTS_FILE)
@@ -361,13 +376,35 @@ impl RunResults {
         let version = serde_json::from_str::<Versioned>(&text)
             .with_context(|| format!("{} is not a gilbench results file", file.display()))?
             .schema_version;
-        if version != u64::from(SCHEMA_VERSION) {
+        if !(1..=u64::from(SCHEMA_VERSION)).contains(&version) {
             anyhow::bail!(crate::error::Error::InvalidInput(format!(
-                "{} has schema version {version}; this gilbench reads version {SCHEMA_VERSION}",
+                "{} has schema version {version}; this gilbench reads versions 1 to {SCHEMA_VERSION}",
                 file.display()
             )));
         }
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} does not match the results schema", file.display()))
+        let mut results: RunResults = serde_json::from_str(&text)
+            .with_context(|| format!("{} does not match the results schema", file.display()))?;
+        if let Some(samples) = &results.sample_file {
+            let folder = file.parent().unwrap_or(Path::new("."));
+            results.samples = samples.read(folder)?;
+        }
+        Ok(results)
+    }
+
+    /// The whole run as one JSON document with its samples inline, as
+    /// results.json version 1 held them: for readers that want one value.
+    pub fn with_samples_inline(&self) -> Result<Value> {
+        let mut document = serde_json::to_value(self)?;
+        document["samples"] = serde_json::to_value(&self.samples)?;
+        Ok(document)
+    }
+
+    /// Writes results.json into `dir` (replaced whole), in this version of
+    /// the schema, naming `samples` as the file that holds its samples.
+    pub fn save(&mut self, dir: &Path, samples: SampleFile) -> Result<()> {
+        self.schema_version = SCHEMA_VERSION;
+        self.sample_file = Some(samples);
+        let json = serde_json::to_vec_pretty(self)?;
+        write_atomically(&dir.join(RESULTS_FILE), &json)
     }
 }

@@ -121,7 +121,7 @@ fn finish(opened: Opened, measured: Measured, verbosity: Verbosity) -> Result<Ru
     } = prepared;
     let mut all_lost = previous.lost_engines;
     all_lost.extend(lost_engines.iter().cloned());
-    let results = RunResults {
+    let mut results = RunResults {
         schema_version: results::SCHEMA_VERSION,
         gilbench_version: env!("CARGO_PKG_VERSION").to_string(),
         run_id: header.run_id,
@@ -136,12 +136,13 @@ fn finish(opened: Opened, measured: Measured, verbosity: Verbosity) -> Result<Ru
         workloads,
         precision: crate::analysis::precision::records(&measured.samples),
         samples: measured.samples,
+        sample_file: None,
         merged_shards: Vec::new(),
         missing_shards: Vec::new(),
         machines,
         lost_engines: all_lost,
     };
-    write_results_and_report(&results, &dir, verbosity)?;
+    write_results_and_report(&mut results, journal, &dir, verbosity)?;
     if let Some(error) = error {
         let hint = format!(
             "the journal keeps every sample taken; finish with `gilbench run --resume {}`",
@@ -165,14 +166,22 @@ pub fn announce(prepared: &Prepared) {
     }
 }
 
-/// Writes `results.json` atomically, then the summary and the report.
+/// Seals the journal and writes `results.json` naming it as the file that
+/// holds the samples, then the summary and the report.
 fn write_results_and_report(
-    results: &RunResults,
+    results: &mut RunResults,
+    journal: Journal,
     dir: &std::path::Path,
     verbosity: Verbosity,
 ) -> Result<()> {
-    let json = serde_json::to_vec_pretty(results)?;
-    crate::atomic::write_atomically(&dir.join(results::RESULTS_FILE), &json)?;
+    journal.seal()?;
+    let samples = results::SampleFile {
+        path: results::SEALED_JOURNAL_FILE.into(),
+        count: results.samples.len(),
+    };
+    results.save(dir, samples)?;
+    // The sealed journal holds all of it now; a resumed run unseals it.
+    std::fs::remove_file(dir.join(results::JOURNAL_FILE))?;
     eprintln!("results: {}", dir.join(results::RESULTS_FILE).display());
     // The results are safe on disk; a report that fails to render is redone
     // with `gilbench report`.

@@ -52,7 +52,7 @@ pub fn new_run(
         .output
         .clone()
         .unwrap_or_else(|| default_output(&run_id));
-    if dir.join(results::JOURNAL_FILE).exists() {
+    if Journal::exists(&dir) {
         return Err(invalid_input(format!(
             "{} already holds a run; resume it with --resume {0}, or choose another --output",
             dir.display()
