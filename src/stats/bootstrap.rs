@@ -8,8 +8,9 @@
 //! statistic, bit for bit, that sorting the resample would give); the
 //! interval's two quantiles are selected rather than sorted for.
 
+use rand::SeedableRng;
+use rand::distr::uniform::{UniformSampler, UniformUsize};
 use rand::rngs::Xoshiro256PlusPlus;
-use rand::{RngExt, SeedableRng};
 
 use super::{Estimate, median};
 
@@ -127,26 +128,28 @@ impl Ranked {
         let n = self.rank.len();
         self.drawn.fill(0);
         for _ in 0..n {
-            self.drawn[self.rank[rng.random_range(0..n)]] += 1;
+            // What `rng.random_range(0..n)` draws, called directly: the
+            // check that the range is not empty stays out of this loop.
+            let drawn = UniformUsize::sample_single(0, n, rng).expect("n > 0");
+            self.drawn[self.rank[drawn]] += 1;
         }
-        let upper = self.at(n / 2);
-        if n % 2 == 1 {
-            upper
-        } else {
-            (self.at(n / 2 - 1) + upper) / 2.0
-        }
-    }
-
-    /// The value at `position` in the current resample, sorted.
-    fn at(&self, position: usize) -> f64 {
-        let mut seen = 0;
+        // The values at positions (n - 1) / 2 and n / 2 of the sorted
+        // resample, in one walk up the ranks: the same one for odd n.
+        let (mut lower, mut seen) = (None, 0);
         for (value, count) in self.sorted.iter().zip(&self.drawn) {
             seen += count;
-            if seen > position {
-                return *value;
+            if seen > (n - 1) / 2 {
+                let lower = *lower.get_or_insert(*value);
+                if seen > n / 2 {
+                    return if n % 2 == 1 {
+                        *value
+                    } else {
+                        (lower + *value) / 2.0
+                    };
+                }
             }
         }
-        self.sorted[self.sorted.len() - 1]
+        unreachable!("a resample has n values")
     }
 }
 
@@ -181,6 +184,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 mod tests {
     use super::*;
     use crate::stats::quantile;
+    use rand::RngExt;
 
     #[test]
     fn bootstrap_is_reproducible_and_brackets_the_median() {
