@@ -7,6 +7,7 @@
 //!   orders in which builds, workloads, modes and thread counts are shown,
 //!   the baseline build and the cores available.
 //! - `compare`: two runs, or two builds of one run, cell by cell.
+//! - `parallel`: spreading the bootstraps of every cell over the cores.
 //! - `precision`: how precisely each cell's median and speedup are known,
 //!   over one grouping of the samples into cells ([`precision::CellWalls`]),
 //!   and the precision goal's defaults.
@@ -16,6 +17,7 @@
 pub mod compare;
 #[cfg(test)]
 pub(crate) mod fixture;
+mod parallel;
 pub mod precision;
 pub mod summary;
 mod view;

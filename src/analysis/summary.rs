@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use super::parallel::parallel_map;
 use super::precision::{CellWalls, Precision};
 use crate::results::{
     CellKey, FailureKind, Mode, RunResults, Sample, SampleRecord, SampleStatus, Scaling,
@@ -272,23 +273,6 @@ impl RunSummary {
     pub fn failed_cells(&self) -> impl Iterator<Item = &CellSummary> {
         self.cells.iter().filter(|c| !c.failures.is_empty())
     }
-}
-
-/// `items.iter().map(f)`, spread over the machine's cores: bootstrapping
-/// every cell of a large run is the slow part of a report.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = items.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| scope.spawn(|| part.iter().map(&f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a summary thread panicked"))
-            .collect()
-    })
 }
 
 /// Shorthand for [`RunSummary::of`].
