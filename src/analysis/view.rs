@@ -2,8 +2,9 @@
 //! summaries, and the orders in which builds, workloads, modes and thread
 //! counts are shown.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::parallel::parallel_map;
 use super::summary::{CellSummary, RunSummary};
 use crate::results::machine::counted_and_set_aside;
 use crate::results::shard::{self, Group, Shard};
@@ -30,7 +31,13 @@ pub struct Analysis<'a> {
     pub threads: Vec<u32>,
     /// CPUs the containers could use, if known.
     pub cores: Option<u32>,
-    bootstrap: Bootstrap,
+    /// [`Analysis::relative_to_baseline`] of every other build, workload
+    /// and mode that has one: bootstrapped once, for every format that
+    /// shows it, rather than once per format.
+    relative: BTreeMap<(String, String, Mode), Estimate>,
+    /// [`Analysis::cross_thread_penalty`] of every build and workload that
+    /// has one.
+    cross_thread: BTreeMap<(String, String), Estimate>,
 }
 
 impl<'a> Analysis<'a> {
@@ -93,7 +100,7 @@ impl<'a> Analysis<'a> {
             })
             .or_else(|| u32::try_from(results.environment.host_cpus).ok())
             .filter(|n| *n > 0);
-        Analysis {
+        let mut analysis = Analysis {
             results,
             samples,
             set_aside,
@@ -104,8 +111,12 @@ impl<'a> Analysis<'a> {
             modes: modes.into_iter().collect(),
             threads: threads.into_iter().collect(),
             cores,
-            bootstrap,
-        }
+            relative: BTreeMap::new(),
+            cross_thread: BTreeMap::new(),
+        };
+        analysis.relative = analysis.estimate_relative(&bootstrap);
+        analysis.cross_thread = analysis.estimate_cross_thread(&bootstrap);
+        analysis
     }
 
     pub fn cell(
@@ -168,35 +179,81 @@ impl<'a> Analysis<'a> {
             .collect()
     }
 
-    /// Time of `build` at one thread relative to the baseline build:
-    /// the ratio of medians with a bootstrap interval. Measured in the
-    /// thread that built the work's state where both cells have that.
+    /// Time of `build` (not the baseline) at one thread relative to the
+    /// baseline build: the ratio of medians with a bootstrap interval.
+    /// Measured in the thread that built the work's state where both cells
+    /// have that.
     pub fn relative_to_baseline(
         &self,
         build: &str,
         workload: &str,
         mode: Mode,
     ) -> Option<Estimate> {
-        let baseline = self.baseline.as_deref()?;
-        let new = self.cell(build, workload, mode, 1)?;
-        let base = self.cell(baseline, workload, mode, 1)?;
-        let (new_values, base_values) = match (new.owner_values(), base.owner_values()) {
-            (Some(new), Some(base)) => (new, base),
-            _ => (new.wall_values(), base.wall_values()),
-        };
-        self.bootstrap
-            .salted(&format!("relative {build}\u{0}{workload}\u{0}{mode}"))
-            .ratio_of_medians(&new_values, &base_values)
+        let key = (build.to_string(), workload.to_string(), mode);
+        self.relative.get(&key).copied()
     }
 
     /// A lone worker thread's time over the time in the thread that built
     /// the work's state, in threads mode at one thread.
     pub fn cross_thread_penalty(&self, build: &str, workload: &str) -> Option<Estimate> {
-        let cell = self.cell(build, workload, Mode::Threads, 1)?;
-        let owner = cell.owner_values()?;
-        self.bootstrap
-            .salted(&format!("cross-thread {build}\u{0}{workload}"))
-            .ratio_of_medians(&cell.wall_values(), &owner)
+        let key = (build.to_string(), workload.to_string());
+        self.cross_thread.get(&key).copied()
+    }
+
+    fn estimate_relative(
+        &self,
+        bootstrap: &Bootstrap,
+    ) -> BTreeMap<(String, String, Mode), Estimate> {
+        let Some(baseline) = self.baseline.as_deref() else {
+            return BTreeMap::new();
+        };
+        let keys: Vec<(String, String, Mode)> = self
+            .summary
+            .cells
+            .iter()
+            .filter(|c| c.key.threads == 1 && c.key.build != baseline)
+            .map(|c| (c.key.build.clone(), c.key.workload.clone(), c.key.mode))
+            .collect();
+        let estimates = parallel_map(&keys, |(build, workload, mode)| {
+            let new = self.cell(build, workload, *mode, 1)?;
+            let base = self.cell(baseline, workload, *mode, 1)?;
+            let (new_values, base_values) = match (new.owner_values(), base.owner_values()) {
+                (Some(new), Some(base)) => (new, base),
+                _ => (new.wall_values(), base.wall_values()),
+            };
+            bootstrap
+                .salted(&format!("relative {build}\u{0}{workload}\u{0}{mode}"))
+                .ratio_of_medians(&new_values, &base_values)
+        });
+        keys.into_iter()
+            .zip(estimates)
+            .filter_map(|(key, estimate)| Some((key, estimate?)))
+            .collect()
+    }
+
+    fn estimate_cross_thread(&self, bootstrap: &Bootstrap) -> BTreeMap<(String, String), Estimate> {
+        let cells: Vec<&CellSummary> = self
+            .summary
+            .cells
+            .iter()
+            .filter(|c| c.key.threads == 1 && c.key.mode == Mode::Threads)
+            .collect();
+        let estimates = parallel_map(&cells, |cell| {
+            let owner = cell.owner_values()?;
+            bootstrap
+                .salted(&format!(
+                    "cross-thread {}\u{0}{}",
+                    cell.key.build, cell.key.workload
+                ))
+                .ratio_of_medians(&cell.wall_values(), &owner)
+        });
+        cells
+            .into_iter()
+            .zip(estimates)
+            .filter_map(|(c, estimate)| {
+                Some(((c.key.build.clone(), c.key.workload.clone()), estimate?))
+            })
+            .collect()
     }
 
     /// Cells the run asked for: builds × workloads × modes × thread counts.
