@@ -62,7 +62,9 @@ pub(crate) struct Pyperf;
 impl Format for Pyperf {
     fn run(&self, a: &Analysis<'_>, out: &mut Output) -> Result<()> {
         for (file, suite) in suites(a) {
-            let mut json = serde_json::to_string_pretty(&suite)?;
+            // Compact, as pyperf writes its own files: indenting a large
+            // run's every value and run metadata tripled the files.
+            let mut json = serde_json::to_string(&suite)?;
             json.push('\n');
             out.file(&format!("pyperf/{file}"), json.as_bytes())?;
         }
