@@ -105,37 +105,55 @@ pub(crate) fn render(ctx: WorkloadChart<'_>) -> Result<String> {
             .map(|(g, t)| (g as f64, t.to_string()))
             .collect()
     };
-    let x_desc = if threads.len() == 1 {
-        "build; samples left to right in the order taken".to_string()
+    let dots = strips
+        .iter()
+        .map(|s| s.cell.measurements.len())
+        .sum::<usize>()
+        <= MAX_DOTS;
+    let across = if threads.len() == 1 {
+        "build".to_string()
     } else {
-        format!(
-            "worker {}; samples left to right in the order taken",
-            workers_word(ctx.mode, 2)
-        )
+        format!("worker {}", workers_word(ctx.mode, 2))
+    };
+    let x = XAxis {
+        desc: if dots {
+            format!("{across}; samples left to right in the order taken")
+        } else {
+            format!("{across}; width: samples, earlier half left, later half right")
+        },
+        range: (-0.5, threads.len().max(1) as f64 - 0.5),
+        ticks,
     };
     let title = format!("{}: every sample", ctx.name());
     let legend: Vec<(String, RGBColor)> = builds
         .iter()
         .map(|b| (label(b, 24), build_colour(a.build_index(b))))
         .collect();
-    let x_range = (-0.5, threads.len().max(1) as f64 - 0.5);
     svg(SMALL, &title, |root| {
         let (_, height) = root.dim_in_pixel();
         let (upper, lower) = root.split_vertically(height - 36);
-        draw(&upper, &title, &x_desc, x_range, &ticks, width, &strips)?;
+        draw(&upper, &title, &x, width, &strips, dots)?;
         swatch_legend(&lower, &legend)
     })
+}
+
+/// The x axis: groups of strips, or the builds' strips at one thread count.
+struct XAxis {
+    desc: String,
+    range: (f64, f64),
+    /// (position, label)
+    ticks: Vec<(f64, String)>,
 }
 
 fn draw(
     area: &Area<'_>,
     title: &str,
-    x_desc: &str,
-    x_range: (f64, f64),
-    ticks: &[(f64, String)],
+    x: &XAxis,
     width: f64,
     strips: &[Strip<'_>],
+    dots: bool,
 ) -> Result<()> {
+    let (x_range, ticks) = (x.range, &x.ticks);
     let scale = TimeScale::of(strips);
     let axis = scale.axis;
     let y_range = scale.range;
@@ -148,20 +166,14 @@ fn draw(
             KeyAxis::new(x_range.0, x_range.1, ticks.iter().map(|t| t.0).collect()),
             KeyAxis::new(y_range.0, y_range.1, scale.ticks),
         )?;
-    let dots = strips
-        .iter()
-        .map(|s| s.cell.measurements.len())
-        .sum::<usize>()
-        <= MAX_DOTS;
     let y_desc = format!(
-        "wall time ({}{}); bar: median, ○ outlier{}",
+        "wall time ({}{}); bar: median, ○ outlier",
         scale.unit,
-        if axis.log { ", log scale" } else { "" },
-        if dots { "" } else { "; width: samples" }
+        if axis.log { ", log scale" } else { "" }
     );
     chart
         .configure_mesh()
-        .x_desc(x_desc)
+        .x_desc(&x.desc)
         .y_desc(y_desc)
         .axis_desc_style((FONT, AXIS_DESC))
         .label_style((FONT, TICKS))
@@ -188,12 +200,15 @@ fn draw(
         return Ok(());
     }
     for strip in strips {
-        draw_median(&mut chart, strip, width, axis)?;
+        // The median's bar under the dots, but over a shape, which would
+        // hide it.
         if dots {
+            draw_median(&mut chart, strip, width, axis)?;
             draw_dots(&mut chart, strip, width, axis)?;
         } else {
             let band = (y_range.1 - y_range.0) / BANDS;
             draw_shape(&mut chart, strip, width, axis, band)?;
+            draw_median(&mut chart, strip, width, axis)?;
         }
     }
     Ok(())

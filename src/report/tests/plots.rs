@@ -179,7 +179,7 @@ fn above_the_limit_each_strip_is_the_shape_of_its_samples() {
         mode: Mode::Threads,
     })
     .unwrap();
-    assert!(strip.contains("bar: median, ○ outlier; width: samples"));
+    assert!(strip.contains("worker threads; width: samples, earlier half left, later half right"));
     assert_eq!(strip.matches("<circle").count(), 0, "no dot per sample");
     // Each strip's halves are one path each (a pale colour per build), and
     // the chart stays far smaller than 480 dots would make it.
