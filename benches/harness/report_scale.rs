@@ -1,30 +1,43 @@
 //! Report scale: `gilbench report` of synthetic results, growing to
-//! 5 builds × 30 workloads × 8 thread counts × 20 repeats.
+//! 5 builds × 30 workloads × 8 thread counts × 20 repeats, in a folder laid
+//! out as a run leaves it (results.json and the sealed journal).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use gilbench::results::{RunResults, SEALED_JOURNAL_FILE, SampleFile};
 use serde_json::json;
 
-use crate::{Figure, checked, gilbench};
+use crate::{Figure, checked, gilbench, median};
+
+/// Renders of each size, whose median is the figure: one would say more
+/// about the machine's other load than about the report.
+const RENDERS: usize = 3;
 
 pub fn measure_report_scale(scratch: &Path, figures: &mut Vec<Figure>) {
-    // Report scale: synthetic results, growing to 5 × 30 × 8 × 20.
     for workloads in [4usize, 8, 15, 30] {
         let dir = scratch.join(format!("synthetic-{workloads}"));
         std::fs::create_dir_all(&dir).unwrap();
         let cells = synthetic_results(&dir, 5, workloads, 8, 20);
-        let started = Instant::now();
-        checked(gilbench().args(["report"]).arg(&dir));
-        let seconds = started.elapsed().as_secs_f64();
+        let times: Vec<f64> = (0..RENDERS)
+            .map(|_| {
+                let started = Instant::now();
+                checked(gilbench().args(["report"]).arg(&dir));
+                started.elapsed().as_secs_f64()
+            })
+            .collect();
+        let seconds = median(&times);
         let html = std::fs::metadata(dir.join("index.html")).unwrap().len() as f64 / 1e6;
         let all = folder_size(&dir) as f64 / 1e6;
         let full = workloads == 30;
         figures.push(Figure {
             name: if full { "report of 5 builds × 30 workloads × 8 threads × 20 repeats" } else { "report scale (smaller)" },
-            value: format!("{cells} cells, {} samples: {seconds:.2} s, index.html {html:.2} MB (folder {all:.2} MB)", cells * 20),
-            goal: if full { "< 2 s and < 5 MB" } else { "growth" },
-            met: full.then_some(seconds < 2.0 && html < 5.0),
+            value: format!(
+                "{cells} cells, {} samples: {seconds:.2} s (median of {RENDERS}), index.html {html:.2} MB, folder {all:.2} MB",
+                cells * 20
+            ),
+            goal: if full { "< 1 s, index.html < 3 MB, folder < 15 MB" } else { "growth" },
+            met: full.then_some(seconds < 1.0 && html < 3.0 && all < 15.0),
         });
     }
 }
@@ -49,7 +62,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// Writes a synthetic results.json; returns the number of cells.
+/// Writes synthetic results; returns the number of cells.
 fn synthetic_results(
     dir: &Path,
     builds: usize,
@@ -111,10 +124,10 @@ fn synthetic_results(
         })).collect::<Vec<_>>(),
         "samples": samples,
     });
-    std::fs::write(
-        dir.join("results.json"),
-        serde_json::to_vec(&results).unwrap(),
-    )
-    .unwrap();
+    // Written as a run writes them: the samples once, in the sealed
+    // journal, and results.json naming it.
+    let mut results: RunResults = serde_json::from_value(results).unwrap();
+    let samples = SampleFile::write(dir, SEALED_JOURNAL_FILE, &results.samples).unwrap();
+    results.save(dir, samples).unwrap();
     builds * workloads * threads
 }
