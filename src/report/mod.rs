@@ -23,7 +23,8 @@
 //! `results.csv` of every sample: what they show is gathered in
 //! `machines/overview.rs`, and each format renders it in its way.
 //!
-//! The charts (`plots/`, one file per chart) are plotters SVG strings.
+//! The charts (`plots/`, one file per chart) are SVG strings that plotters
+//! draws into a compact backend of our own (`plots/svg.rs`).
 //! The comparison tables of `gilbench compare` are in `compare.rs`
 //! (terminal and Markdown). Numbers and durations are formatted by the
 //! program's one formatter (`crate::format`); `text.rs` adds the words of

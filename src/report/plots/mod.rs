@@ -1,12 +1,15 @@
-//! Charts as SVG strings, one file per chart. plotters' SVG backend writes
-//! text as `<text>` elements (the browser picks the font, no font files are
-//! needed) and escapes `<`, `>`, `&` and quotes in every label and
-//! attribute, so names from workloads and builds cannot inject markup.
+//! Charts as SVG strings, one file per chart, drawn with plotters into
+//! [`CompactSvg`] (`svg.rs`), which shares styles among marks so that a
+//! page of hundreds of charts stays small. It writes text as `<text>`
+//! elements (the browser picks the font, no font files are needed) and
+//! escapes `<`, `>`, `&` and quotes in every label and attribute, so names
+//! from workloads and builds cannot inject markup.
 //!
 //! Three per-workload charts (time, speedup, parallelism) are line charts
 //! over the thread count on a log₂ axis; they share [`LineChart`]
 //! (`line.rs`). The fourth (`strip.rs`) shows every sample, so that two
-//! clusters or a drift can be seen; a run at one thread count shows it
+//! clusters or a drift can be seen (above a few hundred samples, as the
+//! shape of each strip's samples); a run at one thread count shows it
 //! instead of the speedup and parallelism charts, which would have one
 //! point each.
 
