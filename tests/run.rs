@@ -121,7 +121,12 @@ fn the_full_matrix_shows_the_gil_flat_and_free_threading_scaling() {
     assert!(stdout(&output).contains("countdown (weak scaling)"));
 
     let results = results(dir.path());
-    assert_eq!(results["schema_version"], 1);
+    assert_eq!(results["schema_version"], 2);
+    assert_eq!(results["sample_file"]["path"], "journal.jsonl.gz");
+    assert!(
+        !dir.path().join("journal.jsonl").exists(),
+        "the journal is sealed: each sample is held once"
+    );
     assert_eq!(results["status"], "complete");
     assert_eq!(results["samples"].as_array().unwrap().len(), 3 * 3 * 2 * 4);
     assert!(results["config"]["seed"].is_u64());
