@@ -13,8 +13,10 @@
 //! `countdown-threads-2`), so files of two builds or two runs line up in
 //! `compare_to`. Each gilbench sample ran in its own process, as each pyperf
 //! run does: a measured sample becomes a run with one value (its wall time
-//! in seconds), a warmup sample a run with one warmup and no value. Failed
-//! samples are left out. pyperf metadata must be strings (one line, not
+//! in seconds), a warmup sample a run with one warmup and no value, with
+//! pyperf's own run metadata (`date`, `duration`, `mem_max_rss`) and the
+//! sample's `gilbench_seq` (its `seq` in results.csv and the journal, which
+//! hold the rest of it). Failed samples are left out. pyperf metadata must be strings (one line, not
 //! empty), ints or floats; anything else is skipped.
 
 use std::collections::BTreeMap;
@@ -24,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::export::{Format, Output};
-use crate::analysis::{Analysis, summary::effective_parallelism};
+use crate::analysis::Analysis;
 use crate::format::{one_line, unique_file_stems};
 use crate::results::{CellKey, SampleRecord, SampleStatus};
 
@@ -166,14 +168,9 @@ fn benchmarks(
                 if let Some(kb) = r.sample.max_rss_kb {
                     metadata.insert("mem_max_rss".into(), Value::from(kb.saturating_mul(1024)));
                 }
-                if let Some(cpu) = r.sample.cpu_s() {
-                    metadata.insert("gilbench_cpu_s".into(), Value::from(cpu));
-                }
-                if let Some(p) = effective_parallelism(&r.sample) {
-                    metadata.insert("gilbench_effective_parallelism".into(), Value::from(p));
-                }
+                // The sample it was, by its place in the run: its other
+                // measures are in the journal and results.csv, not repeated.
                 metadata.insert("gilbench_seq".into(), Value::from(r.seq));
-                metadata.insert("gilbench_repeat".into(), Value::from(r.repeat));
                 Some(if r.sample.warmup {
                     PyperfRun {
                         metadata,

@@ -115,6 +115,7 @@ fn pyperf_suites_follow_pyperfs_format() {
                 .unwrap()
                 .starts_with("2023-11-14 22:")
         );
+        assert!(r["metadata"]["gilbench_seq"].is_u64(), "the sample it was");
     }
     // pyperf metadata: strings on one line, not empty; ints; floats.
     fn check_metadata(value: &Value) {
