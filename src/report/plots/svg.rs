@@ -324,7 +324,8 @@ fn hex(colour: BackendColor) -> String {
     format!("#{r:02X}{g:02X}{b:02X}")
 }
 
-/// The SVG font size for a plotters size, to a hundredth of a pixel.
+/// The SVG font size for a plotters size, as plotters' own SVG gives it:
+/// it is said once per run of texts, and rounding it moved glyphs.
 fn font_size(size: f64) -> f64 {
-    (size / 1.24 * 100.0).round() / 100.0
+    size / 1.24
 }
