@@ -329,3 +329,57 @@ fn hex(colour: BackendColor) -> String {
 fn font_size(size: f64) -> f64 {
     size / 1.24
 }
+
+#[cfg(test)]
+mod tests {
+    use plotters::prelude::*;
+
+    use super::*;
+
+    fn drawn(draw: impl FnOnce(&mut CompactSvg<'_>) -> Drawn) -> String {
+        let mut out = String::new();
+        let mut svg = CompactSvg::new(&mut out, (100, 50), ("sans-serif", 16.0));
+        draw(&mut svg).unwrap();
+        svg.present().unwrap();
+        out
+    }
+
+    #[test]
+    fn consecutive_opaque_strokes_share_one_path_and_translucent_ones_do_not() {
+        let grey = RGBColor(215, 215, 215);
+        let svg = drawn(|svg| {
+            svg.draw_line((0, 10), (90, 10), &grey)?;
+            svg.draw_line((0, 20), (90, 20), &grey)?;
+            svg.draw_line((5, 0), (5, 40), &ShapeStyle::from(grey).stroke_width(2))?;
+            svg.draw_line((0, 0), (9, 9), &BLUE.mix(0.5))?;
+            svg.draw_line((0, 9), (9, 0), &BLUE.mix(0.5))
+        });
+        assert!(svg.contains("<path fill=\"none\" stroke=\"#D7D7D7\" d=\"M0 10H90M0 20H90\"/>"));
+        assert!(svg.contains("stroke-width=\"2\" d=\"M5 0V40\""));
+        assert_eq!(svg.matches("stroke-opacity=\"0.5\"").count(), 2, "{svg}");
+        assert!(svg.ends_with("</svg>\n"));
+    }
+
+    #[test]
+    fn circles_and_texts_share_a_group_and_text_is_escaped() {
+        let svg = drawn(|svg| {
+            for x in [10, 20] {
+                svg.draw_circle((x, 5), 4, &RED.mix(0.75), true)?;
+            }
+            let style = TextStyle::from(("sans-serif", 16).into_font());
+            svg.draw_text("<b>&", &style, (1, 2))
+        });
+        assert!(svg.contains(
+            "<g fill=\"#FF0000\" fill-opacity=\"0.75\">\n<circle cx=\"10\" cy=\"5\" r=\"4\"/>\n\
+             <circle cx=\"20\" cy=\"5\" r=\"4\"/>\n</g>"
+        ));
+        assert!(svg.contains(">&lt;b&gt;&amp;</text>"), "{svg}");
+        assert!(svg.contains("font-family=\"sans-serif\""), "on the root");
+    }
+
+    #[test]
+    fn a_rectangle_without_area_is_not_drawn() {
+        let svg = drawn(|svg| svg.draw_rect((5, 5), (5, 20), &BLACK, false));
+        assert!(!svg.contains("<path"), "{svg}");
+    }
+}
