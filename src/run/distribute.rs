@@ -20,8 +20,10 @@ use std::time::Duration;
 use anyhow::Result;
 use tokio::sync::watch;
 
+use super::estimate::SampleTimes;
 use super::events::{Consumers, Event};
 use super::measure::{Sampler, Sampling, measure};
+use super::progress::PlanSize;
 use super::source::Worker;
 use crate::cache::{Cache, Durations};
 use crate::error::Error;
@@ -39,11 +41,14 @@ pub(super) async fn measure_on(
     interrupt: &watch::Receiver<bool>,
 ) -> Result<Vec<LostEngine>> {
     let count = workers.len();
-    let (total, done) = planned_samples(plan, workers, distribute, &consumers.borrow().samples);
-    consumers.borrow_mut().emit(Event::Sampling {
-        total: total + done,
-        done,
-    })?;
+    let size = plan_size(
+        plan,
+        workers,
+        distribute,
+        &consumers.borrow().samples,
+        cache,
+    );
+    consumers.borrow_mut().emit(Event::Sampling(size))?;
     if count == 1 {
         let worker = &mut workers[0];
         let mut sampler = Sampler::new(
@@ -258,19 +263,41 @@ pub(super) fn remember_unit_times(cache: &Cache, samples: &[SampleRecord]) {
     times.save();
 }
 
-/// Samples still to take and already taken, for the progress display.
-fn planned_samples(
+/// The plan's size and time as sampling begins, for the progress display.
+fn plan_size(
     plan: &Sampling<'_>,
     workers: &[Worker],
     distribute: Distribute,
     samples: &[SampleRecord],
-) -> (usize, usize) {
-    match distribute {
-        Distribute::Replicate if workers.len() > 1 => workers
-            .iter()
-            .map(|w| plan.remaining(samples, w.machine.as_deref()))
-            .fold((0, 0), |(t, d), (wt, wd)| (t + wt, d + wd)),
-        _ => plan.remaining(samples, None),
+    cache: &Cache,
+) -> PlanSize {
+    // Replicated: each engine takes the whole matrix.
+    let machines: Vec<Option<&str>> = match distribute {
+        Distribute::Replicate if workers.len() > 1 => {
+            workers.iter().map(|w| w.machine.as_deref()).collect()
+        }
+        _ => vec![None],
+    };
+    let mut still = Vec::new();
+    let mut done = 0;
+    for machine in &machines {
+        let (keys, taken) = plan.remaining(samples, *machine);
+        still.extend(keys);
+        done += taken;
+    }
+    let config = plan.config;
+    let precision = config.precision.map(|goal| {
+        let rounds = goal.max_repeat.saturating_sub(config.repeat) as usize;
+        let cells = plan.matrix(None).cells().len();
+        (goal.target, cells * rounds * machines.len())
+    });
+    PlanSize {
+        total: still.len() + done,
+        done,
+        first_rounds: SampleTimes::load(cache).estimate(still.iter().map(|k| &k.cell)),
+        precision,
+        time_budget_s: config.precision.and_then(|goal| goal.time_budget_s),
+        engines: workers.len(),
     }
 }
 

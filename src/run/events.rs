@@ -1,25 +1,20 @@
-//! The run's event stream and its three consumers: the progress display,
-//! the journal, and the aggregator that becomes `results.json`.
-
-use std::io::IsTerminal;
-use std::time::Instant;
+//! The run's event stream and its three consumers: the progress display
+//! (`progress`), the journal, and the aggregator that becomes `results.json`.
 
 use anyhow::Result;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::progress::Verbosity;
-use crate::results::{Journal, JournalEntry, SampleKey, SampleRecord, SampleStatus};
+use super::progress::{PlanSize, ProgressView};
+use crate::results::{Journal, JournalEntry, SampleKey, SampleRecord};
 
 /// What happens during a run, in order.
 pub enum Event<'a> {
-    /// Sampling begins: `total` samples in the plan, `done` of them already taken.
-    Sampling {
-        total: usize,
-        done: usize,
-    },
-    /// More samples than planned: `samples` added to the total, and why.
+    /// Sampling begins.
+    Sampling(PlanSize),
+    /// More samples than planned: `samples` added to the total, and why;
+    /// the rounds after can add at most `fewer_at_most` fewer than before.
     Extended {
         samples: usize,
+        fewer_at_most: usize,
         why: &'a str,
     },
     SampleStarted(&'a SampleKey),
@@ -34,6 +29,8 @@ pub enum Event<'a> {
     Retake(&'a str),
     /// Something worth saying that is not a sample.
     Note(&'a str),
+    /// Something said only with `-v`.
+    Detail(&'a str),
 }
 
 /// The three consumers of the stream.
@@ -51,146 +48,27 @@ impl Consumers<'_> {
     }
 
     pub fn emit(&mut self, event: Event) -> Result<()> {
-        self.progress.observe(&event);
-        if let Event::SampleDone(record) = event {
-            self.journal.write(&JournalEntry::Sample(record.clone()))?;
-            self.samples.push(record.clone());
-        }
-        Ok(())
-    }
-}
-
-/// A progress bar with ETA on a terminal; plain lines elsewhere (CI logs).
-pub struct ProgressView {
-    verbosity: Verbosity,
-    bar: Option<ProgressBar>,
-    total: usize,
-    done: usize,
-    started: Instant,
-    last_percent_printed: usize,
-}
-
-impl ProgressView {
-    pub fn new(verbosity: Verbosity) -> ProgressView {
-        ProgressView {
-            verbosity,
-            bar: None,
-            total: 0,
-            done: 0,
-            started: Instant::now(),
-            last_percent_printed: 0,
-        }
-    }
-
-    fn say(&self, line: &str) {
-        if self.verbosity == Verbosity::Quiet {
-            return;
-        }
-        match &self.bar {
-            Some(bar) => bar.println(line),
-            None => eprintln!("{line}"),
-        }
-    }
-
-    fn observe(&mut self, event: &Event) {
+        let progress = &mut self.progress;
         match event {
-            Event::Sampling { total, done } => {
-                self.total = *total;
-                self.done = *done;
-                self.started = Instant::now();
-                if self.verbosity == Verbosity::Normal && std::io::stderr().is_terminal() {
-                    let bar = ProgressBar::new(*total as u64);
-                    bar.set_style(
-                        ProgressStyle::with_template(
-                            "{bar:30} {pos}/{len} samples  {elapsed} elapsed, ETA {eta}  {msg}",
-                        )
-                        .expect("the template is valid"),
-                    );
-                    bar.set_position(*done as u64);
-                    self.bar = Some(bar);
-                }
-                self.say(&format!(
-                    "measuring: {total} samples ({done} already taken)"
-                ));
-            }
-            Event::Extended { samples, why } => {
-                self.total += samples;
-                if let Some(bar) = &self.bar {
-                    bar.set_length(self.total as u64);
-                }
-                let plural = if *samples == 1 { "" } else { "s" };
-                self.say(&format!("{why}: {samples} more sample{plural}"));
-            }
-            Event::SampleStarted(key) => {
-                if let Some(bar) = &self.bar {
-                    bar.set_message(format!(
-                        "{} {} {}×{}{}",
-                        key.cell.build,
-                        key.cell.workload,
-                        key.cell.mode,
-                        key.cell.threads,
-                        if key.warmup { " (warmup)" } else { "" }
-                    ));
-                }
-            }
+            Event::Sampling(plan) => progress.begin(&plan),
+            Event::Extended {
+                samples,
+                fewer_at_most,
+                why,
+            } => progress.extend(samples, fewer_at_most, why),
+            Event::SampleStarted(key) => progress.started(key),
             Event::SampleDone(record) => {
-                self.done += 1;
-                if let Some(bar) = &self.bar {
-                    bar.set_position(self.done as u64);
-                }
-                let sample = &record.sample;
-                let what = format!(
-                    "{} {} {}×{} #{}{}",
-                    record.build,
-                    record.workload,
-                    sample.mode,
-                    record.threads,
-                    record.repeat + 1,
-                    if sample.warmup { " warmup" } else { "" }
-                );
-                match sample.status {
-                    SampleStatus::Failed => {
-                        self.say(&format!("FAILED {what}: {}", sample.failure_reason()))
-                    }
-                    SampleStatus::Unsupported if self.verbosity == Verbosity::Verbose => {
-                        self.say(&format!("unsupported {what}"))
-                    }
-                    SampleStatus::Ok if self.verbosity == Verbosity::Verbose => self.say(&format!(
-                        "{what}: {:.4} s",
-                        sample.wall_s().unwrap_or(f64::NAN)
-                    )),
-                    _ => {}
-                }
-                if self.bar.is_none() && self.verbosity == Verbosity::Normal && self.total > 0 {
-                    let percent = self.done * 100 / self.total;
-                    if percent / 10 > self.last_percent_printed / 10 {
-                        self.last_percent_printed = percent;
-                        self.say(&format!(
-                            "{percent}% ({}/{} samples, {} elapsed)",
-                            self.done,
-                            self.total,
-                            crate::format::format_duration(self.started.elapsed())
-                        ));
-                    }
-                }
+                progress.sample_done(record);
+                self.journal.write(&JournalEntry::Sample(record.clone()))?;
+                self.samples.push(record.clone());
             }
             Event::ContainerReplaced { build, reason } => {
-                self.say(&format!("{build}: container replaced ({reason})"))
+                progress.note(&format!("{build}: container replaced ({reason})"))
             }
-            Event::Retake(text) => {
-                self.total += 1;
-                if let Some(bar) = &self.bar {
-                    bar.set_length(self.total as u64);
-                }
-                self.say(text)
-            }
-            Event::Note(text) => self.say(text),
+            Event::Retake(why) => progress.retake(why),
+            Event::Note(text) => progress.note(text),
+            Event::Detail(text) => progress.detail(text),
         }
-    }
-
-    pub fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
+        Ok(())
     }
 }

@@ -73,11 +73,15 @@ impl<'c> Sampling<'c> {
     }
 
     /// The samples of the whole matrix still to take on one machine, and
-    /// those it has taken.
-    pub fn remaining(&self, samples: &[SampleRecord], machine: Option<&str>) -> (usize, usize) {
+    /// how many it has taken.
+    pub fn remaining(
+        &self,
+        samples: &[SampleRecord],
+        machine: Option<&str>,
+    ) -> (Vec<SampleKey>, usize) {
         let done = done_keys(samples, &self.config.disturbance, machine);
         let order = plan::schedule(&self.matrix(None), self.config.seed, &done);
-        (order.len(), done.len())
+        (order, done.len())
     }
 }
 
@@ -121,6 +125,8 @@ async fn extra_rounds(
     done: &HashSet<SampleKey>,
 ) -> Result<()> {
     let groups = matrix.groups();
+    // Samples a round took before: every cell, until a round leaves some out.
+    let mut previous_round = matrix.cells().len();
     for repeat in matrix.repeat..goal.max_repeat {
         let live: Vec<CellKey> = matrix
             .cells()
@@ -142,14 +148,24 @@ async fn extra_rounds(
         }
         let pending: Vec<Group> = groups
             .iter()
-            .filter(|g| unsettled.contains(g))
+            .filter(|g| unsettled.contains_key(g))
             .cloned()
             .collect();
+        for group in &pending {
+            sampler.emit(Event::Detail(&format!(
+                "{} ({}, {} workers): again, as {}",
+                group.workload, group.mode, group.threads, unsettled[group]
+            )))?;
+        }
         let round = matrix.extra_round(&pending, sampler.plan.config.seed, repeat, done);
         let samples = round.iter().map(Vec::len).sum();
+        let rounds_left = (goal.max_repeat - repeat) as usize;
+        let fewer_at_most = previous_round.saturating_sub(samples) * rounds_left;
+        previous_round = samples;
         if samples > 0 {
             sampler.emit(Event::Extended {
                 samples,
+                fewer_at_most,
                 why: &format!(
                     "round {}: {} of {} cells again, to know them to ±{}",
                     repeat + 1,

@@ -8,12 +8,14 @@
 //! `rounds`, over one or several sources in `distribute`), and finish
 //! (results.json and the report: `phases`). Every sample goes through the
 //! [`SampleSource`](source::SampleSource) seam; every event feeds the
-//! progress display, the journal and the aggregator (`events`). A dead
-//! container is replaced, a failing cell is recorded and skipped, Ctrl-C and
-//! a lost engine stop cleanly with partial results and a resumable journal.
+//! progress display (`progress`, with the time `estimate`), the journal and
+//! the aggregator (`events`). A dead container is replaced, a failing cell
+//! is recorded and skipped, Ctrl-C and a lost engine stop cleanly with
+//! partial results and a resumable journal.
 
 mod distribute;
 pub mod docker;
+pub mod estimate;
 pub mod events;
 mod host;
 mod interrupt;
@@ -22,6 +24,7 @@ mod measure;
 mod options;
 mod phases;
 pub mod plan;
+pub mod progress;
 pub mod rounds;
 mod setup;
 pub mod source;

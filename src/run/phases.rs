@@ -4,8 +4,9 @@
 use anyhow::Result;
 use tokio::sync::watch;
 
-use super::events::{Consumers, ProgressView};
+use super::events::Consumers;
 use super::options::RunOutcome;
+use super::progress::ProgressView;
 use super::setup::{self, Prepared};
 use super::source::Worker;
 use super::{distribute, measure};
@@ -83,6 +84,7 @@ async fn measure_all(
     let mut consumers = consumers.into_inner();
     consumers.progress.finish();
     distribute::remember_unit_times(cache, &consumers.samples);
+    super::estimate::remember_sample_times(cache, &consumers.samples);
     Measured {
         samples: consumers.samples,
         outcome,

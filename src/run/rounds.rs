@@ -3,15 +3,16 @@
 //! speedup, is not known to the goal ([`CellWalls::precision`]); its group goes on on
 //! every build, so that builds stay interleaved.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
-use crate::analysis::precision::CellWalls;
+use crate::analysis::precision::{CellWalls, Known};
 use crate::results::machine::counted_and_set_aside;
 use crate::results::shard::Group;
 use crate::results::{CellKey, SampleRecord};
 
-/// The groups to take again in round `repeat`: those with a cell among
-/// `live` whose median or speedup is not yet known to ±`target`. A speedup
+/// The groups to take again in round `repeat`, each with why (its first
+/// cell short of the goal): those with a cell among `live` whose median or
+/// speedup is not yet known to ±`target`. A speedup
 /// short of it also sends back its one-worker group when that side's median
 /// is known no better. Only rounds before `repeat` count, so that a resumed
 /// run makes the decisions the interrupted one made.
@@ -20,14 +21,20 @@ pub fn unsettled(
     repeat: u32,
     target: f64,
     live: &[CellKey],
-) -> HashSet<Group> {
+) -> HashMap<Group, String> {
     let counted = counted_and_set_aside(samples).0;
     let walls = CellWalls::of(counted.into_iter().filter(|r| r.repeat < repeat));
-    let mut groups = HashSet::new();
+    let mut groups = HashMap::new();
+    let mut send_back = |key: &CellKey, why: String| {
+        groups.entry(Group::of(key)).or_insert(why);
+    };
     for key in live {
         let precision = walls.precision(key);
         if !precision.median.within(target) {
-            groups.insert(Group::of(key));
+            send_back(
+                key,
+                format!("{}'s median {}", key.build, known(precision.median)),
+            );
         }
         let Some(speedup) = precision.speedup else {
             continue;
@@ -35,17 +42,32 @@ pub fn unsettled(
         if speedup.within(target) {
             continue;
         }
-        groups.insert(Group::of(key));
+        send_back(key, format!("{}'s speedup {}", key.build, known(speedup)));
         let one = CellKey {
             threads: 1,
             ..key.clone()
         };
         let one_side = walls.precision(&one).median;
         if live.contains(&one) && one_side.error() >= precision.median.error() {
-            groups.insert(Group::of(&one));
+            let why = format!(
+                "{}'s speedup at {} {} and this side's median {}",
+                key.build,
+                key.threads,
+                known(speedup),
+                known(one_side)
+            );
+            send_back(&one, why);
         }
     }
     groups
+}
+
+/// "known to ±3.2 %", "not known yet (too few samples)".
+fn known(precision: Known) -> String {
+    match precision.fraction() {
+        Some(e) => format!("known to ±{}", crate::format::fmt_percent(e * 100.0)),
+        None => "not known yet (too few samples)".to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -99,7 +121,8 @@ mod tests {
         samples.extend(rounds(&noisy, 6, 0.3));
         let live = [stable.clone(), noisy.clone()];
         let todo = unsettled(&samples, 6, 0.02, &live);
-        assert_eq!(todo.into_iter().collect::<Vec<_>>(), [Group::of(&noisy)]);
+        assert_eq!(todo.keys().collect::<Vec<_>>(), [&Group::of(&noisy)]);
+        assert_eq!(todo[&Group::of(&noisy)], "3.13's median known to ±30 %");
         // Five rounds are too few for any interval: both go on.
         assert_eq!(unsettled(&samples, 5, 0.02, &live).len(), 2);
         // A settled (failed) cell is not live: never taken again.
@@ -139,7 +162,7 @@ mod tests {
         let mut samples = rounds(&one, 6, 0.001);
         samples.extend(rounds(&two, 6, 0.03));
         let todo = unsettled(&samples, 6, 0.02, &live);
-        assert_eq!(todo.into_iter().collect::<Vec<_>>(), [Group::of(&two)]);
+        assert_eq!(todo.keys().collect::<Vec<_>>(), [&Group::of(&two)]);
         assert!(unsettled(&samples, 6, 0.05, &live).is_empty());
     }
 }
