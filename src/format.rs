@@ -69,6 +69,15 @@ pub fn fmt_bytes(n: i64) -> String {
     }
 }
 
+/// Memory in MiB: 9.84 → "9.8 MiB", 123.4 → "123 MiB".
+pub fn fmt_mib(mib: f64) -> String {
+    if mib.abs() >= 99.95 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
 /// An elapsed time for progress lines: "4m07s", "12.3s".
 pub fn format_duration(duration: Duration) -> String {
     let secs = duration.as_secs_f64();

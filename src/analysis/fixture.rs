@@ -99,6 +99,7 @@ impl RunBuilder {
                                 mode: *mode,
                                 warmup,
                                 free_threaded,
+                                repeat,
                             }
                             .sample(outcome);
                             samples.push(SampleRecord {
@@ -179,6 +180,7 @@ struct Taken {
     mode: Mode,
     warmup: bool,
     free_threaded: bool,
+    repeat: u32,
 }
 
 impl Taken {
@@ -189,7 +191,12 @@ impl Taken {
             mode,
             warmup,
             free_threaded,
+            repeat,
         } = *self;
+        // 10 MiB after setup (13 on a free-threaded build), and half a MiB
+        // more for each worker while the work runs, give or take 16 KiB.
+        let setup_kb = if free_threaded { 13_312 } else { 10_240 };
+        let peak_kb = setup_kb + u64::from(threads) * 512 + u64::from(repeat % 3) * 16;
         let sample = match outcome {
             Outcome::Ok {
                 wall_s,
@@ -200,6 +207,8 @@ impl Taken {
                 "cpu_ns": (worker_cpu_s * f64::from(threads) * 1e9 * 1.01).round() as u64,
                 "worker_cpu_ns": vec![(worker_cpu_s * 1e9).round() as u64; threads as usize],
                 "max_rss_kb": 10_240 + u64::from(threads) * 512,
+                "rss_setup_kb": setup_kb,
+                "rss_peak_kb": peak_kb,
                 "check": "ok",
                 "gil_enabled": !free_threaded,
                 "warmup": warmup,

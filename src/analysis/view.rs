@@ -8,7 +8,7 @@ use super::summary::{CellSummary, RunSummary};
 use crate::results::machine::counted_and_set_aside;
 use crate::results::shard::{self, Group, Shard};
 use crate::results::{BuildRecord, Mode, RunResults, SampleRecord, Scaling, VARIANT_LABEL};
-use crate::stats::{Bootstrap, Estimate};
+use crate::stats::{Bootstrap, Estimate, slope};
 
 /// What every exporter reads: the results, their cell summaries, and the
 /// orders in which builds, workloads, modes and thread counts are shown.
@@ -187,6 +187,39 @@ impl<'a> Analysis<'a> {
         self.bootstrap
             .salted(&format!("relative {build}\u{0}{workload}\u{0}{mode}"))
             .ratio_of_medians(&new_values, &base_values)
+    }
+
+    /// Peak memory of `build` at one worker relative to the baseline build:
+    /// the ratio of medians with a bootstrap interval.
+    pub fn memory_relative_to_baseline(
+        &self,
+        build: &str,
+        workload: &str,
+        mode: Mode,
+    ) -> Option<Estimate> {
+        let baseline = self.baseline.as_deref()?;
+        let new = self.cell(build, workload, mode, 1)?.peak_values()?;
+        let base = self.cell(baseline, workload, mode, 1)?.peak_values()?;
+        self.bootstrap
+            .salted(&format!("memory {build}\u{0}{workload}\u{0}{mode}"))
+            .ratio_of_medians(&new, &base)
+    }
+
+    /// The memory each extra worker adds, MiB: the least-squares slope of
+    /// the cells' median peaks against their worker counts.
+    pub fn memory_per_worker(&self, build: &str, workload: &str, mode: Mode) -> Option<f64> {
+        let points: Vec<(f64, f64)> = self
+            .series(build, workload, mode)
+            .iter()
+            .filter_map(|c| Some((f64::from(c.key.threads), c.memory?.value)))
+            .collect();
+        slope(&points)
+    }
+
+    /// Whether the build was configured without the GIL.
+    pub fn is_free_threaded(&self, build: &str) -> bool {
+        self.build_record(build)
+            .is_some_and(|b| b.facts["py_gil_disabled"].as_bool() == Some(true))
     }
 
     /// A lone worker thread's time over the time in the thread that built
