@@ -3,9 +3,9 @@
 //! needed) and escapes `<`, `>`, `&` and quotes in every label and
 //! attribute, so names from workloads and builds cannot inject markup.
 //!
-//! Three per-workload charts (time, speedup, parallelism) are line charts
-//! over the thread count on a log₂ axis; they share [`LineChart`]
-//! (`line.rs`). The fourth (`strip.rs`) shows every sample, so that two
+//! Four per-workload charts (time, speedup, parallelism, peak memory) are
+//! line charts over the thread count on a log₂ axis; they share
+//! [`LineChart`] (`line.rs`). The fifth (`strip.rs`) shows every sample, so that two
 //! clusters or a drift can be seen; a run at one thread count shows it
 //! instead of the speedup and parallelism charts, which would have one
 //! point each.
@@ -14,6 +14,7 @@ mod axis;
 pub(crate) mod builds;
 pub(crate) mod heatmap;
 mod line;
+pub(crate) mod memory;
 pub(crate) mod parallelism;
 pub(crate) mod speedup;
 pub(crate) mod strip;
