@@ -374,6 +374,19 @@ pub(crate) fn scaled(results: &RunResults, build: &str, factor: f64) -> RunResul
     out
 }
 
+/// The same run with every peak memory of `build` grown by `factor` over
+/// the whole peak, under another run id.
+pub(crate) fn more_memory(results: &RunResults, build: &str, factor: f64) -> RunResults {
+    let mut out = results.clone();
+    out.run_id = "new".into();
+    for r in &mut out.samples {
+        if let (true, Some(kb)) = (r.build == build, r.sample.rss_peak_kb.as_mut()) {
+            *kb = (*kb as f64 * factor).round() as u64;
+        }
+    }
+    out
+}
+
 /// A run like the one whose headline hid a JIT's gain: 3.14 and 3.14-jit
 /// at one thread. countdown (5 samples each): the JIT build is bimodal
 /// (311–316 ms three times, 384–385 ms twice), 3.14 is not (379–414 ms).
