@@ -8,19 +8,25 @@ do that to itself, unprivileged, in a container too). The container's
 cgroup peak would cover all its processes at once, but containers mount
 cgroupfs read-only, so it cannot be reset per sample. Where the reset is
 not offered (not Linux) both figures are null rather than a peak that
-includes start-up. Reading costs about 0.1 ms, outside the timed region.
+includes start-up. Unbuffered os calls, not open(): about 0.02 ms for a
+reset and a reading where the io stack took 0.3 ms on a free-threaded build.
 """
+
+import os
 
 
 def _status_kb(key):
+    """A field of /proc/self/status in KiB, e.g. b"VmHWM:"; None if absent."""
     try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith(key):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
+        fd = os.open("/proc/self/status", os.O_RDONLY)
+        try:
+            data = os.read(fd, 65536)
+        finally:
+            os.close(fd)
+        start = data.index(key) + len(key)
+        return int(data[start:data.index(b"kB", start)])
+    except (OSError, ValueError):
+        return None
 
 
 class PeakWatch(object):
@@ -30,14 +36,17 @@ class PeakWatch(object):
     def __init__(self):
         self.setup_kb = None
         try:
-            with open("/proc/self/clear_refs", "w") as f:
-                f.write("5")
+            fd = os.open("/proc/self/clear_refs", os.O_WRONLY)
+            try:
+                os.write(fd, b"5")
+            finally:
+                os.close(fd)
         except OSError:
             return
-        self.setup_kb = _status_kb("VmRSS:")
+        self.setup_kb = _status_kb(b"VmRSS:")
 
     def peak_kb(self):
-        return None if self.setup_kb is None else _status_kb("VmHWM:")
+        return None if self.setup_kb is None else _status_kb(b"VmHWM:")
 
     def result(self):
         return {"rss_setup_kb": self.setup_kb, "rss_peak_kb": self.peak_kb()}
