@@ -193,10 +193,12 @@ impl Taken {
             free_threaded,
             repeat,
         } = *self;
-        // 10 MiB after setup (13 on a free-threaded build), and half a MiB
-        // more for each worker while the work runs, give or take 16 KiB.
+        // 10 MiB after setup (13 on a free-threaded build); while the work
+        // runs, half a MiB more for each thread, 10 MiB for each process (an
+        // interpreter of its own), give or take 16 KiB.
         let setup_kb = if free_threaded { 13_312 } else { 10_240 };
-        let peak_kb = setup_kb + u64::from(threads) * 512 + u64::from(repeat % 3) * 16;
+        let worker_kb = if mode == Mode::Processes { 10_240 } else { 512 };
+        let peak_kb = setup_kb + u64::from(threads) * worker_kb + u64::from(repeat % 3) * 16;
         let sample = match outcome {
             Outcome::Ok {
                 wall_s,
