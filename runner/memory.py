@@ -8,8 +8,8 @@ do that to itself, unprivileged, in a container too). The container's
 cgroup peak would cover all its processes at once, but containers mount
 cgroupfs read-only, so it cannot be reset per sample. Where the reset is
 not offered (not Linux) both figures are null rather than a peak that
-includes start-up. Unbuffered os calls, not open(): about 0.02 ms for a
-reset and a reading where the io stack took 0.3 ms on a free-threaded build.
+includes start-up. Unbuffered os calls, not open(): 0.05-0.08 ms for a
+reset and a reading, where the io stack took 0.3 ms on a free-threaded build.
 """
 
 import os
