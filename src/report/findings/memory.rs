@@ -4,12 +4,12 @@
 
 use super::{Finding, FindingKind};
 use crate::analysis::Analysis;
-use crate::format::{fmt_change, fmt_mib, one_line};
-use crate::results::Mode;
+use crate::format::{fmt_change, fmt_mib, fmt_percent, one_line};
+use crate::report::text::workers_word;
 use crate::stats::Estimate;
 
 /// PEP 779's bar for the free-threaded build's memory overhead.
-pub(crate) const PEP_779_MEMORY: f64 = 0.20;
+const PEP_779_MEMORY: f64 = 0.20;
 
 pub(super) fn memory(a: &Analysis<'_>, out: &mut Vec<Finding>) {
     if let Some(baseline) = a.baseline.as_deref() {
@@ -32,39 +32,50 @@ pub(super) fn memory(a: &Analysis<'_>, out: &mut Vec<Finding>) {
 /// prove is within noise.
 fn against_baseline(a: &Analysis<'_>, build: &str, baseline: &str) -> Option<String> {
     let free_threaded = a.is_free_threaded(build);
-    let ratios: Vec<(&str, Estimate)> = a
+    // (workload, ratio, whether its interval proves a difference)
+    let ratios: Vec<(&str, Estimate, bool)> = a
         .workloads
         .iter()
         .filter_map(|w| {
-            let e = a
-                .modes_of(w)
-                .into_iter()
-                .find_map(|mode| a.memory_relative_to_baseline(build, w, mode))?;
-            Some((w.as_str(), e))
+            a.modes_of(w).into_iter().find_map(|mode| {
+                let e = a.memory_relative_to_baseline(build, w, mode)?;
+                // One sample a side has an interval of one point: it proves nothing.
+                let samples = [build, baseline]
+                    .iter()
+                    .filter_map(|b| Some(a.cell(b, w, mode, 1)?.counts.measured))
+                    .min()?;
+                Some((w.as_str(), e, e.excludes(1.0) && samples >= 2))
+            })
         })
         .collect();
     if ratios.is_empty() {
         return None;
     }
     let (b, base) = (one_line(build), one_line(baseline));
-    if ratios.iter().all(|(_, e)| !e.excludes(1.0)) {
+    if ratios.iter().all(|(_, _, proven)| !proven) {
         return Some(format!(
             "{b}'s peak memory at 1 worker is within noise of {base}'s."
         ));
     }
     let parts: Vec<String> = ratios
         .iter()
-        .map(|(w, e)| {
+        .map(|(w, e, proven)| {
             let (w, change) = (one_line(w), fmt_change(e.value));
-            if !e.excludes(1.0) {
+            if !proven {
                 return format!("within noise on {w} ({change})");
             }
-            let bar = match (free_threaded, e.value > 1.0 + PEP_779_MEMORY) {
-                (false, _) => "",
-                (true, true) => ", above PEP 779's 20 %",
-                (true, false) => ", within PEP 779's 20 %",
+            if !free_threaded {
+                return format!("{change} on {w}");
+            }
+            let side = if e.value > 1.0 + PEP_779_MEMORY {
+                "above"
+            } else {
+                "within"
             };
-            format!("{change} on {w}{bar}")
+            format!(
+                "{change} on {w}, {side} PEP 779's {}",
+                fmt_percent(PEP_779_MEMORY * 100.0)
+            )
         })
         .collect();
     Some(format!(
@@ -85,7 +96,7 @@ fn per_worker(a: &Analysis<'_>, workload: &str) -> Option<String> {
                 .into_iter()
                 .filter_map(|mode| {
                     let mib = a.memory_per_worker(build, workload, mode)?;
-                    Some(format!("{} a {}", fmt_mib(mib), worker_noun(mode)))
+                    Some(format!("{} a {}", fmt_mib(mib), workers_word(mode, 1)))
                 })
                 .collect();
             (!modes.is_empty()).then(|| format!("{} on {}", modes.join(" and "), one_line(build)))
@@ -98,12 +109,4 @@ fn per_worker(a: &Analysis<'_>, workload: &str) -> Option<String> {
             parts.join("; ")
         )
     })
-}
-
-fn worker_noun(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Threads => "thread",
-        Mode::Processes => "process",
-        Mode::Subinterpreters => "subinterpreter",
-    }
 }
