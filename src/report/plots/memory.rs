@@ -17,7 +17,7 @@ pub(crate) fn render(ctx: WorkloadChart<'_>) -> Result<Option<String>> {
     let chart = LineChart {
         title: format!("{}: peak memory", ctx.name()),
         x_desc: x_desc(ctx.mode),
-        y_desc: "peak resident memory while the work ran (MiB), median; bars: 95 % CI".into(),
+        y_desc: "peak memory (MiB), median; bars: 95 % CI".into(),
         threads: threads_shown(ctx.analysis, &lines),
         lines,
         references: Vec::new(),
