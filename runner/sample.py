@@ -83,6 +83,7 @@ def run_sample(path, mode, workers, size, warmup, owner_first=False):
     wcpu = out["worker_cpu_ns"]
     sample["worker_cpu_ns"] = wcpu if wcpu and all(is_int(c) for c in wcpu) else None
     sample["max_rss_kb"] = out.get("max_rss_kb")
+    sample.update(out.get("memory") or {})
     sample["start_method"] = out.get("start_method")
     sample["owner_wall_ns"] = out.get("owner_wall_ns")
     results = out["results"]

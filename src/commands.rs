@@ -151,6 +151,12 @@ fn compare(args: crate::cli::CompareArgs) -> Result<()> {
             return Err(crate::error::Error::Regressions(regressions.len()).into());
         }
     }
+    if let Some(threshold) = args.fail_above_memory {
+        let grown = comparison.memory_regressions(threshold);
+        if !grown.is_empty() {
+            return Err(crate::error::Error::MemoryRegressions(grown.len()).into());
+        }
+    }
     Ok(())
 }
 

@@ -69,6 +69,17 @@ pub fn fmt_bytes(n: i64) -> String {
     }
 }
 
+/// Memory in MiB: 9.84 → "9.8 MiB", 123.4 → "123 MiB".
+pub fn fmt_mib(mib: f64) -> String {
+    // A slope of -0.04 MiB is noise around nothing, not "-0.0 MiB".
+    let mib = if mib.abs() < 0.05 { 0.0 } else { mib };
+    if mib.abs() >= 99.95 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{mib:.1} MiB")
+    }
+}
+
 /// An elapsed time for progress lines: "4m07s", "12.3s".
 pub fn format_duration(duration: Duration) -> String {
     let secs = duration.as_secs_f64();

@@ -52,6 +52,8 @@ impl SampleRequest {
             cpu_ns: None,
             worker_cpu_ns: None,
             max_rss_kb: None,
+            rss_setup_kb: None,
+            rss_peak_kb: None,
             check: None,
             result_repr: None,
             gil_enabled: None,

@@ -9,6 +9,7 @@ mod images;
 mod jit;
 mod local;
 mod machines;
+mod memory;
 mod noise;
 mod precision;
 mod registry;

@@ -3,8 +3,9 @@ processes and subinterpreters (one module each, imported only when its
 mode runs), and what they share.
 
 Each ``run_*`` function returns a dict with wall_ns, cpu_ns,
-worker_cpu_ns, results, errors (a list of (kind, message)) and max_rss_kb,
-or raises WorkloadFailure.  Processes mode adds gil_enabled and
+worker_cpu_ns, results, errors (a list of (kind, message)), max_rss_kb and
+memory (rss_setup_kb and rss_peak_kb, see runner/memory.py), or raises
+WorkloadFailure.  Processes mode adds gil_enabled and
 gil_enabled_by: whether the GIL was on in a worker process after its setup,
 and which import there turned it on.
 """

@@ -1,4 +1,11 @@
-"""Processes mode: N multiprocessing workers (fork where available)."""
+"""Processes mode: N multiprocessing workers (fork where available).
+
+Memory is the parent's and every worker's added together, after setup and
+at the peak: the sum of the processes' peaks, which is the peak of their
+sum when they peak together (as workers doing the same work do) and an
+upper bound otherwise. Pages a forked worker still shares with the parent
+count in each process that maps them.
+"""
 
 import os
 import signal
@@ -6,6 +13,7 @@ import time
 
 from ..common import classify, exc_message, oom_kill_count, print_exc, signal_name
 from ..gilwatch import GilImportWatch
+from ..memory import PeakWatch
 from ..workload import import_workload
 from . import WorkloadFailure, catch_thread_exceptions, maxrss_kb, new_errors
 
@@ -38,7 +46,8 @@ def _process_entry(path, index, workers, size, start, abort, conn):
         _safe_send(conn, ("error", classify(exc),
                           "in setup (worker %d): %s" % (index, exc_message(exc))))
         return
-    _safe_send(conn, ("ready", gil_watch.gil_on(), gil_watch.enabled_by))
+    memory = PeakWatch()
+    _safe_send(conn, ("ready", gil_watch.gil_on(), gil_watch.enabled_by, memory.setup_kb))
     start.wait()
     if abort.is_set():
         _safe_send(conn, ("aborted",))
@@ -56,7 +65,7 @@ def _process_entry(path, index, workers, size, start, abort, conn):
         _safe_send(conn, ("error",) + tuple(thread_errors[0]))
         return
     try:
-        conn.send(("done", value, c1 - c0))
+        conn.send(("done", value, c1 - c0, memory.peak_kb()))
     except BaseException as exc:
         print_exc("cannot send result (process worker %d)" % index, exc)
         _safe_send(conn, ("error", "exception",
@@ -117,6 +126,8 @@ def run_processes(mod, path, workers, size):
     cpu = [None] * workers
     # (gil_enabled, gil_enabled_by) of each worker once it is set up.
     gil_states = []
+    setup_kb = []
+    peak_kb = []
 
     def death_error(i):
         code = procs[i].exitcode
@@ -176,10 +187,12 @@ def run_processes(mod, path, workers, size):
                 tag = msg[0]
                 if tag == expect == "ready":
                     gil_states.append(msg[1:3])
+                    setup_kb.append(msg[3])
                     pending.discard(i)
                 elif tag == "done" and expect == "done":
                     results[i] = msg[1]
                     cpu[i] = msg[2]
+                    peak_kb.append(msg[3])
                     pending.discard(i)
                 elif tag == "error":
                     errors.append((msg[1], msg[2]))
@@ -200,6 +213,7 @@ def run_processes(mod, path, workers, size):
                 "results": results, "errors": errors,
                 "max_rss_kb": None, "start_method": method}
     # Every worker finished its setup and waits on `start`: go.
+    memory = PeakWatch()
     t0 = time.perf_counter_ns()
     c0 = time.process_time_ns()
     start.set()
@@ -209,6 +223,7 @@ def run_processes(mod, path, workers, size):
     t1 = time.perf_counter_ns()
     c1 = time.process_time_ns()
     cpu_total = (c1 - c0) + sum(c for c in cpu if c is not None)
+    parent = memory.result()
     rss = None
     try:
         import resource
@@ -218,8 +233,15 @@ def run_processes(mod, path, workers, size):
     return {"wall_ns": t1 - t0, "cpu_ns": cpu_total, "worker_cpu_ns": cpu,
             "results": results, "errors": errors, "max_rss_kb": rss,
             "start_method": method,
+            "memory": {"rss_setup_kb": _total([parent["rss_setup_kb"]] + setup_kb),
+                       "rss_peak_kb": _total([parent["rss_peak_kb"]] + peak_kb)},
             "gil_enabled": any(on for on, _ in gil_states),
             "gil_enabled_by": next((by for _, by in gil_states if by), None)}
+
+
+def _total(values):
+    """The sum, or None when a process had no figure."""
+    return None if None in values else sum(values)
 
 
 def _reap(procs):

@@ -5,6 +5,7 @@ import os
 import threading
 
 from ..common import classify, exc_message, print_exc, short_repr, truncate
+from ..memory import PeakWatch
 from ..workload import module_name_for
 from . import WorkloadFailure, maxrss_kb_self, new_errors, release_and_join, start_threads
 
@@ -173,6 +174,7 @@ def run_subinterpreters(mod, path, workers, size):
 
         barrier = threading.Barrier(workers + 1)
         exec_failures = [None] * workers
+        memory = PeakWatch()
 
         def target(index):
             try:
@@ -186,6 +188,7 @@ def run_subinterpreters(mod, path, workers, size):
 
         threads = start_threads(workers, target, "gilbench-subinterp", barrier)
         wall_ns, cpu_ns = release_and_join(barrier, threads)
+        memory_out = memory.result()
 
         for i in range(workers):
             if exec_failures[i] is not None:
@@ -203,7 +206,7 @@ def run_subinterpreters(mod, path, workers, size):
                                % (i, short_repr(status))))
         return {"wall_ns": wall_ns, "cpu_ns": cpu_ns, "worker_cpu_ns": cpu,
                 "results": results, "errors": errors,
-                "max_rss_kb": maxrss_kb_self()}
+                "max_rss_kb": maxrss_kb_self(), "memory": memory_out}
     finally:
         for it in interps:
             try:

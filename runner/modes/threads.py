@@ -6,13 +6,16 @@ chooses: single-thread costs are defined that way (pyperf and
 pyperformance time in the owning thread), while speedups compare worker
 threads with worker threads. On a free-threaded build the two differ: a
 thread using objects another thread created takes the slower shared
-reference-count path.
+reference-count path. Memory at one thread is that of the run which came
+first, from a fresh process: the second could reuse memory the first freed
+and the allocator kept.
 """
 
 import threading
 import time
 
 from ..common import classify, exc_message, print_exc
+from ..memory import PeakWatch
 from . import (
     WorkloadFailure, maxrss_kb_self, new_errors, record_error, release_and_join,
     start_threads,
@@ -39,14 +42,17 @@ def run_threads(mod, workers, size, gil_watch, owner_first=False):
     else:
         out = _in_worker_threads(mod, workers, size, gil_watch)
         owner = _in_owner_thread(mod, size, gil_watch)
+    memory = (owner if owner_first else out)["memory"]
     out["errors"].extend(owner.pop("errors"))
     out.update(owner)
+    out["memory"] = memory
     return out
 
 
 def _in_owner_thread(mod, size, gil_watch):
     state = _setup(mod, size, 1, gil_watch)
     errors = new_errors()
+    memory = PeakWatch()
     t0 = time.perf_counter_ns()
     try:
         value = mod.work(state, 0, 1, size)
@@ -54,7 +60,8 @@ def _in_owner_thread(mod, size, gil_watch):
         record_error(errors, None, exc, "exception in work (owning thread)")
         value = None
     wall_ns = time.perf_counter_ns() - t0
-    return {"owner_wall_ns": wall_ns, "owner_results": [value], "errors": errors}
+    return {"owner_wall_ns": wall_ns, "owner_results": [value], "errors": errors,
+            "memory": memory.result()}
 
 
 def _in_worker_threads(mod, workers, size, gil_watch):
@@ -64,6 +71,8 @@ def _in_worker_threads(mod, workers, size, gil_watch):
     results = [None] * workers
     cpu = [None] * workers
     errors = new_errors()
+    # Before the threads start: their stacks are part of what workers cost.
+    memory = PeakWatch()
 
     def target(index):
         try:
@@ -86,5 +95,5 @@ def _in_worker_threads(mod, workers, size, gil_watch):
     return {
         "wall_ns": wall_ns, "cpu_ns": cpu_ns, "worker_cpu_ns": cpu,
         "results": results, "errors": errors,
-        "max_rss_kb": maxrss_kb_self(),
+        "max_rss_kb": maxrss_kb_self(), "memory": memory.result(),
     }

@@ -4,7 +4,8 @@
 //!
 //! Per cell: the ratio new/base of the median wall times with a bootstrap
 //! 95 % interval (reported as the uncertainty of the ratio), and a
-//! two-sided Mann-Whitney U test. A change is *significant* when the rank
+//! two-sided Mann-Whitney U test; the same for the peak memory while the
+//! work ran, where both sides measured it. A change is *significant* when the rank
 //! test says so (p < alpha, 0.05) and the change is at least `min_effect`
 //! (5 % by default): two runs of the same thing on one machine drift apart
 //! between runs — by up to 5 % on a shared 2-core VM — which no test within
@@ -44,13 +45,60 @@ impl Default for CompareOptions {
     }
 }
 
+/// How the new median stands against the base median: for wall time,
+/// higher is slower; for memory, more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
-    Faster,
-    Slower,
+    Lower,
+    Higher,
     /// At least `min_effect`, but not proven.
     Inconclusive,
     NotSignificant,
+}
+
+/// One measure (wall time or peak memory) of a matched cell on both sides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    pub base: Distribution,
+    pub new: Distribution,
+    /// median(new) / median(base).
+    pub ratio: Estimate,
+    pub p_value: f64,
+    pub change: Change,
+}
+
+impl Measured {
+    /// The ratio with its interval and the rank test, judged by the
+    /// options' rules. None if either side has no usable median.
+    fn of(new: &[f64], base: &[f64], salt: &str, opts: &CompareOptions) -> Option<Measured> {
+        let (base_d, new_d) = (Distribution::of(base)?, Distribution::of(new)?);
+        let ratio = opts.bootstrap.salted(salt).ratio_of_medians(new, base)?;
+        let p_value = mann_whitney_u(new, base).map_or(1.0, |t| t.p_value);
+        let large_enough = (ratio.value - 1.0).abs() >= opts.min_effect;
+        let change = match (p_value < opts.alpha, large_enough, ratio.value > 1.0) {
+            (true, true, true) => Change::Higher,
+            (true, true, false) => Change::Lower,
+            (false, true, _) => Change::Inconclusive,
+            (_, false, _) => Change::NotSignificant,
+        };
+        Some(Measured {
+            base: base_d,
+            new: new_d,
+            ratio,
+            p_value,
+            change,
+        })
+    }
+
+    pub fn significant(&self) -> bool {
+        matches!(self.change, Change::Lower | Change::Higher)
+    }
+
+    /// Significantly higher by more than `fail_above` (0.05: the new
+    /// median is more than 5 % above the base median).
+    fn regressed(&self, fail_above: f64) -> bool {
+        self.change == Change::Higher && self.ratio.value > 1.0 + fail_above
+    }
 }
 
 /// One matched cell.
@@ -61,12 +109,10 @@ pub struct CellComparison {
     pub workload: String,
     pub mode: Mode,
     pub threads: u32,
-    pub base: Distribution,
-    pub new: Distribution,
-    /// median(new) / median(base): above 1 is slower.
-    pub ratio: Estimate,
-    pub p_value: f64,
-    pub change: Change,
+    /// Wall time: a ratio above 1 is slower.
+    pub time: Measured,
+    /// Peak memory while the work ran, where both sides measured it.
+    pub memory: Option<Measured>,
     /// The two cells, for why a change is inconclusive.
     pub base_cell: CellSummary,
     pub new_cell: CellSummary,
@@ -74,7 +120,7 @@ pub struct CellComparison {
 
 impl CellComparison {
     pub fn significant(&self) -> bool {
-        matches!(self.change, Change::Faster | Change::Slower)
+        self.time.significant()
     }
 }
 
@@ -202,7 +248,7 @@ fn matched<K: Ord>(
         groups
             .entry((c.base_build.clone(), c.new_build.clone()))
             .or_default()
-            .push(c.ratio.value);
+            .push(c.time.ratio.value);
     }
     let geomeans = groups
         .into_iter()
@@ -262,7 +308,15 @@ impl Comparison {
     pub fn regressions(&self, fail_above: f64) -> Vec<&CellComparison> {
         self.cells
             .iter()
-            .filter(|c| c.change == Change::Slower && c.ratio.value > 1.0 + fail_above)
+            .filter(|c| c.time.regressed(fail_above))
+            .collect()
+    }
+
+    /// Cells whose peak memory grew significantly by more than `fail_above`.
+    pub fn memory_regressions(&self, fail_above: f64) -> Vec<&CellComparison> {
+        self.cells
+            .iter()
+            .filter(|c| c.memory.as_ref().is_some_and(|m| m.regressed(fail_above)))
             .collect()
     }
 
@@ -270,39 +324,32 @@ impl Comparison {
     pub fn improvements(&self) -> Vec<&CellComparison> {
         self.cells
             .iter()
-            .filter(|c| c.change == Change::Faster)
+            .filter(|c| c.time.change == Change::Lower)
             .collect()
     }
 }
 
-/// One matched cell: the ratio of medians with its interval, and the rank
-/// test. None if either side has no usable median.
+/// One matched cell: the ratios of medians with their intervals, and the
+/// rank tests. None if either side has no usable median wall time.
 fn compare_cell(
     base_cell: &CellSummary,
     new_cell: &CellSummary,
     opts: &CompareOptions,
 ) -> Option<CellComparison> {
     let (base_key, new_key) = (&base_cell.key, &new_cell.key);
-    let (base_values, new_values) = (&base_cell.wall_values(), &new_cell.wall_values());
-    let (base, new) = (
-        Distribution::of(base_values)?,
-        Distribution::of(new_values)?,
-    );
     let salt = format!(
         "compare {}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
         base_key.build, new_key.build, new_key.workload, new_key.mode, new_key.threads
     );
-    let ratio = opts
-        .bootstrap
-        .salted(&salt)
-        .ratio_of_medians(new_values, base_values)?;
-    let p_value = mann_whitney_u(new_values, base_values).map_or(1.0, |t| t.p_value);
-    let large_enough = (ratio.value - 1.0).abs() >= opts.min_effect;
-    let change = match (p_value < opts.alpha, large_enough, ratio.value > 1.0) {
-        (true, true, true) => Change::Slower,
-        (true, true, false) => Change::Faster,
-        (false, true, _) => Change::Inconclusive,
-        (_, false, _) => Change::NotSignificant,
+    let time = Measured::of(
+        &new_cell.wall_values(),
+        &base_cell.wall_values(),
+        &salt,
+        opts,
+    )?;
+    let memory = match (new_cell.peak_values(), base_cell.peak_values()) {
+        (Some(new), Some(base)) => Measured::of(&new, &base, &format!("memory {salt}"), opts),
+        _ => None,
     };
     Some(CellComparison {
         base_build: base_key.build.clone(),
@@ -310,11 +357,8 @@ fn compare_cell(
         workload: new_key.workload.clone(),
         mode: new_key.mode,
         threads: new_key.threads,
-        base,
-        new,
-        ratio,
-        p_value,
-        change,
+        time,
+        memory,
         base_cell: base_cell.clone(),
         new_cell: new_cell.clone(),
     })
@@ -323,16 +367,19 @@ fn compare_cell(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixture::{fixture, noisy, scaled};
+    use crate::analysis::fixture::{fixture, more_memory, noisy, scaled};
 
     #[test]
     fn a_large_unproven_change_is_inconclusive_not_insignificant() {
         let c = compare_builds(&noisy(), "3.14", "3.14-jit", &CompareOptions::default()).unwrap();
         let countdown = c.cells.iter().find(|x| x.workload == "countdown").unwrap();
         // -17 %, but the JIT build's samples fall into two groups.
-        assert!((countdown.ratio.value - 0.83).abs() < 0.01, "{countdown:?}");
-        assert!(countdown.p_value >= 0.05);
-        assert_eq!(countdown.change, Change::Inconclusive);
+        assert!(
+            (countdown.time.ratio.value - 0.83).abs() < 0.01,
+            "{countdown:?}"
+        );
+        assert!(countdown.time.p_value >= 0.05);
+        assert_eq!(countdown.time.change, Change::Inconclusive);
         assert!(!countdown.significant());
         assert!(c.improvements().iter().all(|x| x.workload != "countdown"));
     }
@@ -359,9 +406,9 @@ mod tests {
         assert!(!regressions.is_empty());
         for r in &regressions {
             assert_eq!(r.new_build, "3.13t");
-            assert!((r.ratio.value - 1.2).abs() < 0.01, "{r:?}");
-            assert!(r.p_value < 0.05);
-            assert_eq!(r.change, Change::Slower);
+            assert!((r.time.ratio.value - 1.2).abs() < 0.01, "{r:?}");
+            assert!(r.time.p_value < 0.05);
+            assert_eq!(r.time.change, Change::Higher);
         }
         // Every 3.13t cell with measurements on both sides is flagged.
         let t_cells = c.cells.iter().filter(|c| c.new_build == "3.13t").count();
@@ -380,6 +427,35 @@ mod tests {
     }
 
     #[test]
+    fn twenty_percent_more_memory_fails_a_ten_percent_gate_and_twins_pass() {
+        let run = fixture();
+        let same = compare(&run, &run, &CompareOptions::default());
+        assert!(same.memory_regressions(0.0).is_empty());
+        assert!(same.cells.iter().all(|c| c.memory.is_some()));
+        let more = compare(
+            &run,
+            &more_memory(&run, "3.13t", 1.2),
+            &CompareOptions::default(),
+        );
+        let grown = more.memory_regressions(0.10);
+        let t_cells = more.cells.iter().filter(|c| c.new_build == "3.13t").count();
+        assert_eq!(grown.len(), t_cells, "{grown:?}");
+        for c in &grown {
+            let m = c.memory.as_ref().unwrap();
+            assert!(
+                (m.ratio.value - 1.2).abs() < 0.01 && m.p_value < 0.05,
+                "{m:?}"
+            );
+            assert!(!c.time.significant(), "time is unchanged");
+        }
+        assert!(
+            more.memory_regressions(0.25).is_empty(),
+            "above the threshold only"
+        );
+        assert!(more.regressions(0.0).is_empty());
+    }
+
+    #[test]
     fn builds_of_one_run_and_unmatched_cells() {
         let run = fixture();
         let c = compare_builds(&run, "3.13", "3.13t", &CompareOptions::default()).unwrap();
@@ -390,8 +466,8 @@ mod tests {
                 .find(|x| x.workload == "countdown" && x.threads == threads)
                 .unwrap()
         };
-        assert_eq!(at(1).change, Change::Slower);
-        assert_eq!(at(2).change, Change::Faster);
+        assert_eq!(at(1).time.change, Change::Higher);
+        assert_eq!(at(2).time.change, Change::Lower);
         assert_eq!(c.geomeans.len(), 1);
         // The failed 3.13t cell has no measurements: only the base has it.
         assert_eq!(c.only_in_base.len(), 1, "{:?}", c.only_in_base);

@@ -100,6 +100,7 @@ impl RunBuilder {
                                 mode: *mode,
                                 warmup,
                                 free_threaded,
+                                repeat,
                             }
                             .sample(outcome);
                             samples.push(SampleRecord {
@@ -180,6 +181,7 @@ struct Taken {
     mode: Mode,
     warmup: bool,
     free_threaded: bool,
+    repeat: u32,
 }
 
 impl Taken {
@@ -190,7 +192,14 @@ impl Taken {
             mode,
             warmup,
             free_threaded,
+            repeat,
         } = *self;
+        // 10 MiB after setup (13 on a free-threaded build); while the work
+        // runs, half a MiB more for each thread, 10 MiB for each process (an
+        // interpreter of its own), give or take 16 KiB.
+        let setup_kb = if free_threaded { 13_312 } else { 10_240 };
+        let worker_kb = if mode == Mode::Processes { 10_240 } else { 512 };
+        let peak_kb = setup_kb + u64::from(threads) * worker_kb + u64::from(repeat % 3) * 16;
         let sample = match outcome {
             Outcome::Ok {
                 wall_s,
@@ -201,6 +210,8 @@ impl Taken {
                 "cpu_ns": (worker_cpu_s * f64::from(threads) * 1e9 * 1.01).round() as u64,
                 "worker_cpu_ns": vec![(worker_cpu_s * 1e9).round() as u64; threads as usize],
                 "max_rss_kb": 10_240 + u64::from(threads) * 512,
+                "rss_setup_kb": setup_kb,
+                "rss_peak_kb": peak_kb,
                 "check": "ok",
                 "gil_enabled": !free_threaded,
                 "warmup": warmup,
@@ -369,6 +380,19 @@ pub(crate) fn scaled(results: &RunResults, build: &str, factor: f64) -> RunResul
     for r in &mut out.samples {
         if let (true, Some(ns)) = (r.build == build, r.sample.wall_ns.as_mut()) {
             *ns = (*ns as f64 * factor).round() as u64;
+        }
+    }
+    out
+}
+
+/// The same run with every peak memory of `build` grown by `factor` over
+/// the whole peak, under another run id.
+pub(crate) fn more_memory(results: &RunResults, build: &str, factor: f64) -> RunResults {
+    let mut out = results.clone();
+    out.run_id = "new".into();
+    for r in &mut out.samples {
+        if let (true, Some(kb)) = (r.build == build, r.sample.rss_peak_kb.as_mut()) {
+            *kb = (*kb as f64 * factor).round() as u64;
         }
     }
     out

@@ -55,7 +55,10 @@ pub struct Measurement {
     pub owner_wall_s: Option<f64>,
     pub cpu_s: Option<f64>,
     pub effective_parallelism: Option<f64>,
-    pub max_rss_kb: Option<u64>,
+    /// Peak resident memory while the work ran, and its growth over the
+    /// size after setup, MiB.
+    pub peak_mib: Option<f64>,
+    pub growth_mib: Option<f64>,
     /// Outside Tukey's fences among the cell's wall times (kept all the same).
     pub outlier: bool,
 }
@@ -126,6 +129,11 @@ pub struct CellSummary {
     pub cpu: Option<Distribution>,
     /// Of the per-sample effective parallelism; `median` is the headline value.
     pub parallelism: Option<Distribution>,
+    /// The median peak resident memory while the work ran, MiB, with its
+    /// bootstrap interval; None without memory figures.
+    pub memory: Option<Estimate>,
+    /// Of the growth of resident memory during the work, MiB.
+    pub growth: Option<Distribution>,
     /// Against the same build, workload and mode at one thread.
     pub speedup: Option<Estimate>,
     /// How precisely the median and the speedup are known.
@@ -153,6 +161,12 @@ impl CellSummary {
     /// build pays for using objects another thread created.
     pub fn owner_values(&self) -> Option<Vec<f64>> {
         let values: Option<Vec<f64>> = self.measurements.iter().map(|m| m.owner_wall_s).collect();
+        values.filter(|v| !v.is_empty())
+    }
+
+    /// The peaks of resident memory, MiB, when every measurement has one.
+    pub fn peak_values(&self) -> Option<Vec<f64>> {
+        let values: Option<Vec<f64>> = self.measurements.iter().map(|m| m.peak_mib).collect();
         values.filter(|v| !v.is_empty())
     }
 
@@ -335,7 +349,8 @@ fn summarise_cell(
                         owner_wall_s: sample.owner_wall_s(),
                         cpu_s: sample.cpu_s(),
                         effective_parallelism: effective_parallelism(sample),
-                        max_rss_kb: sample.max_rss_kb,
+                        peak_mib: sample.peak_mib(),
+                        growth_mib: sample.growth_mib(),
                         outlier: false,
                     });
                 }
@@ -375,7 +390,12 @@ fn summarise_cell(
         .filter_map(|m| m.effective_parallelism)
         .collect();
     let salted = bootstrap.salted(&format!("median {}", cell_salt(&key)));
+    let peaks: Vec<f64> = measurements.iter().filter_map(|m| m.peak_mib).collect();
+    let growths: Vec<f64> = measurements.iter().filter_map(|m| m.growth_mib).collect();
+    let memory_salted = bootstrap.salted(&format!("memory {}", cell_salt(&key)));
     CellSummary {
+        memory: memory_salted.median(&peaks),
+        growth: Distribution::of(&growths),
         median: salted.median(&walls),
         wall: Distribution::of(&walls),
         shape: Shape::of(&walls, outliers),

@@ -9,7 +9,7 @@ use super::summary::{CellSummary, RunSummary};
 use crate::results::machine::counted_and_set_aside;
 use crate::results::shard::{self, Group, Shard};
 use crate::results::{BuildRecord, Mode, RunResults, SampleRecord, Scaling, VARIANT_LABEL};
-use crate::stats::{Bootstrap, Estimate};
+use crate::stats::{Bootstrap, Estimate, slope};
 
 /// What every exporter reads: the results, their cell summaries, and the
 /// orders in which builds, workloads, modes and thread counts are shown.
@@ -34,11 +34,16 @@ pub struct Analysis<'a> {
     /// [`Analysis::relative_to_baseline`] of every other build, workload
     /// and mode that has one: bootstrapped once, for every format that
     /// shows it, rather than once per format.
-    relative: BTreeMap<(String, String, Mode), Estimate>,
+    relative: RelativeEstimates,
+    /// [`Analysis::memory_relative_to_baseline`], the same way.
+    memory_relative: RelativeEstimates,
     /// [`Analysis::cross_thread_penalty`] of every build and workload that
     /// has one.
     cross_thread: BTreeMap<(String, String), Estimate>,
 }
+
+/// Estimates per (build, workload, mode).
+type RelativeEstimates = BTreeMap<(String, String, Mode), Estimate>;
 
 impl<'a> Analysis<'a> {
     pub fn new(results: &'a RunResults) -> Analysis<'a> {
@@ -112,9 +117,10 @@ impl<'a> Analysis<'a> {
             threads: threads.into_iter().collect(),
             cores,
             relative: BTreeMap::new(),
+            memory_relative: BTreeMap::new(),
             cross_thread: BTreeMap::new(),
         };
-        analysis.relative = analysis.estimate_relative(&bootstrap);
+        (analysis.relative, analysis.memory_relative) = analysis.estimate_relative(&bootstrap);
         analysis.cross_thread = analysis.estimate_cross_thread(&bootstrap);
         analysis
     }
@@ -193,6 +199,35 @@ impl<'a> Analysis<'a> {
         self.relative.get(&key).copied()
     }
 
+    /// Peak memory of `build` at one worker relative to the baseline build:
+    /// the ratio of medians with a bootstrap interval.
+    pub fn memory_relative_to_baseline(
+        &self,
+        build: &str,
+        workload: &str,
+        mode: Mode,
+    ) -> Option<Estimate> {
+        let key = (build.to_string(), workload.to_string(), mode);
+        self.memory_relative.get(&key).copied()
+    }
+
+    /// The memory each extra worker adds, MiB: the least-squares slope of
+    /// the cells' median peaks against their worker counts.
+    pub fn memory_per_worker(&self, build: &str, workload: &str, mode: Mode) -> Option<f64> {
+        let points: Vec<(f64, f64)> = self
+            .series(build, workload, mode)
+            .iter()
+            .filter_map(|c| Some((f64::from(c.key.threads), c.memory?.value)))
+            .collect();
+        slope(&points)
+    }
+
+    /// Whether the build was configured without the GIL.
+    pub fn is_free_threaded(&self, build: &str) -> bool {
+        self.build_record(build)
+            .is_some_and(|b| b.facts["py_gil_disabled"].as_bool() == Some(true))
+    }
+
     /// A lone worker thread's time over the time in the thread that built
     /// the work's state, in threads mode at one thread.
     pub fn cross_thread_penalty(&self, build: &str, workload: &str) -> Option<Estimate> {
@@ -200,12 +235,11 @@ impl<'a> Analysis<'a> {
         self.cross_thread.get(&key).copied()
     }
 
-    fn estimate_relative(
-        &self,
-        bootstrap: &Bootstrap,
-    ) -> BTreeMap<(String, String, Mode), Estimate> {
+    /// Each other build's time and peak memory at one worker over the
+    /// baseline's, per workload and mode.
+    fn estimate_relative(&self, bootstrap: &Bootstrap) -> (RelativeEstimates, RelativeEstimates) {
         let Some(baseline) = self.baseline.as_deref() else {
-            return BTreeMap::new();
+            return Default::default();
         };
         let keys: Vec<(String, String, Mode)> = self
             .summary
@@ -215,20 +249,39 @@ impl<'a> Analysis<'a> {
             .map(|c| (c.key.build.clone(), c.key.workload.clone(), c.key.mode))
             .collect();
         let estimates = parallel_map(&keys, |(build, workload, mode)| {
-            let new = self.cell(build, workload, *mode, 1)?;
-            let base = self.cell(baseline, workload, *mode, 1)?;
+            let (Some(new), Some(base)) = (
+                self.cell(build, workload, *mode, 1),
+                self.cell(baseline, workload, *mode, 1),
+            ) else {
+                return (None, None);
+            };
             let (new_values, base_values) = match (new.owner_values(), base.owner_values()) {
                 (Some(new), Some(base)) => (new, base),
                 _ => (new.wall_values(), base.wall_values()),
             };
-            bootstrap
+            let time = bootstrap
                 .salted(&format!("relative {build}\u{0}{workload}\u{0}{mode}"))
-                .ratio_of_medians(&new_values, &base_values)
+                .ratio_of_medians(&new_values, &base_values);
+            let memory = new
+                .peak_values()
+                .zip(base.peak_values())
+                .and_then(|(new, base)| {
+                    bootstrap
+                        .salted(&format!("memory {build}\u{0}{workload}\u{0}{mode}"))
+                        .ratio_of_medians(&new, &base)
+                });
+            (time, memory)
         });
-        keys.into_iter()
-            .zip(estimates)
-            .filter_map(|(key, estimate)| Some((key, estimate?)))
-            .collect()
+        let (mut time, mut memory) = (BTreeMap::new(), BTreeMap::new());
+        for (key, (t, m)) in keys.into_iter().zip(estimates) {
+            if let Some(m) = m {
+                memory.insert(key.clone(), m);
+            }
+            if let Some(t) = t {
+                time.insert(key, t);
+            }
+        }
+        (time, memory)
     }
 
     fn estimate_cross_thread(&self, bootstrap: &Bootstrap) -> BTreeMap<(String, String), Estimate> {

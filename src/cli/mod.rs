@@ -117,6 +117,9 @@ pub struct CompareArgs {
     /// Exit 6 when a cell is significantly slower by more than this, e.g. 5%.
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     pub fail_above: Option<f64>,
+    /// Exit 8 when a cell's peak memory grew significantly by more than this, e.g. 10%.
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub fail_above_memory: Option<f64>,
     /// Smallest change called significant: drift between runs on this machine.
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent, default_value = "5%")]
     pub min_effect: f64,

@@ -6,11 +6,12 @@ use std::fmt::Write;
 
 use super::inconclusive;
 use super::text::{Align, TextTable};
-use crate::analysis::compare::{CellComparison, Change, Comparison};
-use crate::format::{fmt_seconds_digits, markdown_escape as md, one_line};
+use crate::analysis::compare::{CellComparison, Change, Comparison, Measured};
+use crate::format::{fmt_change, fmt_seconds_digits, markdown_escape as md, one_line};
+use crate::stats::Estimate;
 
 /// The columns, and how they align: numbers to the right.
-const COLUMNS: [(&str, Align); 9] = [
+const COLUMNS: [(&str, Align); 11] = [
     ("build", Align::Left),
     ("workload", Align::Left),
     ("mode", Align::Left),
@@ -20,6 +21,8 @@ const COLUMNS: [(&str, Align); 9] = [
     ("new/base [95 % CI]", Align::Right),
     ("p", Align::Right),
     ("verdict", Align::Left),
+    ("memory new/base [95 % CI]", Align::Right),
+    ("memory", Align::Left),
 ];
 
 /// A plain-text table with aligned columns, for the terminal. Names are
@@ -75,19 +78,40 @@ pub fn markdown(c: &Comparison) -> String {
 /// "1.20× slower", "1.15× faster", "not significant", or "inconclusive:
 /// +18 % but bimodal on 3.14-jit; run with --precision 5%".
 pub fn verdict(c: &CellComparison) -> String {
-    match c.change {
-        Change::Slower => format!("{:.2}× slower", c.ratio.value),
-        Change::Faster => format!("{:.2}× faster", 1.0 / c.ratio.value),
+    let ratio = c.time.ratio.value;
+    match c.time.change {
+        Change::Higher => format!("{ratio:.2}× slower"),
+        Change::Lower => format!("{:.2}× faster", 1.0 / ratio),
         Change::Inconclusive => {
             let cells = [&c.new_cell, &c.base_cell];
             format!(
                 "inconclusive: {}; {}",
-                inconclusive::unproven(c.ratio.value, &cells),
-                inconclusive::remedy(c.ratio.value, inconclusive::fewest_samples(&cells))
+                inconclusive::unproven(ratio, &cells),
+                inconclusive::remedy(ratio, inconclusive::fewest_samples(&cells))
             )
         }
         Change::NotSignificant => "not significant".into(),
     }
+}
+
+/// "1.20× more", "1.15× less", "not significant", or "inconclusive: +12 %,
+/// p = 0.100": the same rules as for time.
+pub fn memory_verdict(m: &Measured) -> String {
+    match m.change {
+        Change::Higher => format!("{:.2}× more", m.ratio.value),
+        Change::Lower => format!("{:.2}× less", 1.0 / m.ratio.value),
+        Change::Inconclusive => format!(
+            "inconclusive: {}, p = {:.3}",
+            fmt_change(m.ratio.value),
+            m.p_value
+        ),
+        Change::NotSignificant => "not significant".into(),
+    }
+}
+
+/// "1.032 [1.010–1.055]".
+fn ratio_ci(e: Estimate) -> String {
+    format!("{:.3} [{:.3}–{:.3}]", e.value, e.low, e.high)
 }
 
 /// The columns' titles.
@@ -111,14 +135,15 @@ pub(crate) fn rows(c: &Comparison) -> Vec<Vec<String>> {
                 x.workload.clone(),
                 x.mode.to_string(),
                 x.threads.to_string(),
-                fmt_seconds_digits(x.base.median, 4),
-                fmt_seconds_digits(x.new.median, 4),
-                format!(
-                    "{:.3} [{:.3}–{:.3}]",
-                    x.ratio.value, x.ratio.low, x.ratio.high
-                ),
-                format!("{:.3}", x.p_value),
+                fmt_seconds_digits(x.time.base.median, 4),
+                fmt_seconds_digits(x.time.new.median, 4),
+                ratio_ci(x.time.ratio),
+                format!("{:.3}", x.time.p_value),
                 verdict(x),
+                x.memory
+                    .as_ref()
+                    .map_or_else(|| "—".into(), |m| ratio_ci(m.ratio)),
+                x.memory.as_ref().map_or_else(String::new, memory_verdict),
             ]
         })
         .collect()
@@ -199,7 +224,7 @@ fn change_words(ratio: f64) -> String {
 mod tests {
     use super::*;
     use crate::analysis::compare::{CompareOptions, compare, compare_builds};
-    use crate::analysis::fixture::{fixture, noisy, scaled};
+    use crate::analysis::fixture::{fixture, more_memory, noisy, scaled};
 
     #[test]
     fn a_large_unproven_change_says_why_and_what_to_do() {
@@ -233,6 +258,26 @@ mod tests {
         assert!(md.contains("| build | workload | mode | workers |"), "{md}");
         assert!(md.contains("&lt;script&gt;"), "names are escaped: {md}");
         assert!(!md.contains("<script"));
+    }
+
+    #[test]
+    fn memory_ratios_stand_beside_time_ratios() {
+        let run = fixture();
+        let c = compare(
+            &run,
+            &more_memory(&run, "3.13t", 1.2),
+            &CompareOptions::default(),
+        );
+        let table = table(&c);
+        let row = table
+            .lines()
+            .find(|l| l.starts_with("3.13t ") && l.contains("countdown"))
+            .unwrap();
+        assert!(
+            row.contains("not significant") && row.contains("1.200 [1.199–1.201]  1.20× more"),
+            "{table}"
+        );
+        insta::assert_snapshot!("memory", table);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use anyhow::Result;
 use super::export::{Format, Output};
 use super::machines::overview::{Overview, comparison_heading};
 use super::machines::{self, MachineRow};
-use super::text::workers_word;
+use super::text::{memory_range, workers_word};
 use super::{compare, findings, precision, shape};
 use crate::analysis::{Analysis, CellSummary};
 use crate::format::{fmt_seconds, fmt_times, markdown_escape as md, one_line, truncate};
@@ -119,8 +119,8 @@ fn workload_table(a: &Analysis<'_>, workload: &str, mode: Mode, out: &mut String
         let _ = write!(header, " {t} {} |", workers_word(mode, *t));
         rule.push_str(" ---: |");
     }
-    header.push_str(" precision | shape |");
-    rule.push_str(" ---: | --- |");
+    header.push_str(" peak memory | precision | shape |");
+    rule.push_str(" ---: | ---: | --- |");
     let _ = writeln!(out, "{header}\n{rule}");
     for build in &a.builds {
         if a.series(build, workload, mode).is_empty() {
@@ -134,7 +134,8 @@ fn workload_table(a: &Analysis<'_>, workload: &str, mode: Mode, out: &mut String
         let least = precision::least(a.series(build, workload, mode));
         let _ = writeln!(
             out,
-            "{row} {} | {} |",
+            "{row} {} | {} | {} |",
+            memory_range(a.series(build, workload, mode)).unwrap_or_default(),
             least.map_or_else(String::new, precision::text),
             md(&shapes(a, build, workload, mode))
         );
@@ -300,15 +301,15 @@ mod tests {
         use crate::analysis::fixture::{fixture, noisy};
         let text = render(&Analysis::new(&noisy()));
         assert!(
-            text.contains("| 3.14-jit | 316 ms | — | bimodal |"),
+            text.contains("| 3.14-jit | 316 ms | 10.5 MiB | — | bimodal |"),
             "{text}"
         );
         assert!(
-            text.contains("| 3.14-jit | 424 ms | ±6.2 % | bimodal, drift +12 % |"),
+            text.contains("| 3.14-jit | 424 ms | 10.5 MiB | ±6.2 % | bimodal, drift +12 % |"),
             "{text}"
         );
         assert!(
-            text.contains("| 3.14 | 500 ms | ±1.0 % | 1 outlier |"),
+            text.contains("| 3.14 | 500 ms | 10.5 MiB | ±1.0 % | 1 outlier |"),
             "{text}"
         );
         // At several thread counts, the column says which.

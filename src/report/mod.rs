@@ -51,7 +51,9 @@
 //! | `cpu_s` | process CPU time across the parallel section, seconds |
 //! | `worker_cpu_s_sum` | sum of the workers' own CPU times, seconds |
 //! | `effective_parallelism` | `worker_cpu_s_sum / wall_s` |
-//! | `max_rss_kb` | peak resident set size, KiB |
+//! | `max_rss_kb` | peak resident set size of the sample's process (ru_maxrss: start-up and setup included), KiB |
+//! | `rss_setup_kb` | resident memory after setup, just before the work, KiB (processes mode: every process added up) |
+//! | `rss_peak_kb` | peak resident memory while the work ran, KiB (processes mode: the processes' peaks added up) |
 //! | `gil_enabled` | whether the GIL was on during the sample |
 //! | `gil_enabled_by` | the module whose import turned the GIL back on (free-threaded builds), empty otherwise |
 //! | `exit_code` | the sample process's exit code |

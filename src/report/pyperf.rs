@@ -165,7 +165,9 @@ fn benchmarks(
                 if let Some(date) = date(r.at - duration) {
                     metadata.insert("date".into(), Value::from(date));
                 }
-                if let Some(kb) = r.sample.max_rss_kb {
+                // The peak while the work ran, of every process of the
+                // sample; where it is missing, the process's whole life's.
+                if let Some(kb) = r.sample.rss_peak_kb.or(r.sample.max_rss_kb) {
                     metadata.insert("mem_max_rss".into(), Value::from(kb.saturating_mul(1024)));
                 }
                 // The sample it was, by its place in the run: its other

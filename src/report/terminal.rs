@@ -13,7 +13,7 @@ use super::export::{Analysed, Format, Output, analyse};
 use super::findings::machines::lost_engines;
 use super::machines::overview::Overview;
 use super::machines::{self, MachineRow};
-use super::text::{Align, TextTable};
+use super::text::{Align, TextTable, memory_range};
 use super::{precision, shape};
 use crate::analysis::{Analysis, CellSummary};
 use crate::format::{fmt_seconds_digits, fmt_times, one_line};
@@ -115,7 +115,9 @@ pub fn render(a: &Analysis<'_>) -> String {
         if top > 1 {
             table = table.column(format!("speedup@{top}"), Align::Right, 11);
         }
-        table = table.column("precision", Align::Right, 10);
+        table = table
+            .column("peak memory", Align::Right, 11)
+            .column("precision", Align::Right, 10);
         for build in &a.builds {
             for mode in &a.modes {
                 let cells: Vec<Option<&CellSummary>> = a
@@ -133,6 +135,9 @@ pub fn render(a: &Analysis<'_>) -> String {
                     let speedup = a.cell(build, workload, *mode, top).and_then(|c| c.speedup);
                     row.push(speedup.map_or_else(|| "-".into(), |s| fmt_times(s.value)));
                 }
+                row.push(
+                    memory_range(cells.iter().flatten().copied()).unwrap_or_else(|| "-".into()),
+                );
                 row.push(
                     precision::least(cells.iter().flatten().copied())
                         .map_or_else(|| "-".into(), precision::text),
@@ -218,12 +223,13 @@ mod tests {
                 .unwrap_or_else(|| panic!("a row for {build} in {text}"))
                 .to_string()
         };
-        // The speedup column, before the precision.
+        // The speedup column, before the peak memory ("10.5 → 12.0 MiB")
+        // and the precision.
         let speedup = |build: &str| {
             row(build)
                 .split_whitespace()
                 .rev()
-                .nth(1)
+                .nth(5)
                 .map(str::to_string)
         };
         // Weak scaling: the GIL build's time grows with threads (speedup 1×).

@@ -2,13 +2,36 @@
 //! renderer (an estimate with its interval, workers by mode), and
 //! plain-text tables for the terminal; built on [`crate::format`].
 
-use crate::format::{fmt_times, one_line};
+use crate::analysis::CellSummary;
+use crate::format::{fmt_mib, fmt_times, one_line};
 use crate::results::Mode;
 use crate::stats::Estimate;
 
 /// "1.95× [1.90–2.01]".
 pub fn fmt_times_ci(e: Estimate) -> String {
     format!("{} [{:.2}–{:.2}]", fmt_times(e.value), e.low, e.high)
+}
+
+/// A cell's median peak memory while the work ran, with its interval:
+/// "12.3 MiB [12.1–12.5]".
+pub fn memory_ci(e: Estimate) -> String {
+    format!("{} [{:.1}–{:.1}]", fmt_mib(e.value), e.low, e.high)
+}
+
+/// A row of cells' median peak memory, fewest workers to most: "10.5 →
+/// 12.0 MiB", or "10.5 MiB" for one cell; None without memory figures.
+pub fn memory_range<'c>(cells: impl IntoIterator<Item = &'c CellSummary>) -> Option<String> {
+    let peaks: Vec<f64> = cells
+        .into_iter()
+        .filter_map(|c| Some(c.memory?.value))
+        .collect();
+    match (peaks.first(), peaks.last()) {
+        (Some(first), Some(last)) if peaks.len() > 1 => {
+            Some(format!("{first:.1} → {}", fmt_mib(*last)))
+        }
+        (Some(only), _) => Some(fmt_mib(*only)),
+        _ => None,
+    }
 }
 
 /// "thread"/"threads", "process"/"processes", … for `n` workers of a mode.

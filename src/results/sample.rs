@@ -96,8 +96,16 @@ pub struct Sample {
     pub cpu_ns: Option<u64>,
     #[serde(default)]
     pub worker_cpu_ns: Option<Vec<u64>>,
+    /// ru_maxrss: start-up and setup included.
     #[serde(default)]
     pub max_rss_kb: Option<u64>,
+    /// Resident memory after setup and its peak while the work ran (the
+    /// process, or in processes mode every process added up: see
+    /// runner/memory.py); absent where the kernel offers no reset.
+    #[serde(default)]
+    pub rss_setup_kb: Option<u64>,
+    #[serde(default)]
+    pub rss_peak_kb: Option<u64>,
     #[serde(default)]
     pub check: Option<String>,
     #[serde(default)]
@@ -194,6 +202,17 @@ impl Sample {
         self.owner_wall_ns.map(seconds)
     }
 
+    /// Peak resident memory while the work ran, in MiB.
+    pub fn peak_mib(&self) -> Option<f64> {
+        self.rss_peak_kb.map(mib)
+    }
+
+    /// How much the work grew resident memory beyond its size after
+    /// setup, in MiB.
+    pub fn growth_mib(&self) -> Option<f64> {
+        Some(mib(self.rss_peak_kb?) - mib(self.rss_setup_kb?))
+    }
+
     /// The whole sample process's time, else the timed part's.
     pub fn duration_s(&self) -> Option<f64> {
         self.duration_ns.or(self.wall_ns).map(seconds)
@@ -202,6 +221,10 @@ impl Sample {
 
 fn seconds(ns: u64) -> f64 {
     ns as f64 / 1e9
+}
+
+fn mib(kb: u64) -> f64 {
+    kb as f64 / 1024.0
 }
 
 /// Why a sample failed (see workloads/README.md, "Failure kinds"). The

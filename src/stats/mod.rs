@@ -66,6 +66,17 @@ pub fn std_dev(values: &[f64]) -> Option<f64> {
     Some(variance.sqrt())
 }
 
+/// The least-squares slope of y against x; None for fewer than two
+/// distinct x.
+pub fn slope(points: &[(f64, f64)]) -> Option<f64> {
+    let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+    let ys: Vec<f64> = points.iter().map(|p| p.1).collect();
+    let (mx, my) = (mean(&xs)?, mean(&ys)?);
+    let sxx: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
+
 /// Geometric mean of positive values; None if empty or any value is not > 0.
 pub fn geometric_mean(values: &[f64]) -> Option<f64> {
     if values.is_empty() || values.iter().any(|v| !v.is_finite() || *v <= 0.0) {

@@ -33,7 +33,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in runner/ from test_facts
 
 SAMPLE_FIELDS = {
     "status", "kind", "message", "wall_ns", "cpu_ns", "worker_cpu_ns",
-    "max_rss_kb", "check", "result_repr", "gil_enabled", "gil_enabled_by", "warmup", "workers",
+    "max_rss_kb", "rss_setup_kb", "rss_peak_kb", "check", "result_repr", "gil_enabled", "gil_enabled_by", "warmup", "workers",
     "mode", "size", "stdout_tail", "stderr_tail", "exit_code", "signal",
     "duration_ns",
 }

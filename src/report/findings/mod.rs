@@ -7,12 +7,13 @@
 //! thread against the owning thread in `cross_thread.rs`; bimodal, drifting
 //! and outlying samples in `shape.rs`; the GIL on a free-threaded build, and
 //! which import turned it on, in `gil.rs`; engines lost during the run in
-//! `machines.rs`.
+//! `machines.rs`; what builds and workers cost in memory in `memory.rs`.
 
 mod builds;
 mod cross_thread;
 mod gil;
 pub(crate) mod machines;
+mod memory;
 mod shape;
 
 use std::collections::BTreeMap;
@@ -31,6 +32,8 @@ pub enum FindingKind {
     Scaling,
     /// What a build costs or gains at one thread against the baseline.
     BuildCost,
+    /// What a build or an extra worker costs in memory.
+    Memory,
     /// Bimodal, drifting or outlying samples.
     Shape,
     /// The GIL was on where it should not have been.
@@ -63,6 +66,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
         }
     }
     builds::build_costs(a, &mut out);
+    memory::memory(a, &mut out);
     cross_thread::cross_thread(a, &mut out);
     shape::shapes(a, &mut out);
     shape::disturbance(a, &mut out);
@@ -195,10 +199,7 @@ fn scaling_with_the_gil(a: &Analysis<'_>, workload: &str) -> String {
     let gil_builds: Vec<String> = a
         .builds
         .iter()
-        .filter(|build| {
-            a.build_record(build)
-                .is_some_and(|r| r.facts["py_gil_disabled"].as_bool() != Some(true))
-        })
+        .filter(|build| a.build_record(build).is_some() && !a.is_free_threaded(build))
         .filter(|build| {
             top_speedup(a, build, workload, Mode::Threads)
                 .is_some_and(|(threads, s)| verdict(s.value, threads, a.cores) == "scales")

@@ -16,10 +16,10 @@ use super::export::{Format, Output};
 use super::machines::overview::Overview;
 use super::machines::{self, MachineRow};
 use super::plots::{self, WorkloadChart, build_colour, hex};
-use super::text::{fmt_times_ci, workers_word};
+use super::text::{fmt_times_ci, memory_ci, workers_word};
 use super::{findings, precision, shape};
 use crate::analysis::{Analysis, CellSummary, Failure};
-use crate::format::{fmt_seconds, one_line, truncate};
+use crate::format::{fmt_mib, fmt_seconds, one_line, truncate};
 use crate::lines::tail_lines;
 
 /// `index.html`: the run's page, or a replicated run's overview.
@@ -117,6 +117,9 @@ struct RowView {
     /// "±1.8 %"; the median's and the speedup's on hover.
     precision: String,
     precision_detail: String,
+    /// "12.3 MiB [12.1–12.5]"; the work's growth on hover.
+    memory: String,
+    growth: String,
     /// "bimodal, 1 outlier"; the phrases and the outliers' repeats on hover.
     shape: String,
     shape_detail: String,
@@ -219,17 +222,14 @@ fn workload_view(a: &Analysis<'_>, index: usize, name: &str) -> Result<WorkloadV
             workload: name,
             mode: *mode,
         };
-        // At one thread count, speedup and parallelism would be one point each.
-        let charts = if a.threads_of(name, *mode).len() > 1 {
-            vec![
-                plots::time::render(ctx)?,
-                plots::speedup::render(ctx)?,
-                plots::parallelism::render(ctx)?,
-                plots::strip::render(ctx)?,
-            ]
-        } else {
-            vec![plots::time::render(ctx)?, plots::strip::render(ctx)?]
-        };
+        // At one thread count, speedup, parallelism and memory would be one point each.
+        let mut charts = vec![plots::time::render(ctx)?];
+        if a.threads_of(name, *mode).len() > 1 {
+            charts.push(plots::speedup::render(ctx)?);
+            charts.push(plots::parallelism::render(ctx)?);
+            charts.extend(plots::memory::render(ctx)?);
+        }
+        charts.push(plots::strip::render(ctx)?);
         let mut rows = Vec::new();
         for build in &a.builds {
             for cell in a.series(build, name, *mode) {
@@ -291,6 +291,10 @@ fn row_view(a: &Analysis<'_>, c: &CellSummary) -> RowView {
             dash()
         },
         precision_detail: precision::detail(c),
+        memory: c.memory.map_or_else(dash, memory_ci),
+        growth: c.growth.map_or_else(String::new, |g| {
+            format!("the work grew it by {} (median)", fmt_mib(g.median))
+        }),
         shape: shape::label(c),
         shape_detail: {
             let mut detail = shape::phrases(c);

@@ -5,11 +5,11 @@
 //! escapes `<`, `>`, `&` and quotes in every label and attribute, so names
 //! from workloads and builds cannot inject markup.
 //!
-//! Three per-workload charts (time, speedup, parallelism) are line charts
-//! over the thread count on a log₂ axis; they share [`LineChart`]
-//! (`line.rs`). The fourth (`strip.rs`) shows every sample, so that two
-//! clusters or a drift can be seen (above a few hundred samples, as the
-//! shape of each strip's samples); a run at one thread count shows it
+//! Four per-workload charts (time, speedup, parallelism, peak memory) are
+//! line charts over the thread count on a log₂ axis; they share
+//! [`LineChart`] (`line.rs`). The fifth (`strip.rs`) shows every sample,
+//! so that two clusters or a drift can be seen (above a few hundred
+//! samples, as the shape of each strip's samples); a run at one thread count shows it
 //! instead of the speedup and parallelism charts, which would have one
 //! point each.
 
@@ -17,6 +17,7 @@ mod axis;
 pub(crate) mod builds;
 pub(crate) mod heatmap;
 mod line;
+pub(crate) mod memory;
 pub(crate) mod parallelism;
 pub(crate) mod speedup;
 pub(crate) mod strip;

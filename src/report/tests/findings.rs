@@ -245,3 +245,72 @@ fn threads_scaling_on_a_gil_build_are_explained_and_missing_builds_named() {
     let countdown = texts(&findings(&fixture()));
     assert!(!countdown.contains("with the GIL too"), "{countdown}");
 }
+
+#[test]
+fn memory_at_one_worker_and_per_extra_worker_is_said_in_words() {
+    let run = RunBuilder {
+        status: RunStatus::Complete,
+        builds: standard_builds(),
+        workloads: vec![("countdown".into(), Scaling::Weak)],
+        modes: vec![Mode::Threads, Mode::Processes],
+        threads: vec![1, 2, 4],
+        repeat: 5,
+        warmup: 0,
+        outcome: Box::new(standard_outcome),
+    }
+    .build();
+    let found = findings(&run);
+    let memory: Vec<&str> = found
+        .iter()
+        .filter(|f| f.kind == FindingKind::Memory)
+        .map(|f| f.text.as_str())
+        .collect();
+    // 13 MiB + 0.5 MiB against 10 + 0.5 at one thread.
+    assert!(
+        memory.contains(
+            &"3.13t's peak memory at 1 worker against 3.13: +29 % on countdown, above PEP 779's 20 %."
+        ),
+        "{memory:?}"
+    );
+    assert!(
+        memory.contains(&"3.13-jit's peak memory at 1 worker is within noise of 3.13's."),
+        "{memory:?}"
+    );
+    assert!(
+        memory[2].contains("adds 0.5 MiB a thread and 10.0 MiB a process on 3.13;"),
+        "{memory:?}"
+    );
+    insta::assert_snapshot!(memory.join("\n"));
+}
+
+#[test]
+fn memory_over_many_workloads_is_summed_up() {
+    let mut run = RunBuilder {
+        status: RunStatus::Complete,
+        builds: standard_builds(),
+        workloads: ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|w| (w.to_string(), Scaling::Strong))
+            .collect(),
+        modes: vec![Mode::Threads],
+        threads: vec![1, 2],
+        repeat: 5,
+        warmup: 0,
+        outcome: Box::new(standard_outcome),
+    }
+    .build();
+    // On 3.13t, each workload after the first takes 5 % less than the one before.
+    for r in run.samples.iter_mut().filter(|r| r.build == "3.13t") {
+        let step = f64::from(r.workload.as_bytes()[0] - b'a');
+        let peak = r.sample.rss_peak_kb.as_mut().unwrap();
+        *peak = (*peak as f64 * (1.0 - 0.05 * step)).round() as u64;
+    }
+    let all = texts(&findings(&run));
+    assert!(
+        all.contains(
+            "3.13t's peak memory at 1 worker against 3.13: +15 % (geometric mean of 5 workloads), \
+             from +2.8 % on e to +29 % on a; above PEP 779's 20 % on a (+29 %), b (+22 %)."
+        ),
+        "{all}"
+    );
+}

@@ -37,12 +37,13 @@ fn html_is_self_contained_escaped_and_complete() {
     assert!(html.contains("scales on 3.13t"));
     assert_eq!(
         html.matches("<svg").count(),
-        2 + 4 * 2,
-        "heatmap, builds, 4 per workload"
+        2 + 5 * 2,
+        "heatmap, builds, 5 per workload"
     );
     assert!(html.contains("countdown: every sample"));
     assert!(html.contains("<th title=\"bimodal samples, a drift between the first and second half, outliers\">shape</th>"));
     assert!(html.contains("95 % CI of median"));
+    assert!(html.contains("countdown: peak memory") && html.contains(">10.5 MiB [10.5–10.5]</td>"));
     assert!(html.contains("3.13.1") && html.contains("--disable-gil"));
     assert!(html.contains("gil_enabled_at_start") && html.contains("0-3"));
     assert!(html.contains("cgroup_cpu_max") && html.contains("PYTHON_GIL unset"));
