@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::results::LockedPackage;
+use crate::results::packages::normalized;
 
 /// The installed set of a pip report, sorted by name.
 pub fn from_pip_report(report: &str) -> Result<Vec<LockedPackage>> {
@@ -51,7 +52,31 @@ fn package(item: &Value) -> Result<LockedPackage> {
         file,
         sha256,
         requested: item["requested"].as_bool().unwrap_or(false),
+        imports: Vec::new(),
+        compiled: Vec::new(),
     })
+}
+
+/// Adds what each package holds in the image (`contents.py`'s JSON:
+/// name → imports, compiled), matched by normalized name.
+pub fn add_contents(packages: &mut [LockedPackage], contents: &str) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct Held {
+        imports: Vec<String>,
+        compiled: Vec<String>,
+    }
+    let held: std::collections::BTreeMap<String, Held> =
+        serde_json::from_str(contents).context("the packages' contents are not JSON")?;
+    for (name, held) in held {
+        if let Some(p) = packages
+            .iter_mut()
+            .find(|p| normalized(&p.name) == normalized(&name))
+        {
+            p.imports = held.imports;
+            p.compiled = held.compiled;
+        }
+    }
+    Ok(())
 }
 
 /// The tags of a wheel's file name: `{python}-{abi}-{platform}`.
