@@ -12,7 +12,7 @@ use super::build;
 use super::lookup::{self, Found, Image, Origin};
 use super::recipe::{Recipe, label};
 use crate::cache::Cache;
-use crate::deps::{Dependencies, PIP_DIR, lock, network};
+use crate::deps::{CONSTRAINTS, Dependencies, PIP_DIR, lock, network};
 use crate::engine::Engine;
 use crate::error::image_unavailable;
 use crate::progress::Task;
@@ -139,6 +139,9 @@ pub fn recipe(interpreter: &Image, deps: &Dependencies, apt_options: &[String]) 
         (label::DEPS.to_string(), deps_hash),
         (label::PYTHON_IMAGE.to_string(), interpreter.name.clone()),
     ]);
+    if !deps.pins.is_empty() {
+        labels.insert(label::PINS.to_string(), deps.pins.join(" "));
+    }
     Recipe {
         dockerfile: DEPS_DOCKERFILE,
         build_args,
@@ -170,6 +173,9 @@ fn context_files(deps: &Dependencies) -> Vec<(String, Vec<u8>, u32)> {
                 mode,
             ));
         }
+    }
+    if let Some(text) = deps.constraints() {
+        files.push((format!("pip/{CONSTRAINTS}"), text.into_bytes(), 0o644));
     }
     let bundle = format!("{PIP_DIR}/ca.pem");
     if let Some((_, bytes)) = &deps.network.ca_bundle {
