@@ -156,7 +156,7 @@ pub struct Sample {
     pub owner_wall_ns: Option<u64>,
     /// Top-level modules outside the standard library that the workload's
     /// import and setup brought in (absent from older results).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub imports: Option<Vec<String>>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
