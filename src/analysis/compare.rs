@@ -19,10 +19,11 @@
 //!
 //! The tables (terminal and Markdown) are in `report::compare`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use super::packages::{PackagePair, behind, imports_of};
 use super::summary::{CellSummary, RunSummary};
-use crate::results::{CellKey, Mode, RunResults};
+use crate::results::{BuildRecord, CellKey, Mode, RunResults, SampleRecord, packages};
 use crate::stats::{Bootstrap, Distribution, Estimate, geometric_mean, mann_whitney_u};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -98,6 +99,18 @@ pub struct Comparison {
     pub only_in_base: Vec<CellKey>,
     pub only_in_new: Vec<CellKey>,
     pub options: CompareOptions,
+    /// The packages behind the changed cells (significant or
+    /// inconclusive), once per build pair and workload.
+    pub packages: Vec<PackagesBehind>,
+}
+
+/// The packages a changed cell's workload imports that its two sides
+/// hold differently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackagesBehind {
+    pub workload: String,
+    /// `build` is the new side, `other` the base.
+    pub pairs: Vec<PackagePair>,
 }
 
 /// Compares two runs, cell by cell (same build name, workload, mode, workers).
@@ -111,6 +124,19 @@ pub fn compare(base: &RunResults, new: &RunResults, opts: &CompareOptions) -> Co
         opts,
     );
     comparison.sort_like(new);
+    // The same build name on both sides: each side's copy named by its side.
+    let side_name = |build: &str, side: &str| format!("{build} ({side})");
+    let records: Vec<BuildRecord> = [(base, "base"), (new, "new")]
+        .into_iter()
+        .flat_map(|(r, side)| {
+            r.builds.iter().map(move |b| BuildRecord {
+                name: side_name(&b.name, side),
+                ..b.clone()
+            })
+        })
+        .collect();
+    let samples = base.samples.iter().chain(&new.samples);
+    comparison.packages = packages_behind(&comparison.cells, &records, samples, side_name);
     comparison
 }
 
@@ -157,7 +183,45 @@ pub fn compare_builds(
         opts,
     );
     comparison.sort_like(results);
+    comparison.packages = packages_behind(
+        &comparison.cells,
+        &results.builds,
+        results.samples.iter(),
+        |b, _| b.to_string(),
+    );
     Ok(comparison)
+}
+
+/// The packages behind each changed cell, once per build pair and
+/// workload; `name(build, "base" | "new")` is a side's build as `records` name it.
+fn packages_behind<'s>(
+    cells: &[CellComparison],
+    records: &[BuildRecord],
+    samples: impl Iterator<Item = &'s SampleRecord> + Clone,
+    name: impl Fn(&str, &str) -> String,
+) -> Vec<PackagesBehind> {
+    let differences = packages::differences(records);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for c in cells.iter().filter(|c| c.change != Change::NotSignificant) {
+        if !seen.insert((&c.base_build, &c.new_build, &c.workload)) {
+            continue;
+        }
+        let imports = imports_of(samples.clone(), &c.workload);
+        let pairs = behind(
+            &differences,
+            &imports,
+            &name(&c.new_build, "new"),
+            &name(&c.base_build, "base"),
+        );
+        if !pairs.is_empty() {
+            out.push(PackagesBehind {
+                workload: c.workload.clone(),
+                pairs,
+            });
+        }
+    }
+    out
 }
 
 /// One side's measured cells, by what matches them with the other side's.
@@ -223,6 +287,7 @@ fn matched<K: Ord>(
         only_in_base: only_in(base, new),
         only_in_new: only_in(new, base),
         options: *opts,
+        packages: Vec::new(),
     }
 }
 

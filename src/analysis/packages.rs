@@ -4,17 +4,17 @@
 use std::collections::BTreeSet;
 
 use super::Analysis;
-use crate::results::{PackageDifference, PackageOnBuild};
+use crate::results::{PackageDifference, PackageOnBuild, SampleRecord};
 
 /// One package as two builds hold it, where the two differ.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PackagePair<'a> {
-    pub name: &'a str,
-    pub build: &'a PackageOnBuild,
-    pub other: &'a PackageOnBuild,
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackagePair {
+    pub name: String,
+    pub build: PackageOnBuild,
+    pub other: PackageOnBuild,
 }
 
-impl PackagePair<'_> {
+impl PackagePair {
     pub fn kinds_differ(&self) -> bool {
         self.build.kind != self.other.kind
             || self.build.compiled.is_empty() != self.other.compiled.is_empty()
@@ -25,40 +25,47 @@ impl PackagePair<'_> {
     }
 }
 
-impl<'a> Analysis<'a> {
-    /// Top-level modules outside the standard library that `workload`'s
-    /// samples imported, on any build.
-    pub fn imports_of(&self, workload: &str) -> BTreeSet<&'a str> {
-        self.samples
-            .iter()
-            .filter(|s| s.workload == workload)
-            .flat_map(|s| s.sample.imports.iter().flatten())
-            .map(String::as_str)
-            .collect()
-    }
-
-    /// The packages `workload` imports that `build` and `other` hold differently.
-    pub fn packages_behind(
-        &self,
-        build: &str,
-        other: &str,
-        workload: &str,
-    ) -> Vec<PackagePair<'_>> {
-        let imports = self.imports_of(workload);
-        self.package_differences
-            .iter()
-            .filter(|d| d.imports.iter().any(|i| imports.contains(i.as_str())))
-            .filter_map(|d| pair(d, build, other))
-            .collect()
-    }
+/// Top-level modules outside the standard library that `workload`'s
+/// samples imported, on any build.
+pub fn imports_of<'s>(
+    samples: impl IntoIterator<Item = &'s SampleRecord>,
+    workload: &str,
+) -> BTreeSet<&'s str> {
+    samples
+        .into_iter()
+        .filter(|s| s.workload == workload)
+        .flat_map(|s| s.sample.imports.iter().flatten())
+        .map(String::as_str)
+        .collect()
 }
 
-fn pair<'d>(d: &'d PackageDifference, build: &str, other: &str) -> Option<PackagePair<'d>> {
-    let on = |name: &str| d.builds.iter().find(|b| b.build == name);
-    let p = PackagePair {
-        name: &d.name,
-        build: on(build)?,
-        other: on(other)?,
-    };
-    (p.kinds_differ() || p.versions_differ()).then_some(p)
+/// Of `differences`, the packages among `imports` that `build` and
+/// `other` hold differently.
+pub fn behind(
+    differences: &[PackageDifference],
+    imports: &BTreeSet<&str>,
+    build: &str,
+    other: &str,
+) -> Vec<PackagePair> {
+    differences
+        .iter()
+        .filter(|d| d.imports.iter().any(|i| imports.contains(i.as_str())))
+        .filter_map(|d| {
+            let on = |name: &str| d.builds.iter().find(|b| b.build == name).cloned();
+            let p = PackagePair {
+                name: d.name.clone(),
+                build: on(build)?,
+                other: on(other)?,
+            };
+            (p.kinds_differ() || p.versions_differ()).then_some(p)
+        })
+        .collect()
+}
+
+impl Analysis<'_> {
+    /// The packages `workload` imports that `build` and `other` hold differently.
+    pub fn packages_behind(&self, build: &str, other: &str, workload: &str) -> Vec<PackagePair> {
+        let imports = imports_of(self.samples.iter().copied(), workload);
+        behind(&self.package_differences, &imports, build, other)
+    }
 }

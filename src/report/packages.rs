@@ -12,12 +12,17 @@ use crate::results::{PackageKind, PackageOnBuild};
 /// differently, in words joined by "; "; None when there are none.
 pub(crate) fn behind(a: &Analysis<'_>, build: &str, other: &str, workload: &str) -> Option<String> {
     let pairs = a.packages_behind(build, other, workload);
+    pairs_words(&pairs)
+}
+
+/// Pairs in words joined by "; "; None when there are none.
+pub(crate) fn pairs_words(pairs: &[PackagePair]) -> Option<String> {
     (!pairs.is_empty()).then(|| pairs.iter().map(pair_words).collect::<Vec<_>>().join("; "))
 }
 
 /// One package on two builds.
-pub(crate) fn pair_words(p: &PackagePair<'_>) -> String {
-    let name = one_line(p.name);
+pub(crate) fn pair_words(p: &PackagePair) -> String {
+    let name = one_line(&p.name);
     if !p.kinds_differ() {
         let (b, o) = (one_line(&p.build.build), one_line(&p.other.build));
         return format!(
@@ -33,9 +38,27 @@ pub(crate) fn pair_words(p: &PackagePair<'_>) -> String {
             String::new()
         };
         let build = one_line(&c.build);
-        format!("{}{version} on {build} ({})", kind_word(c), detail(c))
+        let contrast = kind_word(c) != kind_word(if c == &p.build { &p.other } else { &p.build });
+        format!(
+            "{}{version} on {build} ({})",
+            kind_word(c),
+            detail(c, contrast)
+        )
     };
-    format!("{name} is {} and {}", side(p.build), side(p.other))
+    format!("{name} is {} and {}", side(&p.build), side(&p.other))
+}
+
+/// One build's copy among `all` the builds' copies: "simplejson 4.3.0:
+/// pure Python (py3-none-any: no cp313t wheel)".
+pub(crate) fn copy_words(name: &str, c: &PackageOnBuild, all: &[PackageOnBuild]) -> String {
+    let contrast = all.iter().any(|o| kind_word(o) != kind_word(c));
+    format!(
+        "{} {}: {} ({})",
+        one_line(name),
+        one_line(&c.version),
+        kind_word(c),
+        detail(c, contrast)
+    )
 }
 
 fn kind_word(c: &PackageOnBuild) -> &'static str {
@@ -45,10 +68,15 @@ fn kind_word(c: &PackageOnBuild) -> &'static str {
     }
 }
 
-/// Where the copy came from: "cp313", "py3-none-any: no cp313t wheel",
-/// "built here from source: no cp313t wheel".
-fn detail(c: &PackageOnBuild) -> String {
-    let abi = one_line(&c.abi);
+/// Where the copy came from: "cp313", "py3-none-any", "built here from
+/// source"; beside a compiled copy on another build (`contrast`), a pure
+/// one adds why: ": no cp313t wheel".
+fn detail(c: &PackageOnBuild, contrast: bool) -> String {
+    let missing = if contrast && c.kind != PackageKind::CompiledWheel {
+        format!(": no {} wheel", one_line(&c.abi))
+    } else {
+        String::new()
+    };
     match c.kind {
         PackageKind::CompiledWheel => {
             let wheel_abi = c.tags.split('-').nth(1).unwrap_or_default();
@@ -59,7 +87,7 @@ fn detail(c: &PackageOnBuild) -> String {
             };
             format!("{}{missing}", one_line(wheel_abi))
         }
-        PackageKind::PureWheel => format!("{}: no {abi} wheel", one_line(&c.tags)),
-        PackageKind::BuiltHere => format!("built here from source: no {abi} wheel"),
+        PackageKind::PureWheel => format!("{}{missing}", one_line(&c.tags)),
+        PackageKind::BuiltHere => format!("built here from source{missing}"),
     }
 }

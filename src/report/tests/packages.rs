@@ -1,6 +1,7 @@
 //! The packages behind a build's cost: named where the cost is said.
 
 use super::texts;
+use crate::analysis::compare::{CompareOptions, compare, compare_builds};
 use crate::analysis::fixture::*;
 use crate::report::findings;
 use crate::results::packages::differences;
@@ -39,4 +40,37 @@ fn a_cost_names_the_packages_its_workload_imports_and_only_those() {
     assert!(!all.contains("same is"), "{all}");
     // Without the imports, nothing ties the package to a workload.
     assert!(!texts(&findings(&fixture())).contains("accelpkg"));
+}
+
+#[test]
+fn the_build_table_markdown_and_compare_carry_them() {
+    let results = with_package_differences();
+    let html = crate::report::html::index_html(&results).unwrap();
+    assert!(
+        html.contains("package differences"),
+        "the build table's row"
+    );
+    assert!(html.contains("accelpkg 2.0: compiled (cp313)"), "{html}");
+    assert!(html.contains("accelpkg 1.0: pure Python (py3-none-any: no cp313t wheel)"));
+    // Pure Python on every build: no wheel was missing.
+    assert!(html.contains("same 1.1: pure Python (py3-none-any)<"));
+    let markdown = crate::report::summary_markdown(&results);
+    assert!(
+        markdown.contains(&format!("on countdown — {ACCELPKG}")),
+        "{markdown}"
+    );
+
+    let options = CompareOptions::default();
+    let builds = compare_builds(&results, "3.13", "3.13t", &options).unwrap();
+    let table = crate::report::compare::table(&builds);
+    assert!(table.contains(&format!("countdown: {ACCELPKG}")), "{table}");
+    // Two runs: each side's copy is named by its side.
+    let mut older = results.clone();
+    older.builds[1].packages[0].version = "0.9".into();
+    let runs = compare(&older, &scaled(&results, "3.13t", 1.3), &options);
+    let text = crate::report::compare::markdown(&runs);
+    assert!(
+        text.contains("accelpkg is 1.0 on 3.13t (new) and 0.9 on 3.13t (base)"),
+        "{text}"
+    );
 }
