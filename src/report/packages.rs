@@ -31,6 +31,8 @@ pub(crate) fn pair_words(p: &PackagePair) -> String {
             one_line(&p.other.version)
         );
     }
+    // "no cp313t wheel" explains a pure copy only beside a compiled one.
+    let contrast = kind_word(&p.build) != kind_word(&p.other);
     let side = |c: &PackageOnBuild| {
         let version = if p.versions_differ() {
             format!(" {}", one_line(&c.version))
@@ -38,7 +40,6 @@ pub(crate) fn pair_words(p: &PackagePair) -> String {
             String::new()
         };
         let build = one_line(&c.build);
-        let contrast = kind_word(c) != kind_word(if c == &p.build { &p.other } else { &p.build });
         format!(
             "{}{version} on {build} ({})",
             kind_word(c),
