@@ -125,7 +125,7 @@ pub fn compare(base: &RunResults, new: &RunResults, opts: &CompareOptions) -> Co
     );
     comparison.sort_like(new);
     // The same build name on both sides: each side's copy named by its side.
-    let side_name = |build: &str, side: &str| format!("{build} ({side})");
+    let side_name = |build: &str, side: &str| format!("{build} in the {side} run");
     let records: Vec<BuildRecord> = [(base, "base"), (new, "new")]
         .into_iter()
         .flat_map(|(r, side)| {

@@ -70,10 +70,11 @@ fn kind_word(c: &PackageOnBuild) -> &'static str {
 }
 
 /// Where the copy came from: "cp313", "py3-none-any", "built here from
-/// source"; beside a compiled copy on another build (`contrast`), a pure
-/// one adds why: ": no cp313t wheel".
+/// source"; beside a compiled copy on another build (`contrast`), a
+/// pure-Python wheel adds why pip took it: ": no cp313t wheel" (a source
+/// build may be asked for, with --no-binary: it says nothing of wheels).
 fn detail(c: &PackageOnBuild, contrast: bool) -> String {
-    let missing = if contrast && c.kind != PackageKind::CompiledWheel {
+    let missing = if contrast && c.kind == PackageKind::PureWheel {
         format!(": no {} wheel", one_line(&c.abi))
     } else {
         String::new()
@@ -89,6 +90,6 @@ fn detail(c: &PackageOnBuild, contrast: bool) -> String {
             format!("{}{missing}", one_line(wheel_abi))
         }
         PackageKind::PureWheel => format!("{}{missing}", one_line(&c.tags)),
-        PackageKind::BuiltHere => format!("built here from source{missing}"),
+        PackageKind::BuiltHere => "built here from source".to_string(),
     }
 }

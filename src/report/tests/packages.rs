@@ -69,13 +69,55 @@ fn the_build_table_markdown_and_compare_carry_them() {
     let builds = compare_builds(&results, "3.13", "3.13t", &options).unwrap();
     let table = crate::report::compare::table(&builds);
     assert!(table.contains(&format!("countdown: {ACCELPKG}")), "{table}");
-    // Two runs: each side's copy is named by its side.
+    // Two runs: each side's copy is named by its run.
     let mut older = results.clone();
     older.builds[1].packages[0].version = "0.9".into();
     let runs = compare(&older, &scaled(&results, "3.13t", 1.3), &options);
     let text = crate::report::compare::markdown(&runs);
     assert!(
-        text.contains("accelpkg is 1.0 on 3.13t (new) and 0.9 on 3.13t (base)"),
+        text.contains("accelpkg is 1.0 on 3.13t in the new run and 0.9 on 3.13t in the base run"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_source_build_says_so_and_nothing_of_wheels() {
+    use crate::analysis::packages::PackagePair;
+    use crate::report::packages::pair_words;
+    use crate::results::{PackageKind, PackageOnBuild};
+    let copy = |build: &str, abi: &str, kind, tags: &str, compiled: &[&str]| PackageOnBuild {
+        build: build.into(),
+        abi: abi.into(),
+        version: "4.3.0".into(),
+        kind,
+        tags: tags.into(),
+        compiled: compiled.iter().map(|c| c.to_string()).collect(),
+    };
+    let speedups = ["simplejson._speedups"];
+    let pair = PackagePair {
+        name: "simplejson".into(),
+        build: copy("3.13t", "cp313t", PackageKind::BuiltHere, "", &speedups),
+        other: copy("3.13", "cp313", PackageKind::PureWheel, "py3-none-any", &[]),
+    };
+    assert_eq!(
+        pair_words(&pair),
+        "simplejson is compiled on 3.13t (built here from source) and pure Python on 3.13 \
+         (py3-none-any: no cp313 wheel)"
+    );
+    // A source build that skipped its accelerator is pure Python.
+    let skipped = PackagePair {
+        build: copy("3.13t", "cp313t", PackageKind::BuiltHere, "", &[]),
+        other: copy(
+            "3.13",
+            "cp313",
+            PackageKind::CompiledWheel,
+            "cp313-cp313-linux_x86_64",
+            &speedups,
+        ),
+        ..pair
+    };
+    assert_eq!(
+        pair_words(&skipped),
+        "simplejson is pure Python on 3.13t (built here from source) and compiled on 3.13 (cp313)"
     );
 }
