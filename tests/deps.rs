@@ -409,5 +409,12 @@ fn a_cost_names_the_packages_the_builds_hold_differently() {
             labels("{{index .Config.Labels \"org.gilbench.pins\"}}"),
             "accelfixture==1.0"
         );
+        assert_eq!(leftover_images(&image), "");
+    }
+    // The index's port names these images: no later run finds them again.
+    let measured = results["builds"].as_array().unwrap().iter();
+    let first = measured.map(|b| b["image"].as_str().unwrap().to_string());
+    for image in first.chain(util::built_images(&same).into_iter().map(|i| i.0)) {
+        run(Command::new("docker").args(["rmi", &image]));
     }
 }
