@@ -19,11 +19,11 @@
 //!
 //! The tables (terminal and Markdown) are in `report::compare`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
-use super::packages::{PackagePair, behind, imports_of};
+use super::packages::{PackagePair, packages_behind};
 use super::summary::{CellSummary, RunSummary};
-use crate::results::{BuildRecord, CellKey, Mode, RunResults, SampleRecord, packages};
+use crate::results::{BuildRecord, CellKey, Mode, RunResults};
 use crate::stats::{Bootstrap, Distribution, Estimate, geometric_mean, mann_whitney_u};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -190,38 +190,6 @@ pub fn compare_builds(
         |b, _| b.to_string(),
     );
     Ok(comparison)
-}
-
-/// The packages behind each changed cell, once per build pair and
-/// workload; `name(build, "base" | "new")` is a side's build as `records` name it.
-fn packages_behind<'s>(
-    cells: &[CellComparison],
-    records: &[BuildRecord],
-    samples: impl Iterator<Item = &'s SampleRecord> + Clone,
-    name: impl Fn(&str, &str) -> String,
-) -> Vec<PackagesBehind> {
-    let differences = packages::differences(records);
-    let mut seen = BTreeSet::new();
-    let mut out = Vec::new();
-    for c in cells.iter().filter(|c| c.change != Change::NotSignificant) {
-        if !seen.insert((&c.base_build, &c.new_build, &c.workload)) {
-            continue;
-        }
-        let imports = imports_of(samples.clone(), &c.workload);
-        let pairs = behind(
-            &differences,
-            &imports,
-            &name(&c.new_build, "new"),
-            &name(&c.base_build, "base"),
-        );
-        if !pairs.is_empty() {
-            out.push(PackagesBehind {
-                workload: c.workload.clone(),
-                pairs,
-            });
-        }
-    }
-    out
 }
 
 /// One side's measured cells, by what matches them with the other side's.

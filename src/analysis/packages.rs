@@ -4,7 +4,8 @@
 use std::collections::BTreeSet;
 
 use super::Analysis;
-use crate::results::{PackageDifference, PackageOnBuild, SampleRecord};
+use super::compare::{CellComparison, Change, PackagesBehind};
+use crate::results::{BuildRecord, PackageDifference, PackageOnBuild, SampleRecord, packages};
 
 /// One package as two builds hold it, where the two differ.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +61,38 @@ pub fn behind(
             (p.kinds_differ() || p.versions_differ()).then_some(p)
         })
         .collect()
+}
+
+/// The packages behind each changed cell, once per build pair and
+/// workload; `name(build, "base" | "new")` is a side's build as `records` name it.
+pub(super) fn packages_behind<'s>(
+    cells: &[CellComparison],
+    records: &[BuildRecord],
+    samples: impl Iterator<Item = &'s SampleRecord> + Clone,
+    name: impl Fn(&str, &str) -> String,
+) -> Vec<PackagesBehind> {
+    let differences = packages::differences(records);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for c in cells.iter().filter(|c| c.change != Change::NotSignificant) {
+        if !seen.insert((&c.base_build, &c.new_build, &c.workload)) {
+            continue;
+        }
+        let imports = imports_of(samples.clone(), &c.workload);
+        let pairs = behind(
+            &differences,
+            &imports,
+            &name(&c.new_build, "new"),
+            &name(&c.base_build, "base"),
+        );
+        if !pairs.is_empty() {
+            out.push(PackagesBehind {
+                workload: c.workload.clone(),
+                pairs,
+            });
+        }
+    }
+    out
 }
 
 impl Analysis<'_> {
