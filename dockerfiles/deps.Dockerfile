@@ -1,7 +1,8 @@
 # Python packages installed on top of an interpreter image at build time.
 # The build stage has a compiler, the interpreter's headers and pip's
 # network settings (index, CA bundle); the runtime stage gets only the
-# installed packages and pip's report of them. The build stage is removed
+# installed packages, pip's report of them and what each holds
+# (contents.py). The build stage is removed
 # after the build, so nothing of pip's settings stays in a kept image.
 
 ARG PYTHON_IMAGE
@@ -39,6 +40,7 @@ RUN set -eu; \
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 PIP_PROGRESS_BAR=off \
         $pip install --no-cache-dir --prefer-binary --target /opt/deps/site-packages \
         --report /opt/deps/pip-report.json "$@"; \
+    python3 /tmp/pip/contents.py /opt/deps/site-packages /opt/deps/contents.json; \
     rm -rf /tmp/pip
 
 FROM ${PYTHON_IMAGE}

@@ -13,9 +13,14 @@ leaving it, the original function is back.  Where the GIL is already on
 (a default build, ``PYTHON_GIL=1``, an earlier import) nothing is wrapped.
 Each interpreter has its own ``_imp`` module, so a watch sees the imports
 of its own interpreter only.
+
+A watch also notes the top-level names of the modules that appeared while
+it was active, outside the standard library (``imported``): what ties a
+workload to the installed packages whose builds may differ.
 """
 
 import _imp
+import sys
 
 from .common import gil_enabled
 
@@ -27,11 +32,14 @@ class GilImportWatch(object):
 
     def __init__(self, probe=None, imp=None):
         self.enabled_by = None
+        self.imported = set()
+        self._before = None
         self._probe = probe if probe is not None else gil_enabled
         self._imp = imp if imp is not None else _imp
         self._original = None
 
     def __enter__(self):
+        self._before = set(sys.modules)
         original = getattr(self._imp, "create_dynamic", None)
         if original is None or self._probe():
             return self
@@ -44,6 +52,7 @@ class GilImportWatch(object):
         return bool(self._probe())
 
     def __exit__(self, *exc_info):
+        self.imported.update(_third_party(set(sys.modules) - self._before))
         if self._original is not None:
             self._imp.create_dynamic = self._original
             self._original = None
@@ -61,6 +70,15 @@ class GilImportWatch(object):
                     self.enabled_by = _module_name(spec)
 
         return watched_create_dynamic
+
+
+def _third_party(names):
+    """Top-level names among `names` that are not the standard library's
+    (3.10+ lists it; before, only built-in modules are left out)."""
+    stdlib = getattr(sys, "stdlib_module_names", ())
+    tops = set(name.split(".")[0] for name in names)
+    return set(t for t in tops if t not in stdlib and t not in sys.builtin_module_names
+               and not t.startswith("gilbench_wl_"))
 
 
 def _module_name(spec):

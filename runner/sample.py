@@ -28,6 +28,7 @@ def _record_gil(sample, gil_watch, out):
     sample["gil_enabled"] = bool(sample["gil_enabled_after_import"] or gil_enabled()
                                  or out.get("gil_enabled"))
     sample["gil_enabled_by"] = gil_watch.enabled_by or out.get("gil_enabled_by")
+    sample["imports"] = sorted(gil_watch.imported)
 
 
 def run_sample(path, mode, workers, size, warmup, owner_first=False):
@@ -51,6 +52,7 @@ def run_sample(path, mode, workers, size, warmup, owner_first=False):
     sample["gil_enabled_after_import"] = gil_enabled()
     sample["gil_enabled"] = sample["gil_enabled_after_import"]
     sample["gil_enabled_by"] = gil_watch.enabled_by
+    sample["imports"] = sorted(gil_watch.imported)
     if problem:
         return _fail(sample, "import_error", problem)
     if mode not in meta["modes"]:

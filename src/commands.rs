@@ -53,8 +53,16 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
     }
     let engine = Engine::connect().await?;
     let cache = Cache::open()?;
-    for spec in specs {
-        let image = images::ensure(&engine, &cache, &spec, &options, verbosity).await?;
+    let resolve = async |options: &images::BuildOptions| {
+        let mut got = Vec::new();
+        for spec in &specs {
+            got.push(images::ensure(&engine, &cache, spec, options, verbosity).await?);
+        }
+        let names = got.iter().map(|i| i.name.clone()).collect();
+        Ok((got, names))
+    };
+    let (got, _) = images::one_version_set(&engine, &options, resolve).await?;
+    for (spec, image) in specs.iter().zip(got) {
         let how = match image.origin {
             Origin::Local => "cached",
             Origin::Pulled => "pulled",

@@ -77,6 +77,7 @@ impl SampleRequest {
             watched_ns: None,
             watched_cpus: None,
             owner_wall_ns: None,
+            imports: None,
             extra: Default::default(),
         }
     }

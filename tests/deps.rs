@@ -287,3 +287,134 @@ fn credentials_in_the_index_address_stay_out_of_the_kept_image() {
     assert_eq!(leftover_images(&image), "");
     run(Command::new("docker").args(["rmi", &image]));
 }
+
+/// accelfixture's wheels (`tests/fixtures/deps/accel`), built into `dir`
+/// with the accelerator compiled on this host against `image`'s headers:
+/// 1.0 pure Python and compiled for the default ABI, 2.0 compiled only.
+fn accel_wheels(image: &str, dir: &Path) {
+    let include = util::python_in(
+        image,
+        "import sysconfig; print(sysconfig.get_paths()['include'])",
+    );
+    let container = stdout(&run(Command::new("docker").args(["create", image])));
+    let container = container.trim();
+    let headers = dir.join("include");
+    run(Command::new("docker")
+        .args(["cp", &format!("{container}:{}", include.trim())])
+        .arg(&headers));
+    run(Command::new("docker").args(["rm", container]));
+    let extension = dir.join("_speedups.so");
+    let compiled = run(Command::new("gcc")
+        .args(["-shared", "-fPIC", "-O2", "-I"])
+        .arg(&headers)
+        .arg(fixture("accel/_speedups.c"))
+        .arg("-o")
+        .arg(&extension));
+    assert!(compiled.status.success(), "{}", stderr(&compiled));
+    let made = run(Command::new("python3")
+        .arg(fixture("accel/make_wheels.py"))
+        .arg(dir.join("index"))
+        .arg(&extension)
+        .arg("cp313-cp313-linux_x86_64"));
+    assert!(made.status.success(), "{}", stderr(&made));
+}
+
+/// The address at which containers on the default bridge reach this host.
+fn bridge_gateway() -> String {
+    let output = run(Command::new("docker").args([
+        "network",
+        "inspect",
+        "bridge",
+        "--format",
+        "{{(index .IPAM.Config 0).Gateway}}",
+    ]));
+    stdout(&output).trim().to_string()
+}
+
+#[test]
+fn a_cost_names_the_packages_the_builds_hold_differently() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let interpreter = util::built_images(&run(gilbench().args(["build", "3.13"])));
+    accel_wheels(&interpreter[0].0, dir.path());
+    let gateway = bridge_gateway();
+    let index = util::FileServer::start(&dir.path().join("index"), &gateway);
+    let from_index = [
+        "--pip".to_string(),
+        "accelfixture".into(),
+        "--pip-option=--no-index".into(),
+        format!("--pip-option=--find-links={}/", index.url()),
+        format!("--pip-option=--trusted-host={gateway}"),
+    ];
+    let out = dir.path().join("run");
+    let output = run(gilbench()
+        .args([
+            "run",
+            "--build",
+            "3.13",
+            "--build",
+            "3.13t",
+            "--workload",
+            &fixture("accel_workload"),
+        ])
+        .args(&from_index)
+        .args([
+            "--threads",
+            "1",
+            "--repeat",
+            "3",
+            "--warmup",
+            "0",
+            "--no-disturbance-check",
+            "-o",
+        ])
+        .arg(&out));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let results = results(&out);
+    let differences = results["package_differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 1, "{differences:?}");
+    assert_eq!(differences[0]["name"], "accelfixture");
+    assert_eq!(
+        differences[0]["differs"],
+        serde_json::json!(["version", "kind", "compiled"])
+    );
+    let said = "accelfixture is pure Python 1.0 on 3.13t (py3-none-any: no cp313t wheel) \
+                and compiled 2.0 on 3.13 (cp313)";
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    // The summary escapes Markdown: accel\_sum.
+    assert!(summary.contains("3.13t costs +"), "{summary}");
+    assert!(
+        summary.contains(&format!("compared with 3.13 — {said}.")),
+        "{summary}"
+    );
+
+    // One version set: 3.13 installs again, held to the 1.0 that 3.13t got.
+    let same = run(gilbench()
+        .args(["build", "3.13", "3.13t", "--same-versions"])
+        .args(&from_index));
+    assert!(same.status.success(), "{}", stderr(&same));
+    assert!(
+        stderr(&same).contains("one version set for all builds: accelfixture==1.0"),
+        "{}",
+        stderr(&same)
+    );
+    for (image, _) in util::built_images(&same) {
+        let labels = |format: &str| {
+            let output = run(Command::new("docker").args(["inspect", "--format", format, &image]));
+            stdout(&output).trim().to_string()
+        };
+        let lock = labels("{{index .Config.Labels \"org.gilbench.lock\"}}");
+        assert!(lock.contains(r#""version":"1.0""#), "{image}: {lock}");
+        assert_eq!(
+            labels("{{index .Config.Labels \"org.gilbench.pins\"}}"),
+            "accelfixture==1.0"
+        );
+        assert_eq!(leftover_images(&image), "");
+    }
+    // The index's port names these images: no later run finds them again.
+    let measured = results["builds"].as_array().unwrap().iter();
+    let first = measured.map(|b| b["image"].as_str().unwrap().to_string());
+    for image in first.chain(util::built_images(&same).into_iter().map(|i| i.0)) {
+        run(Command::new("docker").args(["rmi", &image]));
+    }
+}

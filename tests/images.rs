@@ -9,8 +9,8 @@ use std::process::Command;
 
 use crate::registry::{Registry, free_port};
 use crate::util::{
-    self, built_images, cached_release_tarball, gilbench, python_in, python_in_env, run,
-    stage_leftovers, stderr, stdout,
+    self, FileServer, built_images, cached_release_tarball, gilbench, python_in, python_in_env,
+    run, stage_leftovers, stderr, stdout,
 };
 
 const SID_APT: &str = "--apt-option=-o Acquire::Check-Valid-Until=false";
@@ -312,43 +312,6 @@ fn doctor_reports_the_engine_and_base() {
     assert!(text.contains("python.org"), "{text}");
 }
 
-/// Serves `dir` over HTTP on a loopback port (python3 -m http.server); killed on drop.
-struct FileServer(std::process::Child, u16);
-
-impl FileServer {
-    fn start(dir: &Path) -> FileServer {
-        let port = free_port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "http.server",
-                "--bind",
-                "127.0.0.1",
-                &port.to_string(),
-                "--directory",
-            ])
-            .arg(dir)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        for _ in 0..50 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        FileServer(child, port)
-    }
-}
-
-impl Drop for FileServer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn release_downloads_are_verified_against_the_published_checksum() {
     let _engine = util::engine();
@@ -361,8 +324,8 @@ fn release_downloads_are_verified_against_the_published_checksum() {
         mirror.path().join("3.13.5/Python-3.13.5.tar.xz"),
     )
     .unwrap();
-    let server = FileServer::start(mirror.path());
-    let url = format!("http://127.0.0.1:{}", server.1);
+    let server = FileServer::start(mirror.path(), "127.0.0.1");
+    let url = server.url();
     // A cache of its own, so the tarball really is downloaded.
     let cache = tempfile::tempdir().unwrap();
     let output = run(gilbench()

@@ -3,7 +3,7 @@
 //! engines of `tests/engines/up`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
@@ -281,4 +281,54 @@ pub fn stage_leftovers(stage_id: &str) -> String {
     ))
     .trim()
     .to_string()
+}
+
+/// Serves `dir` over HTTP (python3 -m http.server) at `address` on a free
+/// port; killed on drop.
+pub struct FileServer {
+    child: std::process::Child,
+    address: String,
+    port: u16,
+}
+
+impl FileServer {
+    pub fn start(dir: &Path, address: &str) -> FileServer {
+        let port = crate::registry::free_port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                "--bind",
+                address,
+                &port.to_string(),
+                "--directory",
+            ])
+            .arg(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..50 {
+            if std::net::TcpStream::connect((address, port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        FileServer {
+            child,
+            address: address.to_string(),
+            port,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}:{}", self.address, self.port)
+    }
+}
+
+impl Drop for FileServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

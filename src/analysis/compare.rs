@@ -22,8 +22,9 @@
 
 use std::collections::BTreeMap;
 
+use super::packages::{PackagePair, packages_behind};
 use super::summary::{CellSummary, RunSummary};
-use crate::results::{CellKey, Mode, RunResults};
+use crate::results::{BuildRecord, CellKey, Mode, RunResults};
 use crate::stats::{Bootstrap, Distribution, Estimate, geometric_mean, mann_whitney_u};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -144,6 +145,18 @@ pub struct Comparison {
     pub only_in_base: Vec<CellKey>,
     pub only_in_new: Vec<CellKey>,
     pub options: CompareOptions,
+    /// The packages behind the changed cells (significant or
+    /// inconclusive), once per build pair and workload.
+    pub packages: Vec<PackagesBehind>,
+}
+
+/// The packages a changed cell's workload imports that its two sides
+/// hold differently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackagesBehind {
+    pub workload: String,
+    /// `build` is the new side, `other` the base.
+    pub pairs: Vec<PackagePair>,
 }
 
 /// Compares two runs, cell by cell (same build name, workload, mode, workers).
@@ -157,6 +170,19 @@ pub fn compare(base: &RunResults, new: &RunResults, opts: &CompareOptions) -> Co
         opts,
     );
     comparison.sort_like(new);
+    // The same build name on both sides: each side's copy named by its side.
+    let side_name = |build: &str, side: &str| format!("{build} in the {side} run");
+    let records: Vec<BuildRecord> = [(base, "base"), (new, "new")]
+        .into_iter()
+        .flat_map(|(r, side)| {
+            r.builds.iter().map(move |b| BuildRecord {
+                name: side_name(&b.name, side),
+                ..b.clone()
+            })
+        })
+        .collect();
+    let samples = base.samples.iter().chain(&new.samples);
+    comparison.packages = packages_behind(&comparison.cells, &records, samples, side_name);
     comparison
 }
 
@@ -203,6 +229,12 @@ pub fn compare_builds(
         opts,
     );
     comparison.sort_like(results);
+    comparison.packages = packages_behind(
+        &comparison.cells,
+        &results.builds,
+        results.samples.iter(),
+        |b, _| b.to_string(),
+    );
     Ok(comparison)
 }
 
@@ -269,6 +301,7 @@ fn matched<K: Ord>(
         only_in_base: only_in(base, new),
         only_in_new: only_in(new, base),
         options: *opts,
+        packages: Vec::new(),
     }
 }
 

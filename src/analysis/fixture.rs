@@ -71,6 +71,7 @@ impl RunBuilder {
             missing_shards: Vec::new(),
             machines: Vec::new(),
             lost_engines: Vec::new(),
+            package_differences: Vec::new(),
         }
     }
 
@@ -458,4 +459,46 @@ pub(crate) fn machine(id: &str, engine_id: &str) -> Machine {
         memory_bytes: Some(16 << 30),
         cpus: None,
     }
+}
+
+/// The standard fixture where countdown imports `accelpkg`, which 3.13
+/// holds as a compiled 2.0 wheel and 3.13t as a pure-Python 1.0 wheel;
+/// `same` (a dependency of both, imported by no workload) only differs in version.
+pub(crate) fn with_package_differences() -> RunResults {
+    use crate::results::LockedPackage;
+    let package = |name: &str, version: &str, tags: &str, compiled: &[&str]| LockedPackage {
+        name: name.into(),
+        version: version.into(),
+        file: format!("{name}-{version}-{tags}.whl"),
+        tags: tags.into(),
+        sha256: String::new(),
+        requested: true,
+        imports: vec![name.into()],
+        compiled: compiled.iter().map(|c| c.to_string()).collect(),
+    };
+    let mut results = fixture();
+    for build in &mut results.builds {
+        build.packages = match build.name.as_str() {
+            "3.13" => vec![
+                package(
+                    "accelpkg",
+                    "2.0",
+                    "cp313-cp313-linux_x86_64",
+                    &["accelpkg._speedups"],
+                ),
+                package("same", "1.1", "py3-none-any", &[]),
+            ],
+            "3.13t" => vec![
+                package("accelpkg", "1.0", "py3-none-any", &[]),
+                package("same", "1.0", "py3-none-any", &[]),
+            ],
+            _ => Vec::new(),
+        };
+    }
+    for r in &mut results.samples {
+        if r.workload == "countdown" {
+            r.sample.imports = Some(vec!["accelpkg".into()]);
+        }
+    }
+    results
 }

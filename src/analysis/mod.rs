@@ -7,6 +7,7 @@
 //!   orders in which builds, workloads, modes and thread counts are shown,
 //!   the baseline build and the cores available.
 //! - `compare`: two runs, or two builds of one run, cell by cell.
+//! - `packages`: the packages builds hold differently that a workload imports.
 //! - `parallel`: spreading the bootstraps of every cell over the cores.
 //! - `precision`: how precisely each cell's median and speedup are known,
 //!   over one grouping of the samples into cells ([`precision::CellWalls`]),
@@ -17,6 +18,7 @@
 pub mod compare;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod packages;
 mod parallel;
 pub mod precision;
 pub mod summary;

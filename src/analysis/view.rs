@@ -8,7 +8,10 @@ use super::parallel::parallel_map;
 use super::summary::{CellSummary, RunSummary};
 use crate::results::machine::counted_and_set_aside;
 use crate::results::shard::{self, Group, Shard};
-use crate::results::{BuildRecord, Mode, RunResults, SampleRecord, Scaling, VARIANT_LABEL};
+use crate::results::{
+    BuildRecord, Mode, PackageDifference, RunResults, SampleRecord, Scaling, VARIANT_LABEL,
+    packages,
+};
 use crate::stats::{Bootstrap, Estimate, slope};
 
 /// What every exporter reads: the results, their cell summaries, and the
@@ -31,6 +34,9 @@ pub struct Analysis<'a> {
     pub threads: Vec<u32>,
     /// CPUs the containers could use, if known.
     pub cores: Option<u32>,
+    /// Packages the builds' locks hold differently (also for results
+    /// written before results.json recorded them).
+    pub package_differences: Vec<PackageDifference>,
     /// [`Analysis::relative_to_baseline`] of every other build, workload
     /// and mode that has one: bootstrapped once, for every format that
     /// shows it, rather than once per format.
@@ -116,6 +122,7 @@ impl<'a> Analysis<'a> {
             modes: modes.into_iter().collect(),
             threads: threads.into_iter().collect(),
             cores,
+            package_differences: packages::differences(&results.builds),
             relative: BTreeMap::new(),
             memory_relative: BTreeMap::new(),
             cross_thread: BTreeMap::new(),

@@ -82,6 +82,11 @@ pub struct BuildOptionArgs {
     /// An extra `pip install` argument (repeatable), e.g. --pip-option=--only-binary=:all:.
     #[arg(long = "pip-option", value_name = "OPTION", allow_hyphen_values = true)]
     pub pip_options: Vec<String>,
+    /// One version set for all builds: each package that builds resolved to different
+    /// versions is held to the oldest of them (the newest every build reached), and pip runs
+    /// again with those versions as constraints; the image label org.gilbench.pins records them.
+    #[arg(long)]
+    pub same_versions: bool,
     /// CA bundle for pip inside builds (TLS-intercepting proxies). Default: the host's, when
     /// PIP_CERT, REQUESTS_CA_BUNDLE, SSL_CERT_FILE or pip's configuration names one.
     #[arg(long, value_name = "FILE")]
@@ -121,6 +126,8 @@ impl BuildOptionArgs {
             project: self.project.as_ref().map(absolute).transpose()?,
             pip_options: self.pip_options,
             ca_cert: self.ca_cert.as_ref().map(absolute).transpose()?,
+            same_versions: self.same_versions,
+            pins: Vec::new(),
         };
         Ok(BuildOptions {
             profile: self.profile,

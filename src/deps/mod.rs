@@ -20,6 +20,9 @@ use crate::error::invalid_input;
 /// Where the build context's `pip/` folder lands in the build stage.
 pub const PIP_DIR: &str = "/tmp/pip";
 
+/// The constraints file of `--same-versions`, in the build context's `pip/`.
+pub const CONSTRAINTS: &str = "constraints.txt";
+
 /// The requirements file a workload folder may hold.
 pub const WORKLOAD_REQUIREMENTS: &str = "requirements.txt";
 
@@ -37,6 +40,11 @@ pub struct DependencyInputs {
     pub pip_options: Vec<String>,
     /// A CA bundle for pip; None: the host's, when its pip configuration names one.
     pub ca_cert: Option<PathBuf>,
+    /// One version set for all builds (`--same-versions`).
+    pub same_versions: bool,
+    /// Constraints every build installs with (`name==version`): set by
+    /// `--same-versions` once each build's own resolution is known.
+    pub pins: Vec<String>,
 }
 
 impl DependencyInputs {
@@ -84,6 +92,7 @@ impl DependencyInputs {
         into.insert("project".into(), paths(self.project.as_slice()));
         into.insert("pip_options".into(), lines(self.pip_options.clone()));
         into.insert("ca_cert".into(), paths(self.ca_cert.as_slice()));
+        into.insert("same_versions".into(), self.same_versions.to_string());
     }
 
     pub fn from_record(record: &BTreeMap<String, String>) -> DependencyInputs {
@@ -100,6 +109,8 @@ impl DependencyInputs {
             project: path("project"),
             pip_options: lines("pip_options"),
             ca_cert: path("ca_cert"),
+            same_versions: lines("same_versions").first().is_some_and(|v| v == "true"),
+            pins: Vec::new(),
         }
     }
 
@@ -124,6 +135,7 @@ impl DependencyInputs {
             pip: self.pip.clone(),
             project,
             pip_options: self.pip_options.clone(),
+            pins: self.pins.clone(),
             network,
         })
     }
@@ -160,6 +172,8 @@ pub struct Dependencies {
     pub pip: Vec<String>,
     pub project: Option<Project>,
     pub pip_options: Vec<String>,
+    /// Constraints (`name==version`), for one version set across builds.
+    pub pins: Vec<String>,
     pub network: network::PipNetwork,
 }
 
@@ -186,6 +200,9 @@ impl Dependencies {
         for option in &self.pip_options {
             hasher.update(format!("option {option}\n").as_bytes());
         }
+        for pin in &self.pins {
+            hasher.update(format!("pin {pin}\n").as_bytes());
+        }
         hasher.update(self.network.identity().as_bytes());
         hex::encode(hasher.finalize())
     }
@@ -200,8 +217,16 @@ impl Dependencies {
         if self.project.is_some() {
             args.push(format!("{PIP_DIR}/project"));
         }
+        if !self.pins.is_empty() {
+            args.extend(["-c".to_string(), format!("{PIP_DIR}/{CONSTRAINTS}")]);
+        }
         args.extend(self.pip_options.iter().cloned());
         args
+    }
+
+    /// The constraints file of the pins, when there are any.
+    pub fn constraints(&self) -> Option<String> {
+        (!self.pins.is_empty()).then(|| self.pins.join("\n") + "\n")
     }
 }
 

@@ -12,6 +12,7 @@ fn deps(requirements: &str, index: &str) -> Dependencies {
         pip: vec!["six".into()],
         project: None,
         pip_options: vec![],
+        pins: vec![],
         network: PipNetwork {
             index: vec![("PIP_INDEX_URL".into(), index.into())],
             ca_bundle: None,
@@ -74,6 +75,8 @@ fn recorded_inputs_come_back_as_they_were() {
         project: Some("/p".into()),
         pip_options: vec!["--no-binary=:all:".into()],
         ca_cert: None,
+        same_versions: true,
+        pins: Vec::new(),
     };
     let mut record = BTreeMap::new();
     inputs.record(&mut record);
@@ -166,4 +169,42 @@ fn workload_folders_add_their_requirements() {
     inputs.check().unwrap();
     inputs.project = Some(dir.path().to_path_buf());
     assert!(inputs.check().is_err());
+}
+
+fn locked(name: &str, version: &str) -> crate::results::LockedPackage {
+    let mut lock = lock::from_pip_report(&format!(
+        r#"{{"install": [{{"metadata": {{"name": "{name}", "version": "{version}"}},
+            "download_info": {{"url": "https://x/{name}-{version}-py3-none-any.whl"}}}}]}}"#
+    ))
+    .unwrap();
+    lock.remove(0)
+}
+
+#[test]
+fn one_version_set_holds_each_differing_package_to_the_oldest_version() {
+    let default = vec![locked("numpy", "2.10.1"), locked("six", "1.17.0")];
+    let free = vec![locked("NumPy", "2.4.6"), locked("six", "1.17.0")];
+    let pins = lock::pins(&[default, free], &[]);
+    assert_eq!(pins, ["numpy==2.4.6"], "by release numbers, not as text");
+    // A second pass keeps what the first pinned, and adds what now differs.
+    let again = lock::pins(
+        &[
+            vec![locked("numpy", "2.4.6"), locked("six", "1.16.0")],
+            vec![locked("six", "1.17.0")],
+        ],
+        &pins,
+    );
+    assert_eq!(again, ["numpy==2.4.6", "six==1.16.0"]);
+}
+
+#[test]
+fn the_lock_gets_each_packages_imports_and_compiled_modules() {
+    let mut packages = vec![locked("Simple_JSON", "4.3.0")];
+    lock::add_contents(
+        &mut packages,
+        r#"{"simple-json": {"imports": ["simplejson"], "compiled": ["simplejson._speedups"]}}"#,
+    )
+    .unwrap();
+    assert_eq!(packages[0].imports, ["simplejson"]);
+    assert_eq!(packages[0].compiled, ["simplejson._speedups"]);
 }

@@ -12,7 +12,7 @@ use super::build;
 use super::lookup::{self, Found, Image, Origin};
 use super::recipe::{Recipe, label};
 use crate::cache::Cache;
-use crate::deps::{Dependencies, PIP_DIR, lock, network};
+use crate::deps::{CONSTRAINTS, Dependencies, PIP_DIR, lock, network};
 use crate::engine::Engine;
 use crate::error::image_unavailable;
 use crate::progress::Task;
@@ -21,7 +21,10 @@ const DEPS_DOCKERFILE: &str = include_str!("../../dockerfiles/deps.Dockerfile");
 /// A second, instant build that adds the lock, known only after pip ran, as a label.
 const LOCK_DOCKERFILE: &str =
     "ARG PYTHON_IMAGE\nFROM ${PYTHON_IMAGE}\nLABEL org.gilbench.locked=true\n";
+/// Run in the build stage after pip: what each distribution holds.
+const CONTENTS_SCRIPT: &str = include_str!("../../dockerfiles/deps_contents.py");
 const REPORT_PATH: &str = "/opt/deps/pip-report.json";
+const CONTENTS_PATH: &str = "/opt/deps/contents.json";
 
 /// The interpreter image with `deps` installed: found, pulled or built.
 pub async fn derive(
@@ -80,10 +83,11 @@ async fn add_lock_label(
     let helper = engine
         .run_helper(&pending.image_name(), vec!["true".into()], &mut |_| {})
         .await?;
-    let archive = engine.download(&helper.container_id, REPORT_PATH).await;
+    let report = engine.download(&helper.container_id, REPORT_PATH).await;
+    let contents = engine.download(&helper.container_id, CONTENTS_PATH).await;
     engine.remove_container(&helper.container_id).await;
-    let report = single_file(&archive?)?;
-    let packages = lock::from_pip_report(&report)?;
+    let mut packages = lock::from_pip_report(&single_file(&report?)?)?;
+    lock::add_contents(&mut packages, &single_file(&contents?)?)?;
     recipe
         .labels
         .insert(label::LOCK.to_string(), lock::to_label(&packages));
@@ -101,7 +105,7 @@ fn single_file(archive: &[u8]) -> Result<String> {
     let mut entry = entries
         .entries()?
         .next()
-        .context("pip's report is missing from the image")??;
+        .context("a file gilbench wrote is missing from the image")??;
     let mut text = String::new();
     entry.read_to_string(&mut text)?;
     Ok(text)
@@ -122,6 +126,7 @@ pub fn recipe(interpreter: &Image, deps: &Dependencies, apt_options: &[String]) 
     hasher.update(b"gilbench-derived-image-v1\n");
     hasher.update(DEPS_DOCKERFILE.as_bytes());
     hasher.update(LOCK_DOCKERFILE.as_bytes());
+    hasher.update(CONTENTS_SCRIPT.as_bytes());
     for (name, value) in build_args.iter().filter(|(n, _)| *n != "PYTHON_IMAGE") {
         hasher.update(format!("\narg {name}={value}").as_bytes());
     }
@@ -134,6 +139,9 @@ pub fn recipe(interpreter: &Image, deps: &Dependencies, apt_options: &[String]) 
         (label::DEPS.to_string(), deps_hash),
         (label::PYTHON_IMAGE.to_string(), interpreter.name.clone()),
     ]);
+    if !deps.pins.is_empty() {
+        labels.insert(label::PINS.to_string(), deps.pins.join(" "));
+    }
     Recipe {
         dockerfile: DEPS_DOCKERFILE,
         build_args,
@@ -166,6 +174,9 @@ fn context_files(deps: &Dependencies) -> Vec<(String, Vec<u8>, u32)> {
             ));
         }
     }
+    if let Some(text) = deps.constraints() {
+        files.push((format!("pip/{CONSTRAINTS}"), text.into_bytes(), 0o644));
+    }
     let bundle = format!("{PIP_DIR}/ca.pem");
     if let Some((_, bytes)) = &deps.network.ca_bundle {
         files.push(("pip/ca.pem".into(), bytes.clone(), 0o644));
@@ -181,6 +192,7 @@ fn context_files(deps: &Dependencies) -> Vec<(String, Vec<u8>, u32)> {
         arguments.join(" ")
     );
     files.push(("pip/install.sh".into(), script.into_bytes(), 0o644));
+    files.push(("pip/contents.py".into(), CONTENTS_SCRIPT.into(), 0o644));
     files
 }
 

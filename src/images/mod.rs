@@ -89,6 +89,45 @@ pub async fn ensure(
     .await
 }
 
+/// Gets the images with `resolve` (which returns what it got and the
+/// images' names); with `--same-versions`, again with the pins that hold
+/// them to one version set until their locks agree (a pin can move
+/// another package's version: at most three passes). Returns the last
+/// result and the options it was got with.
+pub async fn one_version_set<T>(
+    engine: &Engine,
+    options: &BuildOptions,
+    mut resolve: impl AsyncFnMut(&BuildOptions) -> Result<(T, Vec<String>)>,
+) -> Result<(T, BuildOptions)> {
+    let mut options = options.clone();
+    let (mut got, mut names) = resolve(&options).await?;
+    for _ in 0..3 {
+        if !options.dependencies.same_versions {
+            break;
+        }
+        let mut locks = Vec::new();
+        for name in &names {
+            let image = local(engine, name, Origin::Local)
+                .await
+                .with_context(|| format!("{name} is gone"))?;
+            locks.push(
+                image
+                    .labels
+                    .get(label::LOCK)
+                    .map_or_else(Vec::new, |l| crate::deps::lock::from_label(l)),
+            );
+        }
+        let pins = crate::deps::lock::pins(&locks, &options.dependencies.pins);
+        if pins == options.dependencies.pins {
+            break;
+        }
+        eprintln!("one version set for all builds: {}", pins.join(" "));
+        options.dependencies.pins = pins;
+        (got, names) = resolve(&options).await?;
+    }
+    Ok((got, options))
+}
+
 async fn ensure_interpreter(
     engine: &Engine,
     cache: &Cache,

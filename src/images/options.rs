@@ -127,6 +127,8 @@ mod tests {
                 project: Some("/src/project".into()),
                 pip_options: vec!["--only-binary=:all:".into()],
                 ca_cert: None,
+                same_versions: true,
+                pins: Vec::new(),
             },
         };
         let back = BuildOptions::from_record(&options.record()).unwrap();

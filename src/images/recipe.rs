@@ -38,6 +38,8 @@ pub mod label {
     pub const DEPS: &str = "org.gilbench.deps";
     pub const PYTHON_IMAGE: &str = "org.gilbench.python-image";
     pub const LOCK: &str = "org.gilbench.lock";
+    /// The versions `--same-versions` held every build to (`name==version …`).
+    pub const PINS: &str = "org.gilbench.pins";
 }
 
 #[derive(Clone)]

@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use super::inconclusive;
+use super::packages::pairs_words;
 use super::text::{Align, TextTable};
 use crate::analysis::compare::{CellComparison, Change, Comparison, Measured};
 use crate::format::{fmt_change, fmt_seconds_digits, markdown_escape as md, one_line};
@@ -42,8 +43,8 @@ pub fn table(c: &Comparison) -> String {
     if c.cells.is_empty() {
         out.push_str("(no cell has measurements on both sides)\n");
     }
-    for g in geomean_lines(c) {
-        let _ = writeln!(out, "{}", one_line(&g));
+    for g in geomean_lines(c).iter().chain(&package_lines(c)) {
+        let _ = writeln!(out, "{}", one_line(g));
     }
     unmatched(c, &mut out, &one_line, &one_line);
     out
@@ -68,8 +69,8 @@ pub fn markdown(c: &Comparison) -> String {
     if !c.geomeans.is_empty() {
         out.push('\n');
     }
-    for g in geomean_lines(c) {
-        let _ = writeln!(out, "- {}", md(&g));
+    for g in geomean_lines(c).iter().chain(&package_lines(c)) {
+        let _ = writeln!(out, "- {}", md(g));
     }
     unmatched(c, &mut out, &md, &|s| format!("- {}", md(s)));
     out
@@ -146,6 +147,15 @@ pub(crate) fn rows(c: &Comparison) -> Vec<Vec<String>> {
                 x.memory.as_ref().map_or_else(String::new, memory_verdict),
             ]
         })
+        .collect()
+}
+
+/// A line per changed workload whose packages differ between the sides:
+/// "accel_sum: accelfixture is pure Python on 3.13t (…) and compiled on 3.13 (cp313)".
+fn package_lines(c: &Comparison) -> Vec<String> {
+    c.packages
+        .iter()
+        .filter_map(|p| Some(format!("{}: {}", p.workload, pairs_words(&p.pairs)?)))
         .collect()
 }
 

@@ -25,7 +25,8 @@
 //!
 //! The charts (`plots/`, one file per chart) are SVG strings that plotters
 //! draws into a compact backend of our own (`plots/svg.rs`).
-//! The comparison tables of `gilbench compare` are in `compare.rs`
+//! The packages behind a difference between builds, in words, are in
+//! `packages.rs`. The comparison tables of `gilbench compare` are in `compare.rs`
 //! (terminal and Markdown). Numbers and durations are formatted by the
 //! program's one formatter (`crate::format`); `text.rs` adds the words of
 //! the run's own types and plain-text tables.
@@ -76,6 +77,7 @@ mod html;
 mod inconclusive;
 mod machines;
 mod markdown;
+mod packages;
 mod plots;
 mod precision;
 mod pyperf;

@@ -5,7 +5,7 @@
 
 mod journal;
 pub mod machine;
-mod packages;
+pub mod packages;
 mod sample;
 mod sample_file;
 pub mod shard;
@@ -23,7 +23,7 @@ use crate::atomic::write_atomically;
 
 pub use journal::{Journal, JournalEntry, RunHeader, SEALED_JOURNAL_FILE};
 pub use machine::{Distribute, LostEngine, Machine};
-pub use packages::LockedPackage;
+pub use packages::{LockedPackage, PackageDifference, PackageKind, PackageOnBuild};
 pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
 pub use sample_file::{MERGED_SAMPLES_FILE, SampleFile};
 pub use shard::Shard;
@@ -79,6 +79,10 @@ pub struct RunResults {
     /// Engines that stopped answering during the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lost_engines: Vec<LostEngine>,
+    /// Packages the builds' locks hold differently (version, kind, compiled
+    /// modules): recomputed from `builds` whenever results.json is written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub package_differences: Vec<PackageDifference>,
 }
 
 /// One shard in merged results.
@@ -404,6 +408,7 @@ impl RunResults {
     pub fn save(&mut self, dir: &Path, samples: SampleFile) -> Result<()> {
         self.schema_version = SCHEMA_VERSION;
         self.sample_file = Some(samples);
+        self.package_differences = packages::differences(&self.builds);
         let json = serde_json::to_vec_pretty(self)?;
         write_atomically(&dir.join(RESULTS_FILE), &json)
     }

@@ -162,6 +162,10 @@ pub struct Sample {
     /// built its state, beside `wall_ns` in a worker thread.
     #[serde(default)]
     pub owner_wall_ns: Option<u64>,
+    /// Top-level modules outside the standard library that the workload's
+    /// import and setup brought in (absent from older results).
+    #[serde(default)]
+    pub imports: Option<Vec<String>>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }

@@ -143,6 +143,7 @@ fn finish(opened: Opened, measured: Measured, verbosity: Verbosity) -> Result<Ru
         missing_shards: Vec::new(),
         machines,
         lost_engines: all_lost,
+        package_differences: Vec::new(),
     };
     write_results_and_report(&mut results, journal, &dir, verbosity)?;
     if let Some(error) = error {

@@ -208,6 +208,11 @@ class TestSamples(unittest.TestCase):
         sample, module = self.sample_of("threads", "gilbench_fake_threads")
         self.assertEqual(sample["gil_enabled_by"], module)
 
+    def test_a_sample_names_the_modules_its_workload_brought_in(self):
+        sample, module = self.sample_of("threads", "gilbench_fake_imports")
+        self.assertIn(module.split(".")[0], sample["imports"])
+        self.assertNotIn("threading", sample["imports"])  # the standard library's
+
     def test_the_server_passes_on_what_the_worker_measured(self):
         sample, _ = self.sample_of("threads", "gilbench_fake_server")
         common = _runner_module("common")

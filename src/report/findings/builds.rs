@@ -9,7 +9,7 @@
 use super::{Finding, FindingKind};
 use crate::analysis::Analysis;
 use crate::format::{fmt_change, fmt_percent, one_line};
-use crate::report::inconclusive;
+use crate::report::{inconclusive, packages};
 use crate::results::Mode;
 use crate::stats::{Estimate, geometric_mean};
 
@@ -62,7 +62,11 @@ pub(super) fn build_costs(a: &Analysis<'_>, out: &mut Vec<Finding>) {
             .iter()
             .map(|r| verdict(a, build, baseline, r))
             .collect();
-        if let Some(text) = words(build, baseline, &rows, &verdicts) {
+        let behind: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| packages::behind(a, build, baseline, r.workload))
+            .collect();
+        if let Some(text) = words(build, baseline, &rows, &verdicts, &behind) {
             out.push(Finding::new(FindingKind::BuildCost, text));
         }
     }
@@ -87,9 +91,16 @@ fn verdict(a: &Analysis<'_>, build: &str, baseline: &str, row: &Row<'_>) -> Verd
     }
 }
 
-/// The finding for one build, from its rows (sorted, slowest first) and
-/// their verdicts.
-fn words(build: &str, baseline: &str, rows: &[Row<'_>], verdicts: &[Verdict]) -> Option<String> {
+/// The finding for one build, from its rows (sorted, slowest first), their
+/// verdicts and the packages behind each (a difference, not a noise, is
+/// said with them).
+fn words(
+    build: &str,
+    baseline: &str,
+    rows: &[Row<'_>],
+    verdicts: &[Verdict],
+    behind: &[Option<String>],
+) -> Option<String> {
     let (b, base) = (one_line(build), one_line(baseline));
     // One remedy for all: for the smallest change, with room for the most samples.
     let unproven: Vec<(f64, usize)> = rows
@@ -108,31 +119,38 @@ fn words(build: &str, baseline: &str, rows: &[Row<'_>], verdicts: &[Verdict]) ->
     let advice = smallest.map_or_else(String::new, |r| {
         format!("; {}", inconclusive::remedy(r, most))
     });
+    let with = |i: usize| {
+        behind[i]
+            .as_ref()
+            .map_or_else(String::new, |p| format!(" — {p}"))
+    };
     if let ([row], [v]) = (rows, verdicts) {
         let (w, change) = (one_line(row.workload), fmt_change(row.e.value));
         return Some(match v {
             Verdict::Clear => format!(
-                "{b} {} at 1 thread on {w} compared with {base}.",
-                cost_phrase(row.e.value)
+                "{b} {} at 1 thread on {w} compared with {base}{}.",
+                cost_phrase(row.e.value),
+                with(0)
             ),
             Verdict::Small => format!(
                 "{b} and {base} are within noise of each other at 1 thread on {w} ({change})."
             ),
-            Verdict::Inconclusive { why, .. } => {
-                format!("{b} against {base} at 1 thread on {w}: inconclusive: {why}{advice}.")
-            }
+            Verdict::Inconclusive { why, .. } => format!(
+                "{b} against {base} at 1 thread on {w}: inconclusive: {why}{advice}{}.",
+                with(0)
+            ),
         });
     }
     let mut clear = Vec::new();
     let mut inconclusive = Vec::new();
     let mut small = Vec::new();
-    for (row, v) in rows.iter().zip(verdicts) {
+    for (i, (row, v)) in rows.iter().zip(verdicts).enumerate() {
         let (w, change) = (one_line(row.workload), fmt_change(row.e.value));
         match v {
-            Verdict::Clear => clear.push(format!("{change} on {w}")),
+            Verdict::Clear => clear.push(format!("{change} on {w}{}", with(i))),
             Verdict::Small => small.push(w),
             Verdict::Inconclusive { why, .. } => {
-                inconclusive.push(format!("inconclusive on {w}: {why}"));
+                inconclusive.push(format!("inconclusive on {w}: {why}{}", with(i)));
             }
         }
     }

@@ -18,6 +18,7 @@ mod shape;
 
 use std::collections::BTreeMap;
 
+use super::packages;
 use super::text::workers_word;
 use crate::analysis::Analysis;
 use crate::format::{fmt_times, one_line, truncate};
@@ -164,11 +165,13 @@ pub(crate) fn top_speedup(
 
 fn scaling(a: &Analysis<'_>, workload: &str, mode: Mode) -> Option<Finding> {
     let mut parts = Vec::new();
+    let mut verdicts = Vec::new();
     let mut last_threads = None;
     for build in &a.builds {
         let Some((threads, s)) = top_speedup(a, build, workload, mode) else {
             continue;
         };
+        verdicts.push((build, verdict(s.value, threads, a.cores)));
         // Say the worker count whenever it changes from the previous part.
         let at = if last_threads != Some(threads) {
             format!(" at {threads} {}", workers_word(mode, threads))
@@ -187,10 +190,35 @@ fn scaling(a: &Analysis<'_>, workload: &str, mode: Mode) -> Option<Finding> {
         return None;
     }
     let mut text = format!("{}: {}.", workload_name(workload, mode), parts.join(", "));
+    text.push_str(&packages_behind_scaling(a, workload, &verdicts));
     if mode == Mode::Threads {
         text.push_str(&scaling_with_the_gil(a, workload));
     }
     Some(Finding::new(FindingKind::Scaling, text))
+}
+
+/// Where builds scale differently, the packages the workload imports that
+/// a build holds differently from the baseline.
+fn packages_behind_scaling(
+    a: &Analysis<'_>,
+    workload: &str,
+    verdicts: &[(&String, &str)],
+) -> String {
+    let Some(baseline) = a.baseline.as_deref() else {
+        return String::new();
+    };
+    let Some((_, base_verdict)) = verdicts.iter().find(|(b, _)| *b == baseline) else {
+        return String::new();
+    };
+    let words: Vec<String> = verdicts
+        .iter()
+        .filter(|(_, v)| v != base_verdict)
+        .filter_map(|(build, _)| packages::behind(a, build, baseline, workload))
+        .collect();
+    if words.is_empty() {
+        return String::new();
+    }
+    format!(" The builds' packages differ: {}.", words.join("; "))
 }
 
 /// Threads that scale on a build with the GIL spend their time where the

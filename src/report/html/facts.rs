@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::analysis::{Analysis, Known};
 use crate::format::fmt_bytes;
-use crate::report::precision;
+use crate::report::{packages, precision};
 use crate::results::BuildRecord;
 
 pub(super) struct Fact {
@@ -109,6 +109,22 @@ pub(super) fn build_facts(a: &Analysis<'_>) -> Vec<FactRow> {
                     let lines: Vec<String> = r.packages.iter().map(|p| p.describe()).collect();
                     lines.join("; ")
                 })
+            }),
+        ));
+    }
+    if !a.package_differences.is_empty() {
+        rows.push(row(
+            "package differences".into(),
+            a.builds.iter().map(|build| {
+                let copies: Vec<String> = a
+                    .package_differences
+                    .iter()
+                    .filter_map(|d| {
+                        let copy = d.builds.iter().find(|c| &c.build == build)?;
+                        Some(packages::copy_words(&d.name, copy, &d.builds))
+                    })
+                    .collect();
+                (!copies.is_empty()).then(|| copies.join("; "))
             }),
         ));
     }

@@ -7,6 +7,7 @@ mod findings;
 mod gil;
 mod html;
 mod machines;
+mod packages;
 mod plots;
 mod render;
 

@@ -69,14 +69,17 @@ async fn build_there(
     options: &images::BuildOptions,
     verbosity: Verbosity,
 ) -> Result<BuildImages> {
+    let mut options = options.clone();
+    options.dependencies.pins.clone_from(&first.pins);
     let mut found = Vec::new();
     for (spec, _, _) in &first.found {
-        let image = images::ensure(engine, cache, spec, options, verbosity).await?;
+        let image = images::ensure(engine, cache, spec, &options, verbosity).await?;
         found.push((spec.clone(), image.name, image.id));
     }
     Ok(BuildImages {
         found,
         missing: first.missing.clone(),
+        pins: first.pins.clone(),
     })
 }
 

@@ -20,12 +20,38 @@ pub struct BuildImages {
     /// The builds that have an image: its name and id.
     pub found: Vec<(BuildSpec, String, String)>,
     pub missing: Vec<MissingBuild>,
+    /// The versions `--same-versions` held the builds to: other engines
+    /// that build the images install with them too.
+    pub pins: Vec<String>,
 }
 
 impl BuildImages {
     /// Gets every image. A build whose image cannot be had is recorded as
     /// missing and the others go on; when none can be had, that is the error.
     pub async fn resolve(
+        engine: &Engine,
+        cache: &Cache,
+        builds: &[BuildSpec],
+        options: &images::BuildOptions,
+        verbosity: Verbosity,
+    ) -> Result<BuildImages> {
+        let resolve = async |options: &images::BuildOptions| {
+            let got = Self::resolve_once(engine, cache, builds, options, verbosity).await?;
+            let names = got.found.iter().map(|f| f.1.clone()).collect();
+            Ok((got, names))
+        };
+        let (mut got, options) = images::one_version_set(engine, options, resolve).await?;
+        got.pins = options.dependencies.pins;
+        for build in &got.missing {
+            eprintln!(
+                "error: {} will not be measured: {}",
+                build.name, build.reason
+            );
+        }
+        Ok(got)
+    }
+
+    async fn resolve_once(
         engine: &Engine,
         cache: &Cache,
         builds: &[BuildSpec],
@@ -67,13 +93,11 @@ impl BuildImages {
         {
             return Err(error);
         }
-        for build in &missing {
-            eprintln!(
-                "error: {} will not be measured: {}",
-                build.name, build.reason
-            );
-        }
-        Ok(BuildImages { found, missing })
+        Ok(BuildImages {
+            found,
+            missing,
+            pins: Vec::new(),
+        })
     }
 }
 
