@@ -10,6 +10,7 @@
 //! | 5    | a run finished, but some cells failed (their failures are in the results) |
 //! | 6    | `compare --fail-above`: a cell is significantly slower than the threshold allows |
 //! | 7    | a run on several engines lost one: split, its cells were measured on the others; replicate, its cells are missing until `--resume` |
+//! | 8    | `history regressions`: the newest run confirms a regression |
 //! | 130  | interrupted (Ctrl-C) |
 
 use std::process::ExitCode;
@@ -30,6 +31,8 @@ pub enum Error {
     Regressions(usize),
     #[error("{0}")]
     EnginesLost(String),
+    #[error("the newest run confirms {0} regression(s)")]
+    NewRegressions(usize),
 }
 
 impl Error {
@@ -41,6 +44,7 @@ impl Error {
             Error::CellsFailed(_) => 5,
             Error::Regressions(_) => 6,
             Error::EnginesLost(_) => 7,
+            Error::NewRegressions(_) => 8,
             Error::Interrupted => 130,
         }
     }

@@ -75,6 +75,7 @@ mod inconclusive;
 mod machines;
 mod markdown;
 mod plots;
+pub(crate) use plots::trend::{TrendChart, TrendLine};
 mod precision;
 mod pyperf;
 mod shape;
