@@ -21,7 +21,7 @@ pub mod store;
 
 pub use capture::run_entry;
 pub use changes::{Settings, change_points};
-pub use command::{TextFormat, add, regressions, report};
+pub use command::{TextFormat, add, regressions, regressions_text, report};
 pub use entry::{BuildEntry, CellEntry, RunEntry, WorkloadEntry};
 pub use series::{Metric, Order};
 pub use store::Store;
