@@ -2,8 +2,10 @@
 //!
 //! Binary segmentation as in E-divisive means (Apache Otava's method): the
 //! most likely split of a stretch is tested, kept if significant, and both
-//! sides are searched again. The split is where Pettitt's rank statistic
-//! peaks (a Mann–Whitney U over every split at once), and the test is the
+//! sides are searched again. The split is where the Mann–Whitney U of the
+//! two sides, standardised, peaks (Pettitt's rank statistic, scaled so that
+//! a split near either end is not outweighed by one in the middle), and
+//! the test is the
 //! Mann–Whitney U of the two sides: ranks make one wild run count no more
 //! than any other, and need no permutations, so thousands of long series
 //! are searched in well under a second. A split is kept when both sides
@@ -60,20 +62,24 @@ pub fn change_points(points: &[Estimate], settings: &Settings) -> Vec<usize> {
     found
 }
 
-/// Where Pettitt's statistic peaks, both sides at least `min_run` long.
+/// Where the standardised rank statistic peaks, both sides at least
+/// `min_run` long.
 fn best_split(values: &[f64], min_run: usize) -> Option<usize> {
     let n = values.len();
     if n < 2 * min_run {
         return None;
     }
     let ranks = ranks(values);
-    // U_t = 2 × (sum of the first t ranks) − t (n + 1).
+    // U_t = 2 × (sum of the first t ranks) − t (n + 1), whose variance
+    // without ties is t (n − t) (n + 1) / 3.
+    let nf = n as f64;
     let mut sum = 0.0;
     let mut best = None;
     let mut peak = -1.0;
     for t in 1..n - min_run + 1 {
         sum += ranks[t - 1];
-        let u = (2.0 * sum - t as f64 * (n as f64 + 1.0)).abs();
+        let t_f = t as f64;
+        let u = (2.0 * sum - t_f * (nf + 1.0)).abs() / (t_f * (nf - t_f) * (nf + 1.0) / 3.0).sqrt();
         if t >= min_run && u > peak {
             (best, peak) = (Some(t), u);
         }

@@ -18,6 +18,8 @@ mod regressions;
 mod series;
 mod site;
 pub mod store;
+#[cfg(test)]
+mod tests;
 
 pub use capture::run_entry;
 pub use changes::{Settings, change_points};

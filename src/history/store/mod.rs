@@ -11,7 +11,7 @@ mod rows;
 mod schema;
 mod sqlite;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use anyhow::{Context, Result};
 
