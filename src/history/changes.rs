@@ -12,8 +12,8 @@
 //! hold at least [`Settings::min_run`] runs (one noisy run is never a
 //! change), the step is larger than the points' own intervals and
 //! `min_effect`, and the test gives p < `alpha` — or p < `alpha_confirmed`
-//! where every point after the split has an interval that excludes the
-//! level before: how a change shows at the newest runs, before it has
+//! where every point after the split has an interval that stays
+//! `min_effect` away from the level before: how a change shows at the newest runs, before it has
 //! many runs behind it.
 
 use crate::stats::{Estimate, mann_whitney_u, median, ranks};
@@ -23,7 +23,7 @@ pub struct Settings {
     /// Significance level of a split.
     pub alpha: f64,
     /// Significance level of a split whose later points' intervals all
-    /// exclude the earlier level.
+    /// stay `min_effect` away from the earlier level.
     pub alpha_confirmed: f64,
     /// Smallest relative step worth naming.
     pub min_effect: f64,
@@ -36,7 +36,7 @@ impl Default for Settings {
         Settings {
             alpha: 0.01,
             alpha_confirmed: 0.05,
-            min_effect: 0.04,
+            min_effect: 0.05,
             min_run: 2,
         }
     }
@@ -105,7 +105,10 @@ fn is_change(before: &[Estimate], after: &[Estimate], settings: &Settings) -> bo
     let Some(test) = mann_whitney_u(&values(before), &values(after)) else {
         return false;
     };
-    let beyond = after.iter().all(|p| p.low > old || p.high < old);
+    let margin = old * settings.min_effect;
+    let beyond = after
+        .iter()
+        .all(|p| p.low > old + margin || p.high < old - margin);
     test.p_value < settings.alpha || (beyond && test.p_value < settings.alpha_confirmed)
 }
 
