@@ -99,7 +99,7 @@ fn a_run_added_twice_counts_once() {
 }
 
 #[test]
-fn either_store_gives_the_same_history_and_regressions() {
+fn either_store_gives_the_same_history_regressions_and_site() {
     let dir = tempfile::tempdir().unwrap();
     let mut results = Vec::new();
     for location in fresh_stores(&dir) {
@@ -109,9 +109,12 @@ fn either_store_gives_the_same_history_and_regressions() {
         }
         let history = store.load().unwrap();
         let (text, _) = regressions_text(&history, Order::Time, TextFormat::Text, false);
-        results.push((history, text));
+        let site = dir.path().join(format!("site{}", results.len()));
+        crate::history::site::write(&history, Order::Time, &site).unwrap();
+        let index = std::fs::read_to_string(site.join("index.html")).unwrap();
+        results.push((history, text, index));
     }
-    let (history, text) = &results[0];
+    let (history, text, _) = &results[0];
     assert_eq!(history.cells[0].cell, nights()[0].cells[0]);
     assert!(
         text.contains("time of fib at 1 thread on 3.13t rose from")

@@ -1,10 +1,14 @@
 //! A metric over the runs of a history: one line per build (and machine),
-//! each point with its interval, and a triangle where a change begins.
+//! each point with its interval (up to [`MAX_BARS`] points), and a
+//! triangle where a change begins.
 
 use anyhow::Result;
 use plotters::prelude::*;
 
 use super::{AXIS_DESC, FONT, LEGEND, SMALL, TICKS, TITLE, build_colour, svg, tick_formatter};
+
+/// Most points of a line that get interval bars.
+const MAX_BARS: usize = 120;
 
 /// One series on the chart.
 pub(crate) struct TrendLine {
@@ -53,9 +57,12 @@ impl TrendChart {
                 .draw()?;
             for (index, line) in self.lines.iter().enumerate() {
                 let colour = build_colour(index);
-                chart.draw_series(line.points.iter().map(|&(x, _, low, high)| {
-                    PathElement::new(vec![(x, low), (x, high)], colour.mix(0.5))
-                }))?;
+                // Over many runs the bars would hide the line and swell the page.
+                if line.points.len() <= MAX_BARS {
+                    chart.draw_series(line.points.iter().map(|&(x, _, low, high)| {
+                        PathElement::new(vec![(x, low), (x, high)], colour.mix(0.5))
+                    }))?;
+                }
                 chart
                     .draw_series(LineSeries::new(
                         line.points.iter().map(|&(x, y, _, _)| (x, y)),
