@@ -36,7 +36,13 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args, verbosity),
-        Command::History(args) => history(args.command),
+        // The PostgreSQL client runs a runtime of its own: off this one's threads.
+        Command::History(args) => std::thread::scope(|scope| {
+            scope
+                .spawn(|| history(args.command))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }),
     }
 }
 

@@ -100,10 +100,66 @@ fn twelve_real_runs_name_the_slowed_workload_and_the_seventh_run() {
             "{line}"
         );
     }
+    same_answer_from_the_command_line(&store, dir.path());
     let site = dir.path().join("site");
     history::report(&store, Order::Added, &site).unwrap();
     let index = fs::read_to_string(site.join("index.html")).unwrap();
     assert!(index.contains("Content-Security-Policy") && index.contains("workload-slowed.html"));
     let page = fs::read_to_string(site.join("workload-slowed.html")).unwrap();
     assert!(page.contains("<svg") && page.contains("rose from"));
+}
+
+/// `gilbench history regressions` of the SQLite store, and — where a
+/// PostgreSQL server is given — of the same runs added to it by
+/// `gilbench history add`: the same text, exit 0 (the slowdown began
+/// long before the newest run).
+fn same_answer_from_the_command_line(sqlite: &str, dir: &Path) {
+    let regressions = |store: &str| {
+        let out = util::run(
+            util::gilbench()
+                .args([
+                    "history",
+                    "regressions",
+                    "--all",
+                    "--order",
+                    "added",
+                    "--store",
+                ])
+                .arg(store),
+        );
+        assert_eq!(out.status.code(), Some(0));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = regressions(sqlite);
+    assert!(text.contains("time of slowed"), "{text}");
+    let Some(url) = std::env::var("GILBENCH_TEST_POSTGRES").ok() else {
+        assert!(
+            std::env::var("GILBENCH_CI").is_err(),
+            "CI must test against PostgreSQL"
+        );
+        return;
+    };
+    let schema = format!("cli{}", std::process::id());
+    let mut config: postgres::Config = url.parse().unwrap();
+    if let Ok(password) = std::env::var("PGPASSWORD") {
+        config.password(password);
+    }
+    let mut client = config.connect(postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let store = format!("{url}{sep}options=-csearch_path%3D{schema}");
+    for night in 1..=12 {
+        let out = util::run(
+            util::gilbench()
+                .args(["history", "add", "--store", &store, "--label"])
+                .arg(format!("c{night:02}aaaaaa"))
+                .arg(dir.join(format!("run{night:02}"))),
+        );
+        assert!(out.status.success());
+    }
+    assert_eq!(regressions(&store), text);
 }

@@ -9,6 +9,7 @@ use super::regressions::{changes, confirmed_by_newest, describe, several_machine
 use super::series::{Order, series_of};
 use super::store::{History, Store};
 use super::{capture, label, site};
+use crate::error::invalid_input;
 use crate::results::RunResults;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,9 @@ pub fn add(
     let label = label::resolve(label, project);
     let mut store = Store::open(location)?;
     for dir in runs {
+        if !dir.exists() {
+            return Err(invalid_input(format!("{} does not exist", dir.display())));
+        }
         let results = RunResults::load(dir)?;
         let entry = capture::run_entry(&results, label.clone());
         if store.add(&entry)? {

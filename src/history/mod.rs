@@ -21,9 +21,8 @@ pub mod store;
 #[cfg(test)]
 mod tests;
 
-pub use capture::run_entry;
 pub use changes::{Settings, change_points};
 pub use command::{TextFormat, add, regressions, regressions_text, report};
 pub use entry::{BuildEntry, CellEntry, RunEntry, WorkloadEntry};
-pub use series::{Metric, Order};
+pub use series::Order;
 pub use store::Store;
