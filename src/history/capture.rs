@@ -3,11 +3,29 @@
 
 use std::collections::BTreeMap;
 
+use sha2::{Digest, Sha256};
+
 use super::entry::{BuildEntry, CellEntry, RunEntry, WorkloadEntry};
 use crate::analysis::Analysis;
 use crate::images::recipe::label::SOURCE_ID;
 use crate::results::{CellKey, RunResults};
 use crate::stats::median;
+
+/// The run's id in the store. A merged run's id names its plan, the same
+/// every night; its shards' ids tell one night's merge from another's.
+fn identity(results: &RunResults) -> String {
+    if results.merged_shards.is_empty() {
+        return results.run_id.clone();
+    }
+    let mut shards: Vec<&str> = results
+        .merged_shards
+        .iter()
+        .map(|s| s.run_id.as_str())
+        .collect();
+    shards.sort_unstable();
+    let hash = hex::encode(Sha256::digest(shards.join(",")));
+    format!("{}-{}", results.run_id, &hash[..12])
+}
 
 /// The run as an entry, placed on the axis at `label`.
 pub fn run_entry(results: &RunResults, label: Option<String>) -> RunEntry {
@@ -59,7 +77,7 @@ pub fn run_entry(results: &RunResults, label: Option<String>) -> RunEntry {
         })
         .collect();
     RunEntry {
-        run_id: results.run_id.clone(),
+        run_id: identity(results),
         started_at: results.started_at.clone(),
         label,
         command: shell_words::join(&results.command_line),
@@ -89,5 +107,43 @@ pub fn run_entry(results: &RunResults, label: Option<String>) -> RunEntry {
             })
             .collect(),
         cells,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fixture::fixture;
+    use crate::results::{Shard, ShardSource};
+
+    fn merged(shard_ids: [&str; 2]) -> RunResults {
+        let mut results = fixture();
+        results.run_id = "merged-plan".into();
+        results.merged_shards = shard_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| ShardSource {
+                shard: Shard {
+                    index: i as u32 + 1,
+                    count: 2,
+                },
+                run_id: id.to_string(),
+                started_at: results.started_at.clone(),
+                finished_at: None,
+                environment: results.environment.clone(),
+            })
+            .collect();
+        results
+    }
+
+    #[test]
+    fn merges_of_one_plan_on_two_nights_are_two_runs() {
+        let night = run_entry(&merged(["a", "b"]), None);
+        let again = run_entry(&merged(["b", "a"]), None);
+        let next = run_entry(&merged(["c", "d"]), None);
+        assert_eq!(night.run_id, again.run_id);
+        assert_ne!(night.run_id, next.run_id);
+        assert!(night.run_id.starts_with("merged-plan-"));
+        assert!(!night.cells.is_empty());
     }
 }
