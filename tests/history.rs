@@ -47,6 +47,9 @@ fn run_once(workloads: &Path, out: &Path, cache: &Cache) {
             "5".into(),
             "--warmup".into(),
             "0".into(),
+            // Other load on a shared machine must not take samples, and so
+            // points, away from the history under test.
+            "--no-disturbance-check".into(),
         ])
         .collect();
     let Command::Run(run) = Cli::try_parse_from(&line).unwrap().command else {
@@ -87,11 +90,33 @@ fn twelve_real_runs_name_the_slowed_workload_and_the_seventh_run() {
     }
     let loaded = Store::open(&store).unwrap().load().unwrap();
     assert_eq!(loaded.runs.len(), 12);
+    // The workload files' hashes are recorded: one file, one series each.
+    let files: std::collections::BTreeSet<_> = loaded
+        .cells
+        .iter()
+        .map(|c| c.workload_sha256.clone())
+        .collect();
+    assert!(
+        files.len() == 2 && files.iter().all(Option::is_some),
+        "{files:?}"
+    );
     let (text, new) = history::regressions_text(&loaded, Order::Added, TextFormat::Text, true);
     eprintln!("{text}");
     assert_eq!(new, 0);
     let lines: Vec<&str> = text.lines().collect();
-    assert!(!lines.is_empty(), "{text}");
+    let times: Vec<String> = loaded
+        .cells
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {:?} ±{:?}",
+                c.cell.workload,
+                c.cell.time.map(|t| t.value),
+                c.cell.precision
+            )
+        })
+        .collect();
+    assert!(!lines.is_empty(), "{text}{times:#?}");
     for line in &lines {
         assert!(
             line.starts_with("time of slowed at 1 thread on host rose from")
