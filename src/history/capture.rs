@@ -67,7 +67,8 @@ pub fn run_entry(results: &RunResults, label: Option<String>) -> RunEntry {
                 threads: c.key.threads,
                 samples: c.counts.measured as u64,
                 time: c.median,
-                speedup: c.speedup,
+                // At one thread it is the cell against itself.
+                speedup: c.speedup.filter(|_| c.key.threads > 1),
                 cost: (c.key.threads == 1)
                     .then(|| a.relative_to_baseline(&c.key.build, &c.key.workload, c.key.mode))
                     .flatten(),
