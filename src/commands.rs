@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::cache::Cache;
-use crate::cli::{BuildArgs, Cli, Command, ImagesCommand};
+use crate::cli::{BuildArgs, Cli, Command, HistoryCommand, ImagesCommand};
 use crate::engine::Engine;
 use crate::error::invalid_input;
 use crate::images::{self, Origin};
@@ -36,6 +36,13 @@ pub async fn dispatch(cli: Cli) -> Result<()> {
         Command::Report(args) => report(args),
         Command::Compare(args) => compare(args),
         Command::Merge(args) => merge(args, verbosity),
+        // The PostgreSQL client runs a runtime of its own: off this one's threads.
+        Command::History(args) => std::thread::scope(|scope| {
+            scope
+                .spawn(|| history(args.command))
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }),
     }
 }
 
@@ -128,6 +135,24 @@ fn report(args: crate::cli::ReportArgs) -> Result<()> {
     std::fs::create_dir_all(&output)?;
     crate::report::publish(&results, &output, false)?;
     Ok(())
+}
+
+fn history(command: HistoryCommand) -> Result<()> {
+    use crate::history;
+    match command {
+        HistoryCommand::Add {
+            runs,
+            store,
+            label,
+            project,
+        } => history::add(&store.store, &runs, label.as_deref(), project.as_deref()),
+        HistoryCommand::Regressions { store, format, all } => {
+            history::regressions(&store.store, store.order.into(), format.into(), all)
+        }
+        HistoryCommand::Report { store, output } => {
+            history::report(&store.store, store.order.into(), &output)
+        }
+    }
 }
 
 fn compare(args: crate::cli::CompareArgs) -> Result<()> {

@@ -11,6 +11,7 @@
 //! | 6    | `compare --fail-above`: a cell is significantly slower than the threshold allows |
 //! | 7    | a run on several engines lost one: split, its cells were measured on the others; replicate, its cells are missing until `--resume` |
 //! | 8    | `compare --fail-above-memory`: a cell's peak memory grew significantly beyond the threshold (a slowdown's 6 takes precedence) |
+//! | 9    | `history regressions`: the newest run confirms a regression |
 //! | 130  | interrupted (Ctrl-C) |
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ pub enum Error {
     EnginesLost(String),
     #[error("{0} cell(s) use significantly more memory than the threshold allows")]
     MemoryRegressions(usize),
+    #[error("the newest run confirms {0} regression(s)")]
+    NewRegressions(usize),
 }
 
 impl Error {
@@ -45,6 +48,7 @@ impl Error {
             Error::Regressions(_) => 6,
             Error::EnginesLost(_) => 7,
             Error::MemoryRegressions(_) => 8,
+            Error::NewRegressions(_) => 9,
             Error::Interrupted => 130,
         }
     }

@@ -17,6 +17,7 @@ pub mod doctor;
 pub mod engine;
 pub mod error;
 pub mod format;
+pub mod history;
 pub mod images;
 pub mod lines;
 pub mod merge;

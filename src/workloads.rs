@@ -5,6 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
+use sha2::{Digest, Sha256};
 
 use crate::error::{Error, invalid_input};
 use crate::results::WorkloadInfo;
@@ -89,6 +90,17 @@ pub fn bundle(user_paths: &[PathBuf]) -> Result<Bundle, Error> {
         }
     }
     Ok(Bundle { files, describe })
+}
+
+impl Bundle {
+    /// The SHA-256 of the file a workload was described from: the bundle
+    /// file whose path ends the workload's in-container path.
+    pub fn sha256_of(&self, workload_path: &str) -> Option<String> {
+        self.files
+            .iter()
+            .find(|(path, _)| workload_path.ends_with(&format!("/{path}")))
+            .map(|(_, contents)| hex::encode(Sha256::digest(contents)))
+    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
@@ -241,6 +253,7 @@ mod tests {
             size: None,
             modes: vec![],
             error: None,
+            sha256: None,
         }
     }
 

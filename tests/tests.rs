@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod deps;
 mod gil_import;
+mod history;
 mod images;
 mod jit;
 mod local;

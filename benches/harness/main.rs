@@ -7,9 +7,12 @@
 //! figure against its goal. Uses the quick-profile 3.13 image unless
 //! GILBENCH_PROFILE says otherwise. `cargo bench --bench harness -- report`
 //! runs only the named parts: build, run, report, agreement, cost, engines
-//! (split over a second engine, which `tests/engines/up` starts).
+//! (split over a second engine, which `tests/engines/up` starts), history
+//! (the store and site at scale) and changes (change points against Apache
+//! Otava's, which `pip install apache-otava` provides).
 
 mod engines;
+mod history;
 mod pyperf;
 #[path = "../../tests/registry.rs"]
 mod registry;
@@ -82,6 +85,12 @@ fn main() {
     }
     if wanted("report") {
         report_scale::measure_report_scale(scratch.path(), &mut figures);
+    }
+    if wanted("history") {
+        history::measure_scale(scratch.path(), &mut figures);
+    }
+    if wanted("changes") {
+        history::measure_changes(scratch.path(), &mut figures);
     }
     if wanted("engines") {
         engines::measure_split(scratch.path(), &mut figures);

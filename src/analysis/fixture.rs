@@ -171,6 +171,7 @@ impl RunBuilder {
                 size: Some(1000),
                 modes: vec![Mode::Threads],
                 error: None,
+                sha256: None,
             })
             .collect()
     }

@@ -76,7 +76,8 @@ pub(super) fn packages_behind<'s>(
     let mut out = Vec::new();
     // A package can change the time or the memory a cell takes.
     let changed = |c: &&CellComparison| {
-        c.time.change != Change::NotSignificant || c.memory.as_ref().is_some_and(|m| m.significant())
+        c.time.change != Change::NotSignificant
+            || c.memory.as_ref().is_some_and(|m| m.significant())
     };
     for c in cells.iter().filter(changed) {
         if !seen.insert((&c.base_build, &c.new_build, &c.workload)) {

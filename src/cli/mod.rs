@@ -8,6 +8,7 @@
 //! images` and its own subcommands.
 
 mod build;
+mod history;
 mod images;
 mod run;
 
@@ -18,6 +19,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::progress::Verbosity;
 
 pub use build::{BuildArgs, BuildOptionArgs};
+pub use history::{HistoryArgs, HistoryCommand};
 pub use images::{ImagesArgs, ImagesCommand};
 pub use run::RunArgs;
 
@@ -32,7 +34,8 @@ pub use run::RunArgs;
                   3 Docker engine unavailable, 4 image unavailable (base, source, build, pull or packages; \
                   a run still measures the other builds), \
                   5 a run finished but some cells failed, 6 `compare --fail-above` found a \
-                  significant slowdown, 130 interrupted."
+                  significant slowdown, 8 `history regressions`: the newest run confirms a regression, \
+                  130 interrupted."
 )]
 pub struct Cli {
     /// Show more: -v streams full build logs.
@@ -75,6 +78,8 @@ pub enum Command {
     Images(ImagesArgs),
     /// Check the engine, base image, registry and sources, and say how to fix problems.
     Doctor(DoctorArgs),
+    /// Runs over time: add runs to a store, find regressions, write a trend site.
+    History(HistoryArgs),
 }
 
 #[derive(Debug, Args)]

@@ -79,6 +79,7 @@ mod machines;
 mod markdown;
 mod packages;
 mod plots;
+pub(crate) use plots::trend::{TrendChart, TrendLine};
 mod precision;
 mod pyperf;
 mod shape;

@@ -70,6 +70,10 @@ pub struct WorkloadInfo {
     /// Set when the file could not be imported or lacks the API.
     #[serde(default)]
     pub error: Option<String>,
+    /// Of the workload's file, so that a history of runs can tell a changed
+    /// workload from a regression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

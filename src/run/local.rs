@@ -205,8 +205,8 @@ async fn open(prepared: Prepared, builds: Vec<LocalBuild>) -> Result<Opened> {
         .collect();
     let (builds, workloads) = record_builds_and_workloads(
         runners,
-        &prepared.previous.builds,
-        prepared.previous.workloads.as_ref(),
+        &prepared.previous,
+        &bundle,
         &paths,
         &config.workloads,
         &mut journal,

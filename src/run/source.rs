@@ -10,6 +10,9 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::results::{BuildRecord, FailureKind, Journal, JournalEntry, Sample, WorkloadInfo};
 use crate::runner::{RunnerError, RunnerSession, SampleRequest};
+use crate::workloads::Bundle;
+
+use super::setup::Previous;
 
 /// A sample as the source took it; `replaced` says why the build's runner
 /// (and its container) had to be started afresh afterwards, if it had.
@@ -101,18 +104,18 @@ pub struct NamedRunner<'r> {
 
 /// Records the facts of each build not yet recorded (through `record`,
 /// which adds what the place knows of the build's image), and the chosen
-/// workloads (described by the first runner from `describe_paths`), in the
-/// journal; a resumed run keeps what its journal holds.
+/// workloads (described by the first runner from `describe_paths`, each
+/// with its file's hash from `bundle`), in the journal; a resumed run keeps what its journal holds.
 pub async fn record_builds_and_workloads(
     runners: Vec<NamedRunner<'_>>,
-    previous_builds: &[BuildRecord],
-    previous_workloads: Option<&Vec<WorkloadInfo>>,
+    previous: &Previous,
+    bundle: &Bundle,
     describe_paths: &[String],
     selectors: &[String],
     journal: &mut Journal,
     mut record: impl AsyncFnMut(&str, serde_json::Value) -> Result<BuildRecord>,
 ) -> Result<(Vec<BuildRecord>, Vec<WorkloadInfo>)> {
-    let mut builds = previous_builds.to_vec();
+    let mut builds = previous.builds.clone();
     let mut first = None;
     for NamedRunner { name, runner } in runners {
         if !builds.iter().any(|b| b.name == name) {
@@ -126,7 +129,7 @@ pub async fn record_builds_and_workloads(
         }
         first.get_or_insert(runner);
     }
-    if let Some(chosen) = previous_workloads {
+    if let Some(chosen) = &previous.workloads {
         return Ok((builds, chosen.clone()));
     }
     let runner = first.context("no build to describe the workloads with")?;
@@ -134,7 +137,10 @@ pub async fn record_builds_and_workloads(
         .describe(describe_paths)
         .await
         .context("describing the workloads")?;
-    let chosen = crate::workloads::select(&described, selectors)?;
+    let mut chosen = crate::workloads::select(&described, selectors)?;
+    for workload in &mut chosen {
+        workload.sha256 = bundle.sha256_of(&workload.path);
+    }
     journal.write(&JournalEntry::Workloads {
         workloads: chosen.clone(),
     })?;

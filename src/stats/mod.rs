@@ -232,27 +232,15 @@ pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<RankTest> {
         return None;
     }
     let (n1, n2) = (a.len() as f64, b.len() as f64);
-    let mut all: Vec<(f64, bool)> = a
-        .iter()
-        .map(|v| (*v, true))
-        .chain(b.iter().map(|v| (*v, false)))
-        .collect();
-    all.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let n = all.len();
-    let (mut rank_sum_a, mut tie_term) = (0.0, 0.0);
-    let mut start = 0;
-    while start < n {
-        let mut end = start;
-        while end + 1 < n && all[end + 1].0 == all[start].0 {
-            end += 1;
-        }
-        // Ranks start+1 ..= end+1 share their average.
-        let rank = (start + end) as f64 / 2.0 + 1.0;
-        let ties = (end - start + 1) as f64;
-        tie_term += ties.powi(3) - ties;
-        rank_sum_a += rank * all[start..=end].iter().filter(|x| x.1).count() as f64;
-        start = end + 1;
-    }
+    let all: Vec<f64> = a.iter().chain(b).copied().collect();
+    let ranked = ranks(&all);
+    let rank_sum_a: f64 = ranked[..a.len()].iter().sum();
+    let mut sorted = all;
+    sorted.sort_by(f64::total_cmp);
+    let tie_term: f64 = sorted
+        .chunk_by(|x, y| x == y)
+        .map(|ties| (ties.len() as f64).powi(3) - ties.len() as f64)
+        .sum();
     let u = rank_sum_a - n1 * (n1 + 1.0) / 2.0;
     let mu = n1 * n2 / 2.0;
     let total = n1 + n2;
@@ -270,6 +258,26 @@ pub fn mann_whitney_u(a: &[f64], b: &[f64]) -> Option<RankTest> {
         z,
         p_value: erfc(z / std::f64::consts::SQRT_2).min(1.0),
     })
+}
+
+/// Ranks from 1, ties sharing their average rank.
+pub fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let mut ranks = vec![0.0; values.len()];
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start;
+        while end + 1 < order.len() && values[order[end + 1]] == values[order[start]] {
+            end += 1;
+        }
+        let rank = (start + end) as f64 / 2.0 + 1.0;
+        for &index in &order[start..=end] {
+            ranks[index] = rank;
+        }
+        start = end + 1;
+    }
+    ranks
 }
 
 /// Complementary error function (Numerical Recipes' `erfcc`, fractional

@@ -23,6 +23,7 @@ pub(crate) mod speedup;
 pub(crate) mod strip;
 mod svg;
 pub(crate) mod time;
+pub(crate) mod trend;
 
 use anyhow::Result;
 pub(crate) use axis::KeyAxis;

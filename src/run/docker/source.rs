@@ -150,8 +150,8 @@ impl DockerSource {
         let engine = &self.engine;
         record_builds_and_workloads(
             runners,
-            &previous.builds,
-            previous.workloads.as_ref(),
+            previous,
+            &self.bundle,
             &paths,
             &self.config.workloads,
             journal,

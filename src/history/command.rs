@@ -1,0 +1,111 @@
+//! The `history` subcommands, on validated options.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+
+use super::changes::Settings;
+use super::regressions::{changes, confirmed_by_newest, describe, several_machines};
+use super::series::{Order, series_of};
+use super::store::{History, Store};
+use super::{capture, label, site};
+use crate::error::invalid_input;
+use crate::results::RunResults;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextFormat {
+    Text,
+    Markdown,
+}
+
+/// Adds each run folder to the store at `location`.
+pub fn add(
+    location: &str,
+    runs: &[PathBuf],
+    label: Option<&str>,
+    project: Option<&Path>,
+) -> Result<()> {
+    let label = label::resolve(label, project);
+    let mut store = Store::open(location)?;
+    for dir in runs {
+        if !dir.exists() {
+            return Err(invalid_input(format!("{} does not exist", dir.display())));
+        }
+        let results = RunResults::load(dir)?;
+        let entry = capture::run_entry(&results, label.clone());
+        if store.add(&entry)? {
+            println!(
+                "added run {} ({} cells) to {}",
+                entry.run_id,
+                entry.cells.len(),
+                store.location
+            );
+        } else {
+            println!("run {} is already in {}", entry.run_id, store.location);
+        }
+    }
+    Ok(())
+}
+
+/// The regressions (or every change, with `all`) as text or Markdown,
+/// newest first, and how many of them the newest run confirms.
+pub fn regressions_text(
+    history: &History,
+    order: Order,
+    format: TextFormat,
+    all: bool,
+) -> (String, usize) {
+    let settings = Settings::default();
+    let (axis, series) = series_of(history, order);
+    let mut found = changes(&series, &settings);
+    found.sort_by(|a, b| b.first_after.cmp(&a.first_after).then(a.key.cmp(&b.key)));
+    let new = confirmed_by_newest(&found, &series, &axis, &settings).len();
+    let machines = several_machines(&series);
+    let shown: Vec<String> = found
+        .iter()
+        .filter(|c| all || c.regression)
+        .map(|c| describe(c, history, &axis, machines))
+        .collect();
+    let what = if all { "changes" } else { "regressions" };
+    let mut out = match format {
+        TextFormat::Text => String::new(),
+        TextFormat::Markdown => format!("### gilbench history: {what}\n\n"),
+    };
+    if shown.is_empty() {
+        out.push_str(&format!(
+            "No {what} in {} runs ({} series).\n",
+            axis.runs.len(),
+            series.len()
+        ));
+    }
+    for line in shown {
+        match format {
+            TextFormat::Text => out.push_str(&format!("{line}\n")),
+            TextFormat::Markdown => {
+                out.push_str(&format!("- {}\n", crate::format::markdown_escape(&line)))
+            }
+        }
+    }
+    (out, new)
+}
+
+pub fn regressions(location: &str, order: Order, format: TextFormat, all: bool) -> Result<()> {
+    let history = Store::open(location)?.load()?;
+    let (text, new) = regressions_text(&history, order, format, all);
+    print!("{text}");
+    if format == TextFormat::Markdown {
+        crate::report::append_step_summary(&text)?;
+    }
+    if new > 0 {
+        return Err(crate::error::Error::NewRegressions(new).into());
+    }
+    Ok(())
+}
+
+pub fn report(location: &str, order: Order, output: &Path) -> Result<()> {
+    let mut store = Store::open(location)?;
+    let history = store.load()?;
+    site::write(&history, order, output)?;
+    println!("wrote {}", output.join("index.html").display());
+    Ok(())
+}

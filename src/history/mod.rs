@@ -1,0 +1,28 @@
+//! Runs over time: a store of runs' cell summaries (SQLite or PostgreSQL),
+//! the series they make, the persistent changes in them, and the trend
+//! site.
+//!
+//! - `entry`, `capture`, `label`: what a run puts in the store, and where
+//!   it sits on the axis.
+//! - `store/`: the tables, their migrations, the two backends.
+//! - `series`: the store's cells as series over the axis.
+//! - `changes`: change points; `regressions`: changes named in words.
+//! - `site/`: the static trend site; `command`: the subcommands.
+
+mod capture;
+mod changes;
+mod command;
+mod entry;
+mod label;
+mod regressions;
+mod series;
+mod site;
+pub mod store;
+#[cfg(test)]
+mod tests;
+
+pub use changes::{Settings, change_points};
+pub use command::{TextFormat, add, regressions, regressions_text, report};
+pub use entry::{BuildEntry, CellEntry, RunEntry, WorkloadEntry};
+pub use series::Order;
+pub use store::Store;
