@@ -349,8 +349,11 @@ impl RunResults {
         } else {
             path.to_path_buf()
         };
-        let text =
-            fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        // Every caller reads a path the user named: a missing or unreadable
+        // one is invalid input.
+        let text = fs::read_to_string(&file).map_err(|e| {
+            crate::error::Error::InvalidInput(format!("cannot read {}: {e}", file.display()))
+        })?;
         // The version first, so that another version gets a clear message
         // rather than a field-by-field mismatch.
         #[derive(Deserialize)]
@@ -359,7 +362,12 @@ impl RunResults {
             schema_version: u64,
         }
         let version = serde_json::from_str::<Versioned>(&text)
-            .with_context(|| format!("{} is not a gilbench results file", file.display()))?
+            .map_err(|e| {
+                crate::error::Error::InvalidInput(format!(
+                    "{} is not a gilbench results file: {e}",
+                    file.display()
+                ))
+            })?
             .schema_version;
         if version != u64::from(SCHEMA_VERSION) {
             anyhow::bail!(crate::error::Error::InvalidInput(format!(
