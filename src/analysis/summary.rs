@@ -163,6 +163,11 @@ impl CellSummary {
         !self.measurements.is_empty()
     }
 
+    /// Measured, but some samples failed: the tables flag it with "⚠".
+    pub fn partly_failed(&self) -> bool {
+        self.has_measurements() && self.counts.failed > 0
+    }
+
     /// Coefficient of variation of the wall times (standard deviation over
     /// mean); None for fewer than two.
     pub fn cv(&self) -> Option<f64> {
