@@ -107,7 +107,10 @@ def op_describe(req):
             for f in files:
                 one, err = _describe_batch([f], timeout, env)
                 found.extend(one if one is not None else [entry_for(f, err)])
-        entries.extend(found)
+        named = set(os.path.abspath(p) for p in paths if not os.path.isdir(p))
+        for entry in found:
+            if not entry.pop("helper", False) or entry["path"] in named:
+                entries.append(entry)
     entries.sort(key=lambda e: (str(e.get("name")), str(e.get("path"))))
     return {"ok": True, "workloads": entries}
 

@@ -254,3 +254,38 @@ fn shards_measured_apart_merge_into_the_whole_plan() {
     assert!(output.status.success());
     assert_eq!(cells(&merged), cells(&whole));
 }
+
+#[test]
+fn a_bench_folder_runs_with_its_subpackage_data_and_helpers() {
+    let _quiet = util::quiet();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let out = dir.path().join("run");
+    let rest = [
+        "--mode",
+        "threads,processes",
+        "--threads",
+        "1,2",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--no-disturbance-check",
+    ];
+    let args = args(&["bench_tree"], &out, &rest);
+    let outcome = run_locally(start(&args), &cache, never()).unwrap();
+    assert_eq!(outcome.failed_cells, 0);
+    let results = util::results(&out);
+    let names: Vec<&str> = results["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["word_count"], "layout.py is a helper");
+    let samples = results["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 2 * 2 * 2);
+    for s in samples {
+        assert_eq!(s["sample"]["status"], "ok", "{}", s["sample"]);
+    }
+}
