@@ -134,6 +134,9 @@ def op_sample(req):
     owner_first = req.get("owner_first", False)
     if not isinstance(owner_first, bool):
         raise RequestError("owner_first must be a boolean")
+    warm_calls = req.get("warm_calls", 0)
+    if not is_int(warm_calls) or not (0 <= warm_calls <= 1000):
+        raise RequestError("warm_calls must be an integer in 0..1000")
     timeout = _get_timeout(req)
     env = _get_env(req)
     path = os.path.abspath(path)
@@ -145,6 +148,8 @@ def op_sample(req):
         args.append("--warmup")
     if owner_first:
         args.append("--owner-first")
+    if warm_calls:
+        args += ["--warm-calls", str(warm_calls)]
     out = run_child(args, timeout, env)
 
     sample = new_sample(mode, workers, size, warmup)

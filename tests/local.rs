@@ -289,3 +289,50 @@ fn a_bench_folder_runs_with_its_subpackage_data_and_helpers() {
         assert_eq!(s["sample"]["status"], "ok", "{}", s["sample"]);
     }
 }
+
+#[test]
+fn warm_calls_are_recorded_and_the_report_sets_warm_against_cold() {
+    let _quiet = util::quiet();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let out = dir.path().join("run");
+    let rest = [
+        "--threads",
+        "1",
+        "--repeat",
+        "2",
+        "--warmup",
+        "0",
+        "--warm-calls",
+        "3",
+        "--no-disturbance-check",
+    ];
+    let args = args(&["local/warms_up.py"], &out, &rest);
+    run_locally(start(&args), &cache, never()).unwrap();
+    let results = util::results(&out);
+    assert_eq!(results["config"]["warm_calls"], 3);
+    let samples = results["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 2 * 2);
+    for s in samples {
+        let calls: Vec<u64> = s["sample"]["warm_call_ns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        // The sleeps are floors: 100 ms for the first call, 20 ms after.
+        assert_eq!(calls.len(), 3, "{}", s["sample"]);
+        assert!(calls[0] >= 100_000_000, "{calls:?}");
+        assert!(calls[1..].iter().all(|c| *c >= 20_000_000), "{calls:?}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary
+            .contains("Warm and cold on host (at 1 thread, the timed call after 3 untimed calls"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(" warm, ") && summary.contains(" cold ("),
+        "{summary}"
+    );
+}

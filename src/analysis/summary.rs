@@ -52,6 +52,10 @@ pub struct Measurement {
     /// Threads mode at one thread: the wall time in the thread that built
     /// the work's state (see `owner_values`).
     pub owner_wall_s: Option<f64>,
+    /// With `--warm-calls`: the first, untimed call of the work in the
+    /// sample's process, and all of the untimed calls together.
+    pub cold_s: Option<f64>,
+    pub warm_up_s: Option<f64>,
     pub cpu_s: Option<f64>,
     pub effective_parallelism: Option<f64>,
     pub max_rss_kb: Option<u64>,
@@ -152,6 +156,13 @@ impl CellSummary {
     /// build pays for using objects another thread created.
     pub fn owner_values(&self) -> Option<Vec<f64>> {
         let values: Option<Vec<f64>> = self.measurements.iter().map(|m| m.owner_wall_s).collect();
+        values.filter(|v| !v.is_empty())
+    }
+
+    /// The first calls of the work, where every measurement has one
+    /// (`--warm-calls`).
+    pub fn cold_values(&self) -> Option<Vec<f64>> {
+        let values: Option<Vec<f64>> = self.measurements.iter().map(|m| m.cold_s).collect();
         values.filter(|v| !v.is_empty())
     }
 
@@ -354,6 +365,8 @@ fn summarise_cell(
                         seq: record.seq,
                         wall_s,
                         owner_wall_s: sample.owner_wall_s(),
+                        cold_s: sample.cold_s(),
+                        warm_up_s: sample.warm_up_s(),
                         cpu_s: sample.cpu_s(),
                         effective_parallelism: effective_parallelism(sample),
                         max_rss_kb: sample.max_rss_kb,

@@ -199,6 +199,17 @@ impl<'a> Analysis<'a> {
             .ratio_of_medians(&cell.wall_values(), &owner)
     }
 
+    /// The timed (warm) call over the first (cold) one, in the thread that
+    /// built the state, in threads mode at one thread, with `--warm-calls`.
+    pub fn warm_over_cold(&self, build: &str, workload: &str) -> Option<Estimate> {
+        let cell = self.cell(build, workload, Mode::Threads, 1)?;
+        let cold = cell.cold_values()?;
+        let warm = cell.owner_values().unwrap_or_else(|| cell.wall_values());
+        self.bootstrap
+            .salted(&format!("warm {build}\u{0}{workload}"))
+            .ratio_of_medians(&warm, &cold)
+    }
+
     /// Cells the run asked for: builds × workloads × modes × thread counts.
     /// Workloads are counted as described by the runner when it could
     /// (a folder given on the command line expands to many).

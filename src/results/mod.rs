@@ -87,6 +87,10 @@ pub struct RunConfig {
     pub threads: Vec<u32>,
     pub repeat: u32,
     pub warmup: u32,
+    /// Untimed calls of the work in each sample's process before the timed
+    /// one: 0 measures the first call (cold).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warm_calls: u32,
     pub timeout_s: f64,
     /// The cpuset given to every container, e.g. "0,1" (None: all CPUs).
     pub cpus: Option<String>,
@@ -118,7 +122,7 @@ impl RunConfig {
     /// the cells and how each is measured, not the seed (which only orders
     /// samples), the shard, or the machine's CPUs and limits.
     pub fn plan(&self) -> Value {
-        serde_json::json!({
+        let mut plan = serde_json::json!({
             "builds": self.builds,
             "workloads": self.workloads,
             "modes": self.modes,
@@ -128,7 +132,12 @@ impl RunConfig {
             "build_options": self.build_options,
             "disturbance": self.disturbance,
             "precision": self.precision,
-        })
+        });
+        // Only when given, so that plans made before the option keep their id.
+        if self.warm_calls > 0 {
+            plan["warm_calls"] = self.warm_calls.into();
+        }
+        plan
     }
 
     /// A short hash of [`RunConfig::plan`].
@@ -378,4 +387,8 @@ impl RunResults {
         serde_json::from_str(&text)
             .with_context(|| format!("{} does not match the results schema", file.display()))
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -154,6 +154,10 @@ pub struct Sample {
     /// built its state, beside `wall_ns` in a worker thread.
     #[serde(default)]
     pub owner_wall_ns: Option<u64>,
+    /// Each untimed call of the work before the timed section (`--warm-calls`),
+    /// in the sample's main thread; the first is the cold time.
+    #[serde(default)]
+    pub warm_call_ns: Option<Vec<u64>>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -192,6 +196,20 @@ impl Sample {
 
     pub fn owner_wall_s(&self) -> Option<f64> {
         self.owner_wall_ns.map(seconds)
+    }
+
+    /// The first call of the work in the sample's process, where warm calls
+    /// preceded the timed one.
+    pub fn cold_s(&self) -> Option<f64> {
+        self.warm_call_ns.as_ref()?.first().copied().map(seconds)
+    }
+
+    /// All the untimed calls before the timed one together.
+    pub fn warm_up_s(&self) -> Option<f64> {
+        self.warm_call_ns
+            .as_ref()
+            .filter(|calls| !calls.is_empty())
+            .map(|calls| seconds(calls.iter().sum()))
     }
 
     /// The whole sample process's time, else the timed part's.

@@ -246,6 +246,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
             size: None,
             warmup: key.warmup,
             owner_first: key.repeat % 2 == 1,
+            warm_calls: config.warm_calls,
             timeout_s: config.timeout_s,
             env: BTreeMap::new(),
         };

@@ -7,13 +7,14 @@
 //! thread against the owning thread in `cross_thread.rs`; bimodal, drifting
 //! and outlying samples in `shape.rs`; the GIL on a free-threaded build, and
 //! which import turned it on, in `gil.rs`; engines lost during the run in
-//! `machines.rs`.
+//! `machines.rs`; a build measured warm against cold in `warm.rs`.
 
 mod builds;
 mod cross_thread;
 mod gil;
 pub(crate) mod machines;
 mod shape;
+mod warm;
 
 use std::collections::BTreeMap;
 
@@ -64,6 +65,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     }
     builds::build_costs(a, &mut out);
     cross_thread::cross_thread(a, &mut out);
+    warm::warm_and_cold(a, &mut out);
     shape::shapes(a, &mut out);
     shape::disturbance(a, &mut out);
     if let Some(text) = super::precision::goal_outcome(a) {
