@@ -1,6 +1,7 @@
 //! The built-in workload suite (compiled into the binary), user workloads
 //! given by path, and choosing workloads by name, category or path.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -101,6 +102,20 @@ pub fn bundle(user_paths: &[PathBuf]) -> Result<Bundle, Error> {
 
 /// Size of each container's bench folder, an in-memory file system.
 pub const BENCH_FOLDER_BYTES: u64 = 64 << 20;
+
+/// Each described workload's source, by name: its file in `bundle`.
+pub fn sources(bundle: &Bundle, described: &[WorkloadInfo]) -> HashMap<String, Vec<u8>> {
+    described
+        .iter()
+        .filter_map(|w| {
+            let (_, contents) = bundle
+                .files
+                .iter()
+                .find(|(path, _)| w.path.ends_with(&format!("/{path}")))?;
+            Some((w.name.clone(), contents.clone()))
+        })
+        .collect()
+}
 
 /// Most bytes of user workload files one run uploads: half of the bench
 /// folder, which also holds the runner and the suite.

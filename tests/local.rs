@@ -336,3 +336,77 @@ fn warm_calls_are_recorded_and_the_report_sets_warm_against_cold() {
         "{summary}"
     );
 }
+
+#[test]
+fn a_failure_only_with_the_jit_on_is_the_jits_and_its_reproducer_behaves_the_same() {
+    let _quiet = util::quiet();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let out = dir.path().join("run");
+    let rest = [
+        "--threads",
+        "1",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--timeout",
+        "2s",
+    ];
+    let args = args(&["local/loops_with_jit.py"], &out, &rest);
+    // The host's python3 stands in for a JIT build: the fixture reads PYTHON_JIT.
+    let jit = LocalBuild {
+        name: "host-jit".into(),
+        python: PathBuf::from("python3"),
+        env: vec![("PYTHON_JIT".into(), "1".into())],
+    };
+    let outcome = util::block_on(execute(
+        start(&args),
+        vec![jit],
+        &cache,
+        never(),
+        Verbosity::Quiet,
+    ))
+    .unwrap();
+    assert_eq!(outcome.failed_cells, 1);
+    let results = util::results(&out);
+    let record = &results["samples"][0];
+    assert_eq!(record["sample"]["kind"], "timeout", "{record}");
+    assert_eq!(record["jit_off"]["status"], "ok", "{record}");
+    assert_eq!(record["jit_off"]["size"], 1000);
+
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("host-jit: loops\\_with\\_jit times out with the JIT on and completes in"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("jit/host-jit-loops\\_with\\_jit.py"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("timeout with the JIT on only"),
+        "{summary}"
+    );
+
+    // Run alone, the reproducer does what the sample did.
+    let script = out.join("jit/host-jit-loops_with_jit.py");
+    let off = std::process::Command::new("python3")
+        .arg(&script)
+        .env("PYTHON_JIT", "0")
+        .output()
+        .unwrap();
+    assert!(off.status.success(), "{off:?}");
+    assert!(String::from_utf8_lossy(&off.stdout).contains("check passed"));
+    let on = std::process::Command::new("timeout")
+        .args(["2", "python3"])
+        .arg(&script)
+        .env("PYTHON_JIT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        on.status.code(),
+        Some(124),
+        "still looping when killed: {on:?}"
+    );
+}

@@ -111,6 +111,7 @@ impl RunBuilder {
                                 sample,
                                 disturbed: false,
                                 machine: None,
+                                jit_off: None,
                             });
                         }
                     }

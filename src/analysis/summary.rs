@@ -4,6 +4,7 @@
 //! the shape of its samples. Every
 //! report and comparison reads these instead of the raw samples.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::precision::{CellWalls, Precision};
@@ -34,12 +35,20 @@ pub struct Failure {
     pub message: String,
     pub exit_code: Option<i64>,
     pub stderr_tail: Option<String>,
+    /// On a build whose JIT was on, the same sample with `PYTHON_JIT=0`
+    /// completed, in this many seconds: the failure is the JIT's.
+    pub jit_off_s: Option<f64>,
 }
 
 impl Failure {
-    /// The failure kind's name (workloads/README.md), or "failed".
-    pub fn kind_name(&self) -> &'static str {
-        self.kind.map_or("failed", FailureKind::as_str)
+    /// The failure kind's name (workloads/README.md), or "failed"; marked
+    /// when the JIT caused it.
+    pub fn kind_name(&self) -> Cow<'static, str> {
+        let kind = self.kind.map_or("failed", FailureKind::as_str);
+        match self.jit_off_s {
+            Some(_) => format!("{kind} with the JIT on only").into(),
+            None => kind.into(),
+        }
     }
 }
 
@@ -187,8 +196,9 @@ impl CellSummary {
     }
 
     /// The kinds of the cell's failures, by name, each once, sorted.
-    pub fn failure_kinds(&self) -> Vec<&'static str> {
-        let mut kinds: Vec<&'static str> = self.failures.iter().map(Failure::kind_name).collect();
+    pub fn failure_kinds(&self) -> Vec<Cow<'static, str>> {
+        let mut kinds: Vec<Cow<'static, str>> =
+            self.failures.iter().map(Failure::kind_name).collect();
         kinds.sort_unstable();
         kinds.dedup();
         kinds
@@ -384,6 +394,11 @@ fn summarise_cell(
                     message: sample.message.clone().unwrap_or_default(),
                     exit_code: sample.exit_code,
                     stderr_tail: sample.stderr_tail.clone().filter(|s| !s.trim().is_empty()),
+                    jit_off_s: record
+                        .jit_off
+                        .as_ref()
+                        .filter(|off| off.status == SampleStatus::Ok)
+                        .and_then(|off| off.owner_wall_s().or(off.wall_s())),
                 });
             }
             SampleStatus::Unsupported => {

@@ -112,6 +112,7 @@ mod tests {
             sample,
             disturbed: false,
             machine: None,
+            jit_off: None,
         }
     }
 

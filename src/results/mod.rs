@@ -299,6 +299,10 @@ pub struct SampleRecord {
     /// The id of the machine (in [`RunResults::machines`]) it ran on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<String>,
+    /// A failed sample on a build whose JIT was on, taken again with
+    /// `PYTHON_JIT=0`: if that one completed, the failure is the JIT's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jit_off: Option<Box<Sample>>,
 }
 
 impl SampleRecord {

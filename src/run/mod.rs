@@ -17,6 +17,7 @@ pub mod docker;
 pub mod events;
 mod host;
 mod interrupt;
+mod jit;
 pub mod local;
 mod measure;
 mod options;

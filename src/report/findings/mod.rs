@@ -7,11 +7,13 @@
 //! thread against the owning thread in `cross_thread.rs`; bimodal, drifting
 //! and outlying samples in `shape.rs`; the GIL on a free-threaded build, and
 //! which import turned it on, in `gil.rs`; engines lost during the run in
-//! `machines.rs`; a build measured warm against cold in `warm.rs`.
+//! `machines.rs`; a build measured warm against cold in `warm.rs`; failures
+//! the JIT caused in `jit.rs`.
 
 mod builds;
 mod cross_thread;
 mod gil;
+pub(crate) mod jit;
 pub(crate) mod machines;
 mod shape;
 mod warm;
@@ -74,6 +76,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     cores(a, &mut out);
     gil::gil(a, &mut out);
     unsupported(a, &mut out);
+    jit::jit_failures(a, &mut out);
     failures(a, &mut out);
     out
 }
