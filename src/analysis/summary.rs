@@ -394,11 +394,7 @@ fn summarise_cell(
                     message: sample.message.clone().unwrap_or_default(),
                     exit_code: sample.exit_code,
                     stderr_tail: sample.stderr_tail.clone().filter(|s| !s.trim().is_empty()),
-                    jit_off_s: record
-                        .jit_off
-                        .as_ref()
-                        .filter(|off| off.status == SampleStatus::Ok)
-                        .and_then(|off| off.owner_wall_s().or(off.wall_s())),
+                    jit_off_s: record.jit_off.as_ref().and_then(|off| off.completed_in_s()),
                 });
             }
             SampleStatus::Unsupported => {

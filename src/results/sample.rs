@@ -198,6 +198,15 @@ impl Sample {
         self.owner_wall_ns.map(seconds)
     }
 
+    /// How long an ok sample's work took at one worker: in the owning
+    /// thread where measured, else in the worker; None if it failed.
+    pub fn completed_in_s(&self) -> Option<f64> {
+        if self.status != SampleStatus::Ok {
+            return None;
+        }
+        self.owner_wall_s().or(self.wall_s())
+    }
+
     /// The first call of the work in the sample's process, where warm calls
     /// preceded the timed one.
     pub fn cold_s(&self) -> Option<f64> {

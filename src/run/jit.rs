@@ -10,7 +10,7 @@ use anyhow::Result;
 
 use crate::format::file_stem;
 use crate::report::{jit_reproducer_path, jit_verdict};
-use crate::results::{BuildRecord, Sample, SampleStatus};
+use crate::results::{BuildRecord, Sample};
 use crate::runner::SampleRequest;
 
 /// What JIT triage needs: the builds whose JIT is on, each workload's
@@ -52,17 +52,6 @@ pub fn jit_off(request: &SampleRequest) -> SampleRequest {
     off
 }
 
-/// Whether the JIT-off sample shows the failure to be the JIT's.
-pub fn completed(off: &Sample) -> bool {
-    off.status == SampleStatus::Ok
-}
-
-/// What the finding says of a failed sample and its JIT-off sample.
-pub fn verdict(build: &str, workload: &str, failed: &Sample, off: &Sample) -> String {
-    let off_s = off.owner_wall_s().or(off.wall_s());
-    jit_verdict(build, workload, failed.kind, off_s)
-}
-
 /// Writes the reproducer of a failure the JIT caused; returns its path in
 /// the run's folder, or None without the workload's source.
 pub fn write_reproducer(
@@ -81,7 +70,10 @@ pub fn write_reproducer(
     // A JSON string is a Python string literal too.
     let source = serde_json::to_string(&String::from_utf8_lossy(source))?;
     let script = REPRODUCER
-        .replace("{verdict}", &verdict(build, workload, failed, off))
+        .replace(
+            "{verdict}",
+            &jit_verdict(build, workload, failed.kind, off.completed_in_s()),
+        )
         .replace("{file}", &name)
         .replace("{kind}", failed.kind.map_or("failed", |k| k.as_str()))
         .replace("{workload}", &file_stem(workload))

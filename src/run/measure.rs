@@ -321,9 +321,9 @@ impl Sampler<'_, '_, '_> {
         )
         .await??
         .sample;
-        if jit::completed(&off) {
+        if let Some(off_s) = off.completed_in_s() {
             let (build, workload) = (&key.cell.build, &key.cell.workload);
-            let mut note = jit::verdict(build, workload, failed, &off);
+            let mut note = crate::report::jit_verdict(build, workload, failed.kind, Some(off_s));
             if let Some(path) = jit::write_reproducer(triage, build, workload, failed, &off)? {
                 note.push_str(&format!("; reproducer: {}", path.display()));
             }
