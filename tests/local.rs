@@ -353,7 +353,7 @@ fn a_failure_only_with_the_jit_on_is_the_jits_and_its_reproducer_behaves_the_sam
         "--timeout",
         "2s",
     ];
-    let args = args(&["local/loops_with_jit.py"], &out, &rest);
+    let args = args(&["jit/loops_with_jit.py"], &out, &rest);
     // The host's python3 stands in for a JIT build: the fixture reads PYTHON_JIT.
     let jit = LocalBuild {
         name: "host-jit".into(),
