@@ -11,6 +11,7 @@ from .common import (
 from .cpuload import LoadWatch
 from .gilwatch import GilImportWatch
 from .modes import WorkloadFailure, catch_thread_exceptions, run_mode
+from .modes.threads import warm_calls
 from .workload import import_workload, workload_meta
 
 
@@ -31,7 +32,7 @@ def _record_gil(sample, gil_watch, out):
     sample["imports"] = sorted(gil_watch.imported)
 
 
-def run_sample(path, mode, workers, size, warmup, owner_first=False):
+def run_sample(path, mode, workers, size, warmup, owner_first=False, warm=0):
     sample = new_sample(mode, workers, size, warmup)
     if mode == "subinterpreters" and not have_subinterpreters():
         return _fail(sample, None, "mode 'subinterpreters' needs concurrent.interpreters "
@@ -66,6 +67,8 @@ def run_sample(path, mode, workers, size, warmup, owner_first=False):
     hook_errors = []
     previous_hook = catch_thread_exceptions(hook_errors)
     try:
+        if warm:
+            sample["warm_call_ns"] = warm_calls(mod, size, warm, gil_watch)
         watch = LoadWatch()
         out = run_mode(mode, mod, path, workers, size, gil_watch, owner_first)
         sample.update(watch.result())

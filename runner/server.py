@@ -107,7 +107,10 @@ def op_describe(req):
             for f in files:
                 one, err = _describe_batch([f], timeout, env)
                 found.extend(one if one is not None else [entry_for(f, err)])
-        entries.extend(found)
+        named = set(os.path.abspath(p) for p in paths if not os.path.isdir(p))
+        for entry in found:
+            if not entry.pop("helper", False) or entry["path"] in named:
+                entries.append(entry)
     entries.sort(key=lambda e: (str(e.get("name")), str(e.get("path"))))
     return {"ok": True, "workloads": entries}
 
@@ -131,6 +134,9 @@ def op_sample(req):
     owner_first = req.get("owner_first", False)
     if not isinstance(owner_first, bool):
         raise RequestError("owner_first must be a boolean")
+    warm_calls = req.get("warm_calls", 0)
+    if not is_int(warm_calls) or not (0 <= warm_calls <= 1000):
+        raise RequestError("warm_calls must be an integer in 0..1000")
     timeout = _get_timeout(req)
     env = _get_env(req)
     path = os.path.abspath(path)
@@ -142,6 +148,8 @@ def op_sample(req):
         args.append("--warmup")
     if owner_first:
         args.append("--owner-first")
+    if warm_calls:
+        args += ["--warm-calls", str(warm_calls)]
     out = run_child(args, timeout, env)
 
     sample = new_sample(mode, workers, size, warmup)

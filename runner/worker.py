@@ -97,6 +97,7 @@ def main(argv):
     parser.add_argument("--size", type=int)
     parser.add_argument("--warmup", action="store_true")
     parser.add_argument("--owner-first", action="store_true")
+    parser.add_argument("--warm-calls", type=int, default=0)
     args = parser.parse_args(argv)
 
     token = _read_token()
@@ -124,7 +125,8 @@ def main(argv):
         elif args.workload:
             from .sample import run_sample
             payload = {"sample": run_sample(args.workload, args.mode, args.workers,
-                                            args.size, args.warmup, args.owner_first)}
+                                            args.size, args.warmup, args.owner_first,
+                                            args.warm_calls)}
         else:
             payload = {"error": "worker: nothing to do"}
     except BaseException as exc:

@@ -9,6 +9,11 @@ import sys
 from .common import CATEGORIES, MODES, SCALINGS, exc_message, is_int, print_exc
 
 
+# A top-level file of a workload folder that defines none of these is a
+# helper module, not a broken workload.
+API_NAMES = ("work", "check", "CATEGORY", "SCALING")
+
+
 def module_name_for(path):
     stem = os.path.splitext(os.path.basename(path))[0]
     stem = re.sub(r"\W", "_", stem) or "workload"
@@ -102,7 +107,8 @@ def workload_meta(module, path):
 
 
 def expand_paths(paths):
-    """Directories expand to their *.py files (not _*.py, not runner.py)."""
+    """Directories expand to their top-level *.py files (not _*.py, not
+    runner.py); subfolders are the workloads' packages and data."""
     files = []
     for p in paths:
         p = os.path.abspath(p)
@@ -133,6 +139,10 @@ def describe_files(paths):
             entry = entry_for(os.path.abspath(path), "import failed: " + exc_message(exc))
         else:
             entry, _ = workload_meta(mod, path)
+            if not any(hasattr(mod, name) for name in API_NAMES):
+                # A module the workloads of its folder import; op_describe
+                # drops it unless it was named on its own.
+                entry["helper"] = True
         entries.append(entry)
     return entries
 

@@ -147,7 +147,7 @@ pub fn markdown_escape(text: &str) -> String {
 
 /// A name (a build's, a machine's) as a file stem: letters, digits, `.`,
 /// `_`, `-` only.
-fn file_stem(name: &str) -> String {
+pub fn file_stem(name: &str) -> String {
     let mut stem: String = name
         .chars()
         .map(|c| {

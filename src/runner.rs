@@ -36,6 +36,8 @@ pub struct SampleRequest {
     /// Threads mode at one thread: time the owning thread before the worker
     /// thread (alternated, so neither gains from running second).
     pub owner_first: bool,
+    /// Untimed calls of the work before the timed one (pyperf's warmups).
+    pub warm_calls: u32,
     pub timeout_s: f64,
     pub env: std::collections::BTreeMap<String, String>,
 }
@@ -78,6 +80,7 @@ impl SampleRequest {
             watched_cpus: None,
             owner_wall_ns: None,
             imports: None,
+            warm_call_ns: None,
             extra: Default::default(),
         }
     }

@@ -1,6 +1,7 @@
 //! The built-in workload suite (compiled into the binary), user workloads
 //! given by path, and choosing workloads by name, category or path.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,8 @@ pub fn bundle(user_paths: &[PathBuf]) -> Result<Bundle, Error> {
         }
     }
     let mut describe = vec![BUILTIN_DIR.to_string()];
+    // (on the host, in the bench dir): sized before anything is read.
+    let mut uploads: Vec<(PathBuf, String)> = Vec::new();
     for (index, path) in user_paths.iter().enumerate() {
         let target = format!("{USER_DIR}/{index}");
         if path.is_file() {
@@ -56,30 +59,19 @@ pub fn bundle(user_paths: &[PathBuf]) -> Result<Bundle, Error> {
                     path.display()
                 )));
             }
-            files.push((format!("{target}/{name}"), read(path)?));
+            uploads.push((path.clone(), format!("{target}/{name}")));
             describe.push(format!("{target}/{name}"));
         } else if path.is_dir() {
-            let mut found = 0;
-            let mut entries: Vec<PathBuf> = fs::read_dir(path)
-                .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e}", path.display())))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "py") && p.is_file())
-                .collect();
-            entries.sort();
-            for file in entries {
-                let name = file
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .to_string();
-                files.push((format!("{target}/{name}"), read(&file)?));
-                found += 1;
-            }
-            if found == 0 {
+            let tree = folder_files(path)?;
+            if !tree.iter().any(|f| is_top_level_py(f)) {
                 return Err(Error::InvalidInput(format!(
-                    "{} holds no .py workloads",
+                    "{} holds no .py workloads at its top level",
                     path.display()
                 )));
+            }
+            for file in tree {
+                let in_bench = format!("{target}/{}", file.to_string_lossy());
+                uploads.push((path.join(file), in_bench));
             }
             describe.push(target);
         } else {
@@ -89,6 +81,23 @@ pub fn bundle(user_paths: &[PathBuf]) -> Result<Bundle, Error> {
             )));
         }
     }
+    let user_bytes: u64 = uploads
+        .iter()
+        .map(|(p, _)| fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    if user_bytes > USER_LIMIT {
+        return Err(Error::InvalidInput(format!(
+            "the workload files and folders hold {}; at most {} can be uploaded \
+             (each container's bench folder is a {} in-memory file system): \
+             leave data sets out of the folder or make them smaller",
+            mebibytes(user_bytes),
+            mebibytes(USER_LIMIT),
+            mebibytes(BENCH_FOLDER_BYTES)
+        )));
+    }
+    for (path, in_bench) in uploads {
+        files.push((in_bench, read(&path)?));
+    }
     Ok(Bundle { files, describe })
 }
 
@@ -96,11 +105,52 @@ impl Bundle {
     /// The SHA-256 of the file a workload was described from: the bundle
     /// file whose path ends the workload's in-container path.
     pub fn sha256_of(&self, workload_path: &str) -> Option<String> {
+        self.file_of(workload_path)
+            .map(|contents| hex::encode(Sha256::digest(contents)))
+    }
+
+    /// The contents of the bundle file a workload was described from.
+    fn file_of(&self, workload_path: &str) -> Option<&[u8]> {
         self.files
             .iter()
             .find(|(path, _)| workload_path.ends_with(&format!("/{path}")))
-            .map(|(_, contents)| hex::encode(Sha256::digest(contents)))
+            .map(|(_, contents)| contents.as_slice())
     }
+}
+
+/// Size of each container's bench folder, an in-memory file system.
+pub const BENCH_FOLDER_BYTES: u64 = 64 << 20;
+
+/// Each described workload's source, by name: its file in `bundle`.
+pub fn sources(bundle: &Bundle, described: &[WorkloadInfo]) -> HashMap<String, Vec<u8>> {
+    described
+        .iter()
+        .filter_map(|w| Some((w.name.clone(), bundle.file_of(&w.path)?.to_vec())))
+        .collect()
+}
+
+/// Most bytes of user workload files one run uploads: half of the bench
+/// folder, which also holds the runner and the suite.
+pub const USER_LIMIT: u64 = BENCH_FOLDER_BYTES / 2;
+
+fn mebibytes(bytes: u64) -> String {
+    format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
+}
+
+/// A workload folder's files as a tree, relative to it: subpackages and
+/// data files too, without bytecode caches (each interpreter makes its own).
+fn folder_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let files = crate::tree::files(dir)
+        .map_err(|e| Error::InvalidInput(format!("cannot read {}: {e:#}", dir.display())))?;
+    Ok(files
+        .into_iter()
+        .filter(|f| !f.components().any(|c| c.as_os_str() == "__pycache__"))
+        .collect())
+}
+
+/// Only a folder's top-level `.py` files can define workloads.
+fn is_top_level_py(relative: &Path) -> bool {
+    relative.components().count() == 1 && relative.extension().is_some_and(|x| x == "py")
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, Error> {
@@ -205,6 +255,12 @@ pub fn select(
         }
     };
     let user: Vec<&WorkloadInfo> = described.iter().filter(|w| !builtin(w)).collect();
+    if user.is_empty() && selectors.iter().any(|s| is_path(s)) {
+        return Err(invalid_input(
+            "the workload paths define no workload: every top-level .py file of a folder \
+             defines none of work, check, CATEGORY or SCALING (such files are helpers)",
+        ));
+    }
     let names: Vec<&str> = selectors
         .iter()
         .map(String::as_str)
@@ -336,6 +392,8 @@ mod tests {
             names(&select(&all, &["fib".into(), "./mine.py".into()]).unwrap()),
             ["fib", "mine"]
         );
+        let helpers_only = select(&described(), &["./helpers".into()]).unwrap_err();
+        assert!(helpers_only.to_string().contains("define no workload"));
         all[3].error = Some("SyntaxError".into());
         assert!(
             select(&all, &[])
@@ -343,6 +401,53 @@ mod tests {
                 .to_string()
                 .contains("SyntaxError")
         );
+    }
+
+    fn write(dir: &Path, relative: &str, contents: &str) {
+        let path = dir.join(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+    }
+
+    #[test]
+    fn a_folder_is_uploaded_as_a_tree_within_a_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "bench.py", "import helpers.calc");
+        write(dir.path(), "helpers/__init__.py", "");
+        write(dir.path(), "helpers/calc.py", "TWO = 2");
+        write(dir.path(), "data/words.txt", "a b c");
+        write(dir.path(), "__pycache__/bench.cpython-313.pyc", "stale");
+        let uploaded = bundle(&[dir.path().to_path_buf()]).unwrap();
+        let mut user: Vec<&str> = uploaded
+            .files
+            .iter()
+            .filter_map(|(p, _)| p.strip_prefix("user/0/"))
+            .collect();
+        user.sort_unstable();
+        assert_eq!(
+            user,
+            [
+                "bench.py",
+                "data/words.txt",
+                "helpers/__init__.py",
+                "helpers/calc.py"
+            ]
+        );
+        assert_eq!(uploaded.describe.last().unwrap(), "user/0");
+
+        // Sized before it is read: a sparse file takes no time to make.
+        let big = fs::File::create(dir.path().join("data/big.bin")).unwrap();
+        big.set_len(USER_LIMIT + 1).unwrap();
+        let error = bundle(&[dir.path().to_path_buf()]).err().unwrap();
+        assert!(error.to_string().contains("at most 32.0 MiB"), "{error}");
+    }
+
+    #[test]
+    fn only_top_level_files_define_workloads() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "pkg/inner.py", "");
+        let error = bundle(&[dir.path().to_path_buf()]).err().unwrap();
+        assert!(error.to_string().contains("at its top level"), "{error}");
     }
 
     #[test]

@@ -48,3 +48,19 @@ fn bad_checksum_option_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("--sha256 must be 64 hex digits"));
 }
+
+#[test]
+fn missing_results_exit_2() {
+    for args in [
+        &["report", "/missing"][..],
+        &["compare", "/missing", "/missing-too"],
+    ] {
+        let output = run(gilbench().args(args));
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains("cannot read /missing"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+}

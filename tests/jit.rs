@@ -90,3 +90,26 @@ fn debians_prebuilt_jit_is_switched_the_same_way() {
     // difference in the right direction is asserted.
     assert!(ratio < 1.0, "the JIT makes countdown faster: {ratio:.3}");
 }
+
+#[test]
+fn a_failure_only_with_the_jit_on_is_taken_again_with_it_off_in_the_same_image() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(gilbench()
+        .args(["run", "--build", "3.13-jit", "--workload"])
+        .arg(util::fixture("jit/loops_with_jit.py"))
+        .args(["--threads", "1", "--repeat", "1", "--warmup", "0"])
+        .args(["--timeout", "3s", "-o"])
+        .arg(dir.path()));
+    assert_eq!(output.status.code(), Some(5), "a failed cell");
+    let results = util::results(dir.path());
+    let record = &results["samples"][0];
+    assert_eq!(record["sample"]["kind"], "timeout", "{record}");
+    assert_eq!(record["jit_off"]["status"], "ok", "{record}");
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(
+        summary.contains("3.13-jit: loops\\_with\\_jit times out with the JIT on and completes"),
+        "{summary}"
+    );
+    assert!(dir.path().join("jit/3.13-jit-loops_with_jit.py").is_file());
+}

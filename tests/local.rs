@@ -254,3 +254,159 @@ fn shards_measured_apart_merge_into_the_whole_plan() {
     assert!(output.status.success());
     assert_eq!(cells(&merged), cells(&whole));
 }
+
+#[test]
+fn a_bench_folder_runs_with_its_subpackage_data_and_helpers() {
+    let _quiet = util::quiet();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let out = dir.path().join("run");
+    let rest = [
+        "--mode",
+        "threads,processes",
+        "--threads",
+        "1,2",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--no-disturbance-check",
+    ];
+    let args = args(&["bench_tree"], &out, &rest);
+    let outcome = run_locally(start(&args), &cache, never()).unwrap();
+    assert_eq!(outcome.failed_cells, 0);
+    let results = util::results(&out);
+    let names: Vec<&str> = results["workloads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["word_count"], "layout.py is a helper");
+    let samples = results["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 2 * 2 * 2);
+    for s in samples {
+        assert_eq!(s["sample"]["status"], "ok", "{}", s["sample"]);
+    }
+}
+
+#[test]
+fn warm_calls_are_recorded_and_the_report_sets_warm_against_cold() {
+    let _quiet = util::quiet();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let out = dir.path().join("run");
+    let rest = [
+        "--threads",
+        "1",
+        "--repeat",
+        "2",
+        "--warmup",
+        "0",
+        "--warm-calls",
+        "3",
+        "--no-disturbance-check",
+    ];
+    let args = args(&["local/warms_up.py"], &out, &rest);
+    run_locally(start(&args), &cache, never()).unwrap();
+    let results = util::results(&out);
+    assert_eq!(results["config"]["warm_calls"], 3);
+    let samples = results["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 2 * 2);
+    for s in samples {
+        let calls: Vec<u64> = s["sample"]["warm_call_ns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        // The sleeps are floors: 100 ms for the first call, 20 ms after.
+        assert_eq!(calls.len(), 3, "{}", s["sample"]);
+        assert!(calls[0] >= 100_000_000, "{calls:?}");
+        assert!(calls[1..].iter().all(|c| *c >= 20_000_000), "{calls:?}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary
+            .contains("Warm and cold on host (at 1 thread, the timed call after 3 untimed calls"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(" warm, ") && summary.contains(" cold ("),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_failure_only_with_the_jit_on_is_the_jits_and_its_reproducer_behaves_the_same() {
+    let _quiet = util::quiet();
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::at(dir.path().join("cache")).unwrap();
+    let out = dir.path().join("run");
+    let rest = [
+        "--threads",
+        "1",
+        "--repeat",
+        "1",
+        "--warmup",
+        "0",
+        "--timeout",
+        "2s",
+    ];
+    let args = args(&["jit/loops_with_jit.py"], &out, &rest);
+    // The host's python3 stands in for a JIT build: the fixture reads PYTHON_JIT.
+    let jit = LocalBuild {
+        name: "host-jit".into(),
+        python: PathBuf::from("python3"),
+        env: vec![("PYTHON_JIT".into(), "1".into())],
+    };
+    let outcome = util::block_on(execute(
+        start(&args),
+        vec![jit],
+        &cache,
+        never(),
+        Verbosity::Quiet,
+    ))
+    .unwrap();
+    assert_eq!(outcome.failed_cells, 1);
+    let results = util::results(&out);
+    let record = &results["samples"][0];
+    assert_eq!(record["sample"]["kind"], "timeout", "{record}");
+    assert_eq!(record["jit_off"]["status"], "ok", "{record}");
+    assert_eq!(record["jit_off"]["size"], 1000);
+
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("host-jit: loops\\_with\\_jit times out with the JIT on and completes in"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("jit/host-jit-loops\\_with\\_jit.py"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("timeout with the JIT on only"),
+        "{summary}"
+    );
+
+    // Run alone, the reproducer does what the sample did.
+    let script = out.join("jit/host-jit-loops_with_jit.py");
+    let off = std::process::Command::new("python3")
+        .arg(&script)
+        .env("PYTHON_JIT", "0")
+        .output()
+        .unwrap();
+    assert!(off.status.success(), "{off:?}");
+    assert!(String::from_utf8_lossy(&off.stdout).contains("check passed"));
+    let on = std::process::Command::new("timeout")
+        .args(["2", "python3"])
+        .arg(&script)
+        .env("PYTHON_JIT", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        on.status.code(),
+        Some(124),
+        "still looping when killed: {on:?}"
+    );
+}

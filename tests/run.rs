@@ -355,6 +355,26 @@ fn workloads_cannot_reach_the_network_or_write_outside_their_tmpfs() {
 }
 
 #[test]
+fn a_bench_folder_with_a_subpackage_and_data_runs_in_the_containers() {
+    let _engine = util::engine();
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(gilbench()
+        .args(["run", "--build", "3.13", "--build", "3.13t"])
+        .arg("--workload")
+        .arg(fixture("bench_tree"))
+        .args(["--threads", "1,2", "--repeat", "1", "--warmup", "0"])
+        .args(["--no-disturbance-check", "-o"])
+        .arg(dir.path()));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let results = results(dir.path());
+    let samples = results["samples"].as_array().unwrap();
+    assert_eq!(samples.len(), 2 * 2);
+    for s in samples {
+        assert_eq!(s["sample"]["status"], "ok", "{}", s["sample"]);
+    }
+}
+
+#[test]
 fn bad_run_options_exit_2_before_anything_runs() {
     for args in [
         vec!["run", "--workload", "no_such_workload", "--build", "3.13"],
@@ -375,8 +395,14 @@ fn bad_run_options_exit_2_before_anything_runs() {
 #[test]
 fn a_workload_typo_fails_before_any_image_is_built() {
     let _engine = util::engine();
+    // Over the upload limit: a sparse file, sized but never read.
+    let big = tempfile::tempdir().unwrap();
+    std::fs::write(big.path().join("bench.py"), "").unwrap();
+    let data = std::fs::File::create(big.path().join("data.bin")).unwrap();
+    data.set_len(40 << 20).unwrap();
+    let big_path = big.path().to_str().unwrap();
     // 3.12 is never built by the tests: reaching the image step would start a build.
-    for workload in ["nope", "./no/such/workloads"] {
+    for workload in ["nope", "./no/such/workloads", big_path] {
         let started = Instant::now();
         let output = run(gilbench()
             .args([
@@ -396,6 +422,9 @@ fn a_workload_typo_fails_before_any_image_is_built() {
             !text.contains("results go to"),
             "the run never began: {text}"
         );
+        if workload == big_path {
+            assert!(text.contains("hold 40.0 MiB; at most 32.0 MiB"), "{text}");
+        }
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "a typo costs seconds, not a build"

@@ -64,6 +64,7 @@ pub fn request(workload: &str, mode: Mode, workers: u32) -> SampleRequest {
         size: None,
         warmup: false,
         owner_first: false,
+        warm_calls: 0,
         timeout_s: 120.0,
         env: BTreeMap::new(),
     }

@@ -33,6 +33,25 @@ def _setup(mod, size, workers, gil_watch):
         raise WorkloadFailure(classify(exc), "in setup: " + exc_message(exc))
 
 
+def warm_calls(mod, size, calls, gil_watch):
+    """`calls` untimed calls of the work in this thread, each on a fresh
+    state, before the timed section (pyperf's warmups): a JIT compiles the
+    hot code of this process.  Returns each call's wall time; the first is
+    the cold time.  A failure fails the sample."""
+    times = []
+    for call in range(calls):
+        state = _setup(mod, size, 1, gil_watch)
+        t0 = time.perf_counter_ns()
+        try:
+            mod.work(state, 0, 1, size)
+        except BaseException as exc:
+            print_exc("exception in warm-up call %d" % (call + 1), exc)
+            raise WorkloadFailure(classify(exc), "in warm-up call %d: %s"
+                                  % (call + 1, exc_message(exc)))
+        times.append(time.perf_counter_ns() - t0)
+    return times
+
+
 def run_threads(mod, workers, size, gil_watch, owner_first=False):
     if workers != 1:
         return _in_worker_threads(mod, workers, size, gil_watch)

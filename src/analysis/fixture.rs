@@ -114,6 +114,7 @@ impl RunBuilder {
                                 sample,
                                 disturbed: false,
                                 machine: None,
+                                jit_off: None,
                             });
                         }
                     }
@@ -131,6 +132,7 @@ impl RunBuilder {
             threads: self.threads.clone(),
             repeat: self.repeat,
             warmup: self.warmup,
+            warm_calls: 0,
             timeout_s: 60.0,
             cpus: None,
             memory_bytes: 2 << 30,

@@ -4,6 +4,7 @@
 //! the shape of its samples. Every
 //! report and comparison reads these instead of the raw samples.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::parallel::parallel_map;
@@ -35,12 +36,20 @@ pub struct Failure {
     pub message: String,
     pub exit_code: Option<i64>,
     pub stderr_tail: Option<String>,
+    /// On a build whose JIT was on, the same sample with `PYTHON_JIT=0`
+    /// completed, in this many seconds: the failure is the JIT's.
+    pub jit_off_s: Option<f64>,
 }
 
 impl Failure {
-    /// The failure kind's name (workloads/README.md), or "failed".
-    pub fn kind_name(&self) -> &'static str {
-        self.kind.map_or("failed", FailureKind::as_str)
+    /// The failure kind's name (workloads/README.md), or "failed"; marked
+    /// when the JIT caused it.
+    pub fn kind_name(&self) -> Cow<'static, str> {
+        let kind = self.kind.map_or("failed", FailureKind::as_str);
+        match self.jit_off_s {
+            Some(_) => format!("{kind} with the JIT on only").into(),
+            None => kind.into(),
+        }
     }
 }
 
@@ -53,6 +62,10 @@ pub struct Measurement {
     /// Threads mode at one thread: the wall time in the thread that built
     /// the work's state (see `owner_values`).
     pub owner_wall_s: Option<f64>,
+    /// With `--warm-calls`: the first, untimed call of the work in the
+    /// sample's process, and all of the untimed calls together.
+    pub cold_s: Option<f64>,
+    pub warm_up_s: Option<f64>,
     pub cpu_s: Option<f64>,
     pub effective_parallelism: Option<f64>,
     /// Peak resident memory while the work ran, and its growth over the
@@ -170,12 +183,24 @@ impl CellSummary {
         values.filter(|v| !v.is_empty())
     }
 
+    /// The first calls of the work, where every measurement has one
+    /// (`--warm-calls`).
+    pub fn cold_values(&self) -> Option<Vec<f64>> {
+        let values: Option<Vec<f64>> = self.measurements.iter().map(|m| m.cold_s).collect();
+        values.filter(|v| !v.is_empty())
+    }
+
     pub fn outliers(&self) -> impl Iterator<Item = &Measurement> {
         self.measurements.iter().filter(|m| m.outlier)
     }
 
     pub fn has_measurements(&self) -> bool {
         !self.measurements.is_empty()
+    }
+
+    /// Measured, but some samples failed: the tables flag it with "⚠".
+    pub fn partly_failed(&self) -> bool {
+        self.has_measurements() && self.counts.failed > 0
     }
 
     /// Coefficient of variation of the wall times (standard deviation over
@@ -186,8 +211,9 @@ impl CellSummary {
     }
 
     /// The kinds of the cell's failures, by name, each once, sorted.
-    pub fn failure_kinds(&self) -> Vec<&'static str> {
-        let mut kinds: Vec<&'static str> = self.failures.iter().map(Failure::kind_name).collect();
+    pub fn failure_kinds(&self) -> Vec<Cow<'static, str>> {
+        let mut kinds: Vec<Cow<'static, str>> =
+            self.failures.iter().map(Failure::kind_name).collect();
         kinds.sort_unstable();
         kinds.dedup();
         kinds
@@ -347,6 +373,8 @@ fn summarise_cell(
                         seq: record.seq,
                         wall_s,
                         owner_wall_s: sample.owner_wall_s(),
+                        cold_s: sample.cold_s(),
+                        warm_up_s: sample.warm_up_s(),
                         cpu_s: sample.cpu_s(),
                         effective_parallelism: effective_parallelism(sample),
                         peak_mib: sample.peak_mib(),
@@ -365,6 +393,7 @@ fn summarise_cell(
                     message: sample.message.clone().unwrap_or_default(),
                     exit_code: sample.exit_code,
                     stderr_tail: sample.stderr_tail.clone().filter(|s| !s.trim().is_empty()),
+                    jit_off_s: record.jit_off.as_ref().and_then(|off| off.completed_in_s()),
                 });
             }
             SampleStatus::Unsupported => {

@@ -45,11 +45,15 @@ pub struct Analysis<'a> {
     memory_relative: RelativeEstimates,
     /// [`Analysis::cross_thread_penalty`] of every build and workload that
     /// has one.
-    cross_thread: BTreeMap<(String, String), Estimate>,
+    cross_thread: BuildWorkloadEstimates,
+    /// [`Analysis::warm_over_cold`] of every build and workload that has one.
+    warm: BuildWorkloadEstimates,
 }
 
 /// Estimates per (build, workload, mode).
 type RelativeEstimates = BTreeMap<(String, String, Mode), Estimate>;
+/// Estimates per (build, workload), of threads mode at one thread.
+type BuildWorkloadEstimates = BTreeMap<(String, String), Estimate>;
 
 impl<'a> Analysis<'a> {
     pub fn new(results: &'a RunResults) -> Analysis<'a> {
@@ -126,9 +130,10 @@ impl<'a> Analysis<'a> {
             relative: BTreeMap::new(),
             memory_relative: BTreeMap::new(),
             cross_thread: BTreeMap::new(),
+            warm: BTreeMap::new(),
         };
         (analysis.relative, analysis.memory_relative) = analysis.estimate_relative(&bootstrap);
-        analysis.cross_thread = analysis.estimate_cross_thread(&bootstrap);
+        (analysis.cross_thread, analysis.warm) = analysis.estimate_one_thread(&bootstrap);
         analysis
     }
 
@@ -291,7 +296,13 @@ impl<'a> Analysis<'a> {
         (time, memory)
     }
 
-    fn estimate_cross_thread(&self, bootstrap: &Bootstrap) -> BTreeMap<(String, String), Estimate> {
+    /// In threads mode at one thread: each cell's lone worker thread over
+    /// its owning thread, and with `--warm-calls` its timed call over its
+    /// first one.
+    fn estimate_one_thread(
+        &self,
+        bootstrap: &Bootstrap,
+    ) -> (BuildWorkloadEstimates, BuildWorkloadEstimates) {
         let cells: Vec<&CellSummary> = self
             .summary
             .cells
@@ -299,21 +310,39 @@ impl<'a> Analysis<'a> {
             .filter(|c| c.key.threads == 1 && c.key.mode == Mode::Threads)
             .collect();
         let estimates = parallel_map(&cells, |cell| {
-            let owner = cell.owner_values()?;
-            bootstrap
-                .salted(&format!(
-                    "cross-thread {}\u{0}{}",
-                    cell.key.build, cell.key.workload
-                ))
-                .ratio_of_medians(&cell.wall_values(), &owner)
+            let (build, workload) = (&cell.key.build, &cell.key.workload);
+            let owner = cell.owner_values();
+            let cross_thread = owner.as_ref().and_then(|owner| {
+                bootstrap
+                    .salted(&format!("cross-thread {build}\u{0}{workload}"))
+                    .ratio_of_medians(&cell.wall_values(), owner)
+            });
+            let warm = cell.cold_values().and_then(|cold| {
+                let warm = owner.clone().unwrap_or_else(|| cell.wall_values());
+                bootstrap
+                    .salted(&format!("warm {build}\u{0}{workload}"))
+                    .ratio_of_medians(&warm, &cold)
+            });
+            (cross_thread, warm)
         });
-        cells
-            .into_iter()
-            .zip(estimates)
-            .filter_map(|(c, estimate)| {
-                Some(((c.key.build.clone(), c.key.workload.clone()), estimate?))
-            })
-            .collect()
+        let (mut cross_thread, mut warm) = (BTreeMap::new(), BTreeMap::new());
+        for (c, (penalty, warmed)) in cells.into_iter().zip(estimates) {
+            let key = (c.key.build.clone(), c.key.workload.clone());
+            if let Some(w) = warmed {
+                warm.insert(key.clone(), w);
+            }
+            if let Some(p) = penalty {
+                cross_thread.insert(key, p);
+            }
+        }
+        (cross_thread, warm)
+    }
+
+    /// The timed (warm) call over the first (cold) one, in the thread that
+    /// built the state, in threads mode at one thread, with `--warm-calls`.
+    pub fn warm_over_cold(&self, build: &str, workload: &str) -> Option<Estimate> {
+        let key = (build.to_string(), workload.to_string());
+        self.warm.get(&key).copied()
     }
 
     /// Cells the run asked for: builds × workloads × modes × thread counts.

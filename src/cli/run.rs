@@ -64,6 +64,10 @@ pub struct RunArgs {
     /// Warmup samples per cell, run first and kept apart from the measurements.
     #[arg(long, default_value_t = 1)]
     pub warmup: u32,
+    /// Untimed calls of the work in each sample's process before the timed one, as pyperf's
+    /// warmups: a JIT measured warm. 0 times the first call (cold).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1000))]
+    pub warm_calls: u32,
     /// Per-sample timeout, e.g. 90s or 2m.
     #[arg(long, default_value = "120s", value_parser = humantime::parse_duration)]
     pub timeout: std::time::Duration,
@@ -170,6 +174,7 @@ impl RunArgs {
             threads: (!self.threads.is_empty()).then_some(self.threads),
             repeat,
             warmup: self.warmup,
+            warm_calls: self.warm_calls,
             timeout: self.timeout,
             cpus: self.cpus,
             memory_bytes: self.memory,

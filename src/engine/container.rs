@@ -73,7 +73,13 @@ impl BenchContainer {
             network_mode: Some("none".to_string()),
             readonly_rootfs: Some(true),
             tmpfs: Some(HashMap::from([
-                (BENCH_DIR.to_string(), format!("{tmpfs_options},size=64m")),
+                (
+                    BENCH_DIR.to_string(),
+                    format!(
+                        "{tmpfs_options},size={}",
+                        crate::workloads::BENCH_FOLDER_BYTES
+                    ),
+                ),
                 ("/tmp".to_string(), format!("{tmpfs_options},size=256m")),
             ])),
             cap_drop: Some(vec!["ALL".to_string()]),

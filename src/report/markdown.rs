@@ -48,9 +48,12 @@ pub(crate) fn render(a: &Analysis<'_>) -> String {
         }
     }
     if !a.workloads.is_empty() {
+        out.push_str("\nCells: median wall time (speedup against 1 worker). ");
+        if a.summary.cells.iter().any(CellSummary::partly_failed) {
+            out.push_str("⚠: some samples failed. ");
+        }
         out.push_str(
-            "\nCells: median wall time (speedup against 1 worker). ⚠: some samples failed. \
-             Shape: bimodal samples, a drift between the first and second half, or outliers.\n",
+            "Shape: bimodal samples, a drift between the first and second half, or outliers.\n",
         );
         let _ = writeln!(out, "{}.", md(&upper_first(precision::ROW_LEGEND)));
     }
@@ -158,7 +161,7 @@ fn cell_text(cell: Option<&CellSummary>, threads: u32) -> String {
         },
     };
     let flag = match cell {
-        Some(c) if c.has_measurements() && c.counts.failed > 0 => " ⚠",
+        Some(c) if c.partly_failed() => " ⚠",
         _ => "",
     };
     format!("{text}{flag}")
@@ -322,6 +325,25 @@ mod tests {
         sample.sample.wall_ns = sample.sample.wall_ns.map(|ns| ns * 3 / 2);
         let text = render(&Analysis::new(&run));
         assert!(text.contains("| — | 2 threads: 1 outlier |"), "{text}");
+    }
+
+    #[test]
+    fn the_failure_flag_is_explained_only_where_it_is_shown() {
+        use crate::results::{FailureKind, SampleStatus};
+        let mut run = crate::analysis::fixture::fixture();
+        // The fixture's one failed cell failed entirely: no cell is flagged.
+        assert!(!render(&Analysis::new(&run)).contains('⚠'));
+        let sample = run
+            .samples
+            .iter_mut()
+            .find(|s| s.build == "3.13" && s.threads == 2 && !s.sample.warmup)
+            .unwrap();
+        sample.sample.status = SampleStatus::Failed;
+        sample.sample.kind = Some(FailureKind::Exception);
+        sample.sample.wall_ns = None;
+        let text = render(&Analysis::new(&run));
+        assert!(text.contains("(1.00×) ⚠ |"), "{text}");
+        assert!(text.contains("⚠: some samples failed."), "{text}");
     }
 
     #[test]

@@ -251,12 +251,22 @@ fn suite_metadata(a: &Analysis<'_>, build: &str) -> BTreeMap<String, Value> {
         for (key, value) in &record.runtime_env {
             put_str(&mut m, &format!("gilbench_env_{key}"), value);
         }
+        if facts["jit_built"].as_bool() == Some(true) {
+            // pyperf's workers get only a few environment variables: without
+            // PYTHON_JIT a JIT switched by it runs in its default state.
+            put_str(&mut m, "gilbench_pyperf_jit", PYPERF_JIT_HINT);
+        }
     }
     if let Some(cpus) = &r.config.cpus {
         put_str(&mut m, "gilbench_cpuset", cpus);
     }
     m
 }
+
+/// How to reproduce a JIT build's numbers with pyperf itself.
+const PYPERF_JIT_HINT: &str = "to measure this build with pyperf, give pyperf \
+    --inherit-environ PYTHON_JIT (it drops PYTHON_JIT from its workers otherwise); \
+    gilbench's values are a first call in a fresh process: pyperf --warmups 0 --loops 1";
 
 /// Inserts a string if pyperf accepts it: one line, not blank.
 fn put_str(map: &mut BTreeMap<String, Value>, key: &str, value: &str) {

@@ -183,6 +183,7 @@ mod tests {
             sample,
             disturbed: false,
             machine: None,
+            jit_off: None,
         }
     }
 

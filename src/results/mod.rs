@@ -104,6 +104,10 @@ pub struct RunConfig {
     pub threads: Vec<u32>,
     pub repeat: u32,
     pub warmup: u32,
+    /// Untimed calls of the work in each sample's process before the timed
+    /// one: 0 measures the first call (cold).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub warm_calls: u32,
     pub timeout_s: f64,
     /// The cpuset given to every container, e.g. "0,1" (None: all CPUs).
     pub cpus: Option<String>,
@@ -135,7 +139,7 @@ impl RunConfig {
     /// the cells and how each is measured, not the seed (which only orders
     /// samples), the shard, or the machine's CPUs and limits.
     pub fn plan(&self) -> Value {
-        serde_json::json!({
+        let mut plan = serde_json::json!({
             "builds": self.builds,
             "workloads": self.workloads,
             "modes": self.modes,
@@ -145,7 +149,12 @@ impl RunConfig {
             "build_options": self.build_options,
             "disturbance": self.disturbance,
             "precision": self.precision,
-        })
+        });
+        // Only when given, so that plans made before the option keep their id.
+        if self.warm_calls > 0 {
+            plan["warm_calls"] = self.warm_calls.into();
+        }
+        plan
     }
 
     /// A short hash of [`RunConfig::plan`].
@@ -307,6 +316,10 @@ pub struct SampleRecord {
     /// The id of the machine (in [`RunResults::machines`]) it ran on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<String>,
+    /// A failed sample on a build whose JIT was on, taken again with
+    /// `PYTHON_JIT=0`: if that one completed, the failure is the JIT's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jit_off: Option<Box<Sample>>,
 }
 
 impl SampleRecord {
@@ -368,8 +381,11 @@ impl RunResults {
         } else {
             path.to_path_buf()
         };
-        let text =
-            fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        // Every caller reads a path the user named: a missing or unreadable
+        // one is invalid input.
+        let text = fs::read_to_string(&file).map_err(|e| {
+            crate::error::Error::InvalidInput(format!("cannot read {}: {e}", file.display()))
+        })?;
         // The version first, so that another version gets a clear message
         // rather than a field-by-field mismatch.
         #[derive(Deserialize)]
@@ -378,7 +394,12 @@ impl RunResults {
             schema_version: u64,
         }
         let version = serde_json::from_str::<Versioned>(&text)
-            .with_context(|| format!("{} is not a gilbench results file", file.display()))?
+            .map_err(|e| {
+                crate::error::Error::InvalidInput(format!(
+                    "{} is not a gilbench results file: {e}",
+                    file.display()
+                ))
+            })?
             .schema_version;
         if !(1..=u64::from(SCHEMA_VERSION)).contains(&version) {
             anyhow::bail!(crate::error::Error::InvalidInput(format!(
@@ -412,4 +433,8 @@ impl RunResults {
         let json = serde_json::to_vec_pretty(self)?;
         write_atomically(&dir.join(RESULTS_FILE), &json)
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -170,6 +170,10 @@ pub struct Sample {
     /// import and setup brought in (absent from older results).
     #[serde(default)]
     pub imports: Option<Vec<String>>,
+    /// Each untimed call of the work before the timed section (`--warm-calls`),
+    /// in the sample's main thread; the first is the cold time.
+    #[serde(default)]
+    pub warm_call_ns: Option<Vec<u64>>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -219,6 +223,29 @@ impl Sample {
     /// setup, in MiB.
     pub fn growth_mib(&self) -> Option<f64> {
         Some(mib(self.rss_peak_kb?) - mib(self.rss_setup_kb?))
+    }
+
+    /// How long an ok sample's work took at one worker: in the owning
+    /// thread where measured, else in the worker; None if it failed.
+    pub fn completed_in_s(&self) -> Option<f64> {
+        if self.status != SampleStatus::Ok {
+            return None;
+        }
+        self.owner_wall_s().or(self.wall_s())
+    }
+
+    /// The first call of the work in the sample's process, where warm calls
+    /// preceded the timed one.
+    pub fn cold_s(&self) -> Option<f64> {
+        self.warm_call_ns.as_ref()?.first().copied().map(seconds)
+    }
+
+    /// All the untimed calls before the timed one together.
+    pub fn warm_up_s(&self) -> Option<f64> {
+        self.warm_call_ns
+            .as_ref()
+            .filter(|calls| !calls.is_empty())
+            .map(|calls| seconds(calls.iter().sum()))
     }
 
     /// The whole sample process's time, else the timed part's.

@@ -11,12 +11,13 @@ use tokio::sync::watch;
 
 use super::events::{Consumers, Event};
 use super::interrupt::interruptible;
+use super::jit::{self, JitTriage};
 use super::source::SampleSource;
 use super::{plan, rounds};
 use crate::results::machine::Unit;
 use crate::results::shard::Group;
 use crate::results::{
-    CellKey, DisturbancePolicy, Mode, PrecisionGoal, RunConfig, SampleKey, SampleRecord,
+    CellKey, DisturbancePolicy, Mode, PrecisionGoal, RunConfig, Sample, SampleKey, SampleRecord,
     SampleStatus, WorkloadInfo,
 };
 use crate::runner::SampleRequest;
@@ -31,6 +32,7 @@ pub(super) struct Sampling<'c> {
     paths: HashMap<String, String>,
     /// When measuring began, counting what a resumed run measured before.
     measuring_since: Instant,
+    jit: JitTriage,
 }
 
 impl<'c> Sampling<'c> {
@@ -39,6 +41,7 @@ impl<'c> Sampling<'c> {
         builds: Vec<String>,
         chosen: &[WorkloadInfo],
         samples: &[SampleRecord],
+        jit: JitTriage,
     ) -> Sampling<'c> {
         Sampling {
             config,
@@ -55,6 +58,7 @@ impl<'c> Sampling<'c> {
             measuring_since: Instant::now()
                 .checked_sub(measuring_time(samples))
                 .unwrap_or_else(Instant::now),
+            jit,
         }
     }
 
@@ -262,6 +266,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
             size: None,
             warmup: key.warmup,
             owner_first: key.repeat % 2 == 1,
+            warm_calls: config.warm_calls,
             timeout_s: config.timeout_s,
             env: BTreeMap::new(),
         };
@@ -281,6 +286,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
             if taken.sample.status != SampleStatus::Ok {
                 self.settled.insert(key.cell.clone());
             }
+            let jit_off = self.triage(key, &request, &taken.sample).await?;
             let disturbed = !key.warmup && policy.disturbs(&taken.sample);
             let load = taken.sample.foreign_load().unwrap_or(0.0);
             let mut consumers = self.consumers.borrow_mut();
@@ -294,6 +300,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
                 sample: taken.sample,
                 disturbed,
                 machine: self.machine.clone(),
+                jit_off,
             };
             consumers.emit(Event::SampleDone(&record))?;
             if !disturbed || retakes == policy.retakes {
@@ -306,6 +313,39 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
                 key.cell.build, key.cell.workload, key.cell.threads, key.cell.mode, policy.retakes
             )))?;
         }
+    }
+}
+
+impl Sampler<'_, '_, '_> {
+    /// A failed sample on a build whose JIT is on, taken again with the JIT
+    /// off; where that completes, the reproducer is written and the finding
+    /// said at once.
+    async fn triage(
+        &mut self,
+        key: &SampleKey,
+        request: &SampleRequest,
+        failed: &Sample,
+    ) -> Result<Option<Box<Sample>>> {
+        let triage = &self.plan.jit;
+        if failed.status != SampleStatus::Failed || !triage.builds.contains(&key.cell.build) {
+            return Ok(None);
+        }
+        let off = interruptible(
+            &mut self.interrupt,
+            self.source
+                .take_sample(&key.cell.build, &jit::jit_off(request)),
+        )
+        .await??
+        .sample;
+        if let Some(off_s) = off.completed_in_s() {
+            let (build, workload) = (&key.cell.build, &key.cell.workload);
+            let mut note = crate::report::jit_verdict(build, workload, failed.kind, Some(off_s));
+            if let Some(path) = jit::write_reproducer(triage, build, workload, failed, &off)? {
+                note.push_str(&format!("; reproducer: {}", path.display()));
+            }
+            self.emit(Event::Note(&note))?;
+        }
+        Ok(Some(Box::new(off)))
     }
 }
 

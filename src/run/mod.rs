@@ -19,6 +19,7 @@ pub mod estimate;
 pub mod events;
 mod host;
 mod interrupt;
+mod jit;
 pub mod local;
 mod measure;
 mod options;

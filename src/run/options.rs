@@ -22,6 +22,7 @@ pub struct RunOptions {
     pub threads: Option<Vec<u32>>,
     pub repeat: u32,
     pub warmup: u32,
+    pub warm_calls: u32,
     pub timeout: Duration,
     pub cpus: Option<String>,
     pub memory_bytes: i64,

@@ -66,11 +66,17 @@ async fn measure_all(
         journal: &mut opened.journal,
         samples: std::mem::take(&mut opened.prepared.previous.samples),
     });
+    // The workloads' sources as uploaded, for reproducers (none if the
+    // files have gone since the run began).
+    let sources = crate::workloads::bundle(&crate::workloads::user_paths(&header.config.workloads))
+        .map(|bundle| crate::workloads::sources(&bundle, &opened.workloads))
+        .unwrap_or_default();
     let plan = measure::Sampling::new(
         &header.config,
         opened.measured_builds.clone(),
         &opened.workloads,
         &consumers.borrow().samples,
+        super::jit::JitTriage::new(&opened.builds, sources, &opened.prepared.dir),
     );
     let outcome = distribute::measure_on(
         &mut opened.workers,

@@ -100,6 +100,7 @@ mod tests {
             sample: serde_json::from_value::<Sample>(json).unwrap(),
             disturbed: false,
             machine: None,
+            jit_off: None,
         }
     }
 

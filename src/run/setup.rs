@@ -68,6 +68,7 @@ pub fn new_run(
             .unwrap_or_else(|| plan::default_threads(cpus_given)),
         repeat: options.repeat,
         warmup: options.warmup,
+        warm_calls: options.warm_calls,
         timeout_s: options.timeout.as_secs_f64(),
         cpus: options.cpus,
         memory_bytes: options.memory_bytes,

@@ -71,6 +71,28 @@ class TestDescribe(RunnerTestBase):
             self.assertIsInstance(e["name"], str)
             self.assertIsInstance(e["path"], str)
 
+    def test_folder_helpers_and_subfolders_are_not_workloads(self):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        with open(os.path.join(d, "good.py"), "w") as f:
+            f.write("import shared\nCATEGORY = 'cpu'\nSCALING = 'weak'\nSIZE = 3\n"
+                    "def work(s, i, n, size):\n    return shared.ONE\n"
+                    "def check(r, size, n):\n    return True\n")
+        with open(os.path.join(d, "shared.py"), "w") as f:
+            f.write("ONE = 1\n")
+        os.mkdir(os.path.join(d, "pkg"))
+        with open(os.path.join(d, "pkg", "inner.py"), "w") as f:
+            f.write("raise SystemExit('never imported by describe')\n")
+        resp = self.server.request({"op": "describe", "paths": [d]})
+        self.assertTrue(resp["ok"], resp)
+        self.assertEqual([e["name"] for e in resp["workloads"]], ["good"])
+        self.assertNotIn("helper", resp["workloads"][0])
+        # Named on its own, a file that defines no workload is an error.
+        resp = self.server.request({"op": "describe",
+                                    "paths": [os.path.join(d, "shared.py")]})
+        (entry,) = resp["workloads"]
+        self.assertIn("missing required function work", entry["error"])
+        self.assertNotIn("helper", entry)
+
 
 
 if __name__ == "__main__":

@@ -71,6 +71,28 @@ class TestProtocol(RunnerTestBase):
         s = self.server.sample(path)
         self.assertEqual(s["kind"], "wrong_result", s)
 
+    def test_warm_calls_run_before_the_timed_work(self):
+        d = tempfile.mkdtemp(dir=self.tmp)
+        path = os.path.join(d, "calls.py")
+        # Counts the calls in this process: the timed one comes last.
+        with open(path, "w") as f:
+            f.write("CATEGORY='cpu'\nSCALING='weak'\nSIZE=1\nCALLS=[]\n"
+                    "def work(s, i, n, size):\n    CALLS.append(1)\n"
+                    "    if len(CALLS) == size:\n        raise ValueError('call %d' % size)\n"
+                    "    return len(CALLS)\n"
+                    "def check(r, size, n):\n    return r[0] > 3\n")
+        s = self.server.sample(path, size=50, warm_calls=3)
+        self.assertEqual(s["status"], "ok", s)
+        self.assertEqual(len(s["warm_call_ns"]), 3)
+        self.assertTrue(all(t > 0 for t in s["warm_call_ns"]), s)
+        self.assertIsNone(self.server.sample(path, size=50)["warm_call_ns"])
+        # A warm-up call that fails fails the sample.
+        s = self.server.sample(path, size=2, warm_calls=3)
+        self.assertEqual(s["kind"], "exception", s)
+        self.assertIn("in warm-up call 2: ValueError", s["message"])
+        resp = self.server.request({"op": "sample", "workload": path, "warm_calls": -1})
+        self.assertFalse(resp["ok"])
+
     def test_workload_named_like_a_stdlib_module(self):
         # A workload file json.py must not shadow the runner's own
         # `import json`: neither in the workloads folder nor next to the

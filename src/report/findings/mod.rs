@@ -7,14 +7,18 @@
 //! thread against the owning thread in `cross_thread.rs`; bimodal, drifting
 //! and outlying samples in `shape.rs`; the GIL on a free-threaded build, and
 //! which import turned it on, in `gil.rs`; engines lost during the run in
-//! `machines.rs`; what builds and workers cost in memory in `memory.rs`.
+//! `machines.rs`; what builds and workers cost in memory in `memory.rs`; a
+//! build measured warm against cold in `warm.rs`; failures the JIT caused
+//! in `jit.rs`.
 
 mod builds;
 mod cross_thread;
 mod gil;
+pub(crate) mod jit;
 pub(crate) mod machines;
 mod memory;
 mod shape;
+mod warm;
 
 use std::collections::BTreeMap;
 
@@ -69,6 +73,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     builds::build_costs(a, &mut out);
     memory::memory(a, &mut out);
     cross_thread::cross_thread(a, &mut out);
+    warm::warm_and_cold(a, &mut out);
     shape::shapes(a, &mut out);
     shape::disturbance(a, &mut out);
     if let Some(text) = super::precision::goal_outcome(a) {
@@ -77,6 +82,7 @@ pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     cores(a, &mut out);
     gil::gil(a, &mut out);
     unsupported(a, &mut out);
+    jit::jit_failures(a, &mut out);
     failures(a, &mut out);
     out
 }

@@ -85,6 +85,10 @@ fn pyperf_suites_follow_pyperfs_format() {
     assert_eq!(json["metadata"]["gilbench_build"], "3.13");
     assert_eq!(json["metadata"]["python_version"], "3.13.1");
     assert_eq!(json["metadata"]["cpu_count"], 4);
+    assert!(json["metadata"].get("gilbench_pyperf_jit").is_none());
+    let jit = serde_json::to_value(&suites[2].1).unwrap();
+    let hint = jit["metadata"]["gilbench_pyperf_jit"].as_str().unwrap();
+    assert!(hint.contains("--inherit-environ PYTHON_JIT"), "{hint}");
     let benchmarks = json["benchmarks"].as_array().unwrap();
     assert_eq!(benchmarks.len(), 6);
     let names: Vec<&str> = benchmarks
