@@ -40,6 +40,7 @@ pub async fn open(engine: &Engine, image: &str, build: &str) -> (BenchContainer,
         cpuset: None,
         memory_bytes: 2 << 30,
         pids_limit: 256,
+        bench_bytes: workloads::BENCH_FOLDER_BYTES,
     };
     let bundle = workloads::bundle(&[]).unwrap();
     let container = BenchContainer::start(engine, &spec, &bundle.files)

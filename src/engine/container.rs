@@ -49,6 +49,8 @@ pub struct ContainerSpec {
     pub cpuset: Option<String>,
     pub memory_bytes: i64,
     pub pids_limit: i64,
+    /// Size of the in-memory bench folder the files are uploaded into.
+    pub bench_bytes: u64,
 }
 
 /// A running bench container.
@@ -75,10 +77,7 @@ impl BenchContainer {
             tmpfs: Some(HashMap::from([
                 (
                     BENCH_DIR.to_string(),
-                    format!(
-                        "{tmpfs_options},size={}",
-                        crate::workloads::BENCH_FOLDER_BYTES
-                    ),
+                    format!("{tmpfs_options},size={}", spec.bench_bytes),
                 ),
                 ("/tmp".to_string(), format!("{tmpfs_options},size=256m")),
             ])),

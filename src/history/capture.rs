@@ -7,7 +7,6 @@ use sha2::{Digest, Sha256};
 
 use super::entry::{BuildEntry, CellEntry, RunEntry, WorkloadEntry};
 use crate::analysis::Analysis;
-use crate::images::recipe::label::SOURCE_ID;
 use crate::results::{CellKey, RunResults};
 
 /// The run's id in the store. A merged run's id names its plan, the same
@@ -84,7 +83,7 @@ pub fn run_entry(results: &RunResults, label: Option<String>) -> RunEntry {
             .map(|b| BuildEntry {
                 name: b.name.clone(),
                 version: b.facts["python_version"].as_str().map(str::to_string),
-                revision: b.image_labels.get(SOURCE_ID).cloned(),
+                revision: b.image_labels.get(crate::results::SOURCE_ID_LABEL).cloned(),
                 image_id: b.image_id.clone(),
                 packages: b
                     .packages

@@ -28,7 +28,7 @@ pub mod label {
     pub const VARIANT: &str = crate::results::VARIANT_LABEL;
     pub const PROFILE: &str = "org.gilbench.profile";
     pub const SOURCE: &str = "org.gilbench.source";
-    pub const SOURCE_ID: &str = "org.gilbench.source-id";
+    pub const SOURCE_ID: &str = crate::results::SOURCE_ID_LABEL;
     pub const CONFIGURE_ARGS: &str = "org.gilbench.configure-args";
     pub const BASE_ID: &str = "org.gilbench.base-id";
     pub const INPUTS: &str = "org.gilbench.inputs";

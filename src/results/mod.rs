@@ -37,6 +37,9 @@ pub const JOURNAL_FILE: &str = "journal.jsonl";
 /// The image label (in [`BuildRecord::image_labels`]) naming a build's
 /// variant: "default", "free-threaded" or "jit".
 pub const VARIANT_LABEL: &str = "org.gilbench.variant";
+/// The image label naming the exact source a build was made from (a
+/// CPython revision or a tarball's checksum).
+pub const SOURCE_ID_LABEL: &str = "org.gilbench.source-id";
 
 /// `results.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

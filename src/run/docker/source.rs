@@ -92,6 +92,7 @@ impl DockerSource {
             // The runner, its sample process, N workers (threads or processes,
             // each with a few helper threads), and headroom for tools.
             pids_limit: 64 + 16 * max_threads,
+            bench_bytes: crate::workloads::BENCH_FOLDER_BYTES,
         }
     }
 
