@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 
-use super::packages::{PackagePair, packages_behind};
+use super::packages::{ChangedCell, PackagesBehind, packages_behind};
 use super::summary::{CellSummary, RunSummary};
 use crate::results::{BuildRecord, CellKey, Mode, RunResults};
 use crate::stats::{Bootstrap, Distribution, Estimate, geometric_mean, mann_whitney_u};
@@ -125,6 +125,26 @@ impl CellComparison {
     }
 }
 
+impl Comparison {
+    /// Cells whose time changed (significantly or inconclusively) or whose
+    /// peak memory changed significantly: a package can do either.
+    fn changed_cells(&self) -> impl Iterator<Item = ChangedCell<'_>> + '_ {
+        self.cells
+            .iter()
+            .filter(|c| {
+                c.time.change != Change::NotSignificant
+                    || c.memory.as_ref().is_some_and(Measured::significant)
+            })
+            .map(|c| {
+                (
+                    c.base_build.as_str(),
+                    c.new_build.as_str(),
+                    c.workload.as_str(),
+                )
+            })
+    }
+}
+
 /// The geometric mean of a build's ratios over its matched cells.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BuildGeomean {
@@ -150,15 +170,6 @@ pub struct Comparison {
     pub packages: Vec<PackagesBehind>,
 }
 
-/// The packages a changed cell's workload imports that its two sides
-/// hold differently.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PackagesBehind {
-    pub workload: String,
-    /// `build` is the new side, `other` the base.
-    pub pairs: Vec<PackagePair>,
-}
-
 /// Compares two runs, cell by cell (same build name, workload, mode, workers).
 pub fn compare(base: &RunResults, new: &RunResults, opts: &CompareOptions) -> Comparison {
     let same_cell = |key: &CellKey| Some(key.clone());
@@ -182,7 +193,7 @@ pub fn compare(base: &RunResults, new: &RunResults, opts: &CompareOptions) -> Co
         })
         .collect();
     let samples = base.samples.iter().chain(&new.samples);
-    comparison.packages = packages_behind(&comparison.cells, &records, samples, side_name);
+    comparison.packages = packages_behind(comparison.changed_cells(), &records, samples, side_name);
     comparison
 }
 
@@ -230,7 +241,7 @@ pub fn compare_builds(
     );
     comparison.sort_like(results);
     comparison.packages = packages_behind(
-        &comparison.cells,
+        comparison.changed_cells(),
         &results.builds,
         results.samples.iter(),
         |b, _| b.to_string(),

@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use super::Analysis;
-use super::compare::{CellComparison, Change, PackagesBehind};
 use crate::results::{BuildRecord, PackageDifference, PackageOnBuild, SampleRecord, packages};
 
 /// One package as two builds hold it, where the two differ.
@@ -63,10 +62,22 @@ pub fn behind(
         .collect()
 }
 
+/// The packages a changed cell's workload imports that its two sides
+/// hold differently.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackagesBehind {
+    pub workload: String,
+    /// `build` is the new side, `other` the base.
+    pub pairs: Vec<PackagePair>,
+}
+
+/// One changed cell of a comparison: (base build, new build, workload).
+pub(super) type ChangedCell<'c> = (&'c str, &'c str, &'c str);
+
 /// The packages behind each changed cell, once per build pair and
 /// workload; `name(build, "base" | "new")` is a side's build as `records` name it.
-pub(super) fn packages_behind<'s>(
-    cells: &[CellComparison],
+pub(super) fn packages_behind<'c, 's>(
+    changed: impl IntoIterator<Item = ChangedCell<'c>>,
     records: &[BuildRecord],
     samples: impl Iterator<Item = &'s SampleRecord> + Clone,
     name: impl Fn(&str, &str) -> String,
@@ -74,25 +85,20 @@ pub(super) fn packages_behind<'s>(
     let differences = packages::differences(records);
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    // A package can change the time or the memory a cell takes.
-    let changed = |c: &&CellComparison| {
-        c.time.change != Change::NotSignificant
-            || c.memory.as_ref().is_some_and(|m| m.significant())
-    };
-    for c in cells.iter().filter(changed) {
-        if !seen.insert((&c.base_build, &c.new_build, &c.workload)) {
+    for cell @ (base_build, new_build, workload) in changed {
+        if !seen.insert(cell) {
             continue;
         }
-        let imports = imports_of(samples.clone(), &c.workload);
+        let imports = imports_of(samples.clone(), workload);
         let pairs = behind(
             &differences,
             &imports,
-            &name(&c.new_build, "new"),
-            &name(&c.base_build, "base"),
+            &name(new_build, "new"),
+            &name(base_build, "base"),
         );
         if !pairs.is_empty() {
             out.push(PackagesBehind {
-                workload: c.workload.clone(),
+                workload: workload.to_string(),
                 pairs,
             });
         }
