@@ -55,6 +55,7 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
     }
     let options = args.options.into_options()?;
     options.dependencies.check()?;
+    let specs = crate::deps::variants::expand(&specs, &options.dependencies)?;
     for spec in &specs {
         images::validate(spec, &options)?;
     }
@@ -83,10 +84,20 @@ async fn build(args: BuildArgs, verbosity: Verbosity) -> Result<()> {
 async fn run(args: crate::cli::RunArgs, verbosity: Verbosity) -> Result<()> {
     let start = args.into_start(std::env::args().collect())?;
     let outcome = crate::run::execute(start, verbosity).await?;
+    let gate_verdict = gate_verdict(&outcome.dir)?;
     if !outcome.missing_builds.is_empty() {
+        let variants = crate::analysis::gate::variants_of(&outcome.missing_builds);
+        let gate = if gate_verdict.is_some() && !variants.is_empty() {
+            format!(
+                "; the gate cannot pass without package variant {}",
+                variants.join(" and ")
+            )
+        } else {
+            String::new()
+        };
         return Err(crate::error::Error::ImageUnavailable(format!(
-            "{} could not be had and {} not measured (see the errors above); the other builds' \
-             results are in {}",
+            "{} could not be had and {} not measured (see the errors above){gate}; the other \
+             builds' results are in {}",
             outcome.missing_builds.join(", "),
             if outcome.missing_builds.len() == 1 {
                 "was"
@@ -96,6 +107,14 @@ async fn run(args: crate::cli::RunArgs, verbosity: Verbosity) -> Result<()> {
             outcome.dir.display()
         ))
         .into());
+    }
+    if let Some(verdict) = gate_verdict {
+        if !verdict.failed.is_empty() {
+            return Err(crate::error::Error::Regressions(verdict.failed.len()).into());
+        }
+        if !verdict.unjudged.is_empty() {
+            return Err(crate::error::Error::GateUnjudged(verdict.unjudged.len()).into());
+        }
     }
     if !outcome.lost_engines.is_empty() {
         let fate = match outcome.distribute {
@@ -119,6 +138,15 @@ async fn run(args: crate::cli::RunArgs, verbosity: Verbosity) -> Result<()> {
         return Err(crate::error::Error::CellsFailed(outcome.failed_cells).into());
     }
     Ok(())
+}
+
+/// The verdict of the gate of the run in `dir` (None: the run has no gate).
+fn gate_verdict(dir: &Path) -> Result<Option<crate::analysis::gate::Verdict>> {
+    let results = crate::results::RunResults::load(dir)?;
+    let Some(gate) = &results.config.gate else {
+        return Ok(None);
+    };
+    Ok(Some(crate::analysis::gate::judge(&results, gate, &[])?))
 }
 
 fn report(args: crate::cli::ReportArgs) -> Result<()> {
@@ -163,26 +191,89 @@ fn compare(args: crate::cli::CompareArgs) -> Result<()> {
         ..CompareOptions::default()
     };
     let base = RunResults::load(&args.base)?;
+    if let [base_variant, head_variant] = args.variants.as_slice() {
+        return compare_variants(&args, &base, base_variant, head_variant);
+    }
     let comparison = match (&args.new, args.builds.as_slice()) {
         (Some(new), _) => compare(&base, &RunResults::load(new)?, &options),
         (None, [base_build, new_build]) => compare_builds(&base, base_build, new_build, &options)?,
         (None, _) => {
             return Err(invalid_input(
-                "--builds takes two builds of the run: BASE,NEW",
+                "--builds takes two builds of the run: BASE,NEW (--variants: two package \
+                 variants)",
             ));
         }
     };
-    print!("{}", crate::report::compare::table(&comparison));
-    let markdown = crate::report::compare::markdown(&comparison);
+    show_comparisons(&args, std::slice::from_ref(&comparison))?;
+    let slower = args
+        .fail_above
+        .map_or(0, |threshold| comparison.regressions(threshold).len());
+    gate_exit(&args, slower, &comparison)
+}
+
+/// Two package variants of one run, judged as the run's gate judges them:
+/// with its confirming rounds, where it took them.
+fn compare_variants(
+    args: &crate::cli::CompareArgs,
+    run: &crate::results::RunResults,
+    base: &str,
+    head: &str,
+) -> Result<()> {
+    let gate = crate::results::Gate {
+        base: base.to_string(),
+        fail_above: args.fail_above.unwrap_or(args.min_effect),
+        confirm: run.config.gate.as_ref().and_then(|g| g.confirm),
+    };
+    let verdict = crate::analysis::gate::judge(run, &gate, &[head.to_string()])?;
+    let shown: Vec<_> = verdict
+        .first
+        .iter()
+        .chain(&verdict.confirmation)
+        .cloned()
+        .collect();
+    show_comparisons(args, &shown)?;
+    if !verdict.cleared.is_empty() {
+        println!(
+            "{} cell(s) slower in the first rounds were not confirmed by the fresh rounds",
+            verdict.cleared.len()
+        );
+    }
+    if args.fail_above.is_some() && verdict.failed.is_empty() && !verdict.unjudged.is_empty() {
+        return Err(crate::error::Error::GateUnjudged(verdict.unjudged.len()).into());
+    }
+    let slower = if args.fail_above.is_some() {
+        verdict.failed.len()
+    } else {
+        0
+    };
+    gate_exit(args, slower, &verdict.first[0])
+}
+
+/// Prints the tables and writes their Markdown (the file, the job summary).
+fn show_comparisons(
+    args: &crate::cli::CompareArgs,
+    comparisons: &[crate::analysis::compare::Comparison],
+) -> Result<()> {
+    let mut markdown = String::new();
+    for comparison in comparisons {
+        print!("{}", crate::report::compare::table(comparison));
+        markdown.push_str(&crate::report::compare::markdown(comparison));
+    }
     if let Some(path) = &args.markdown {
         std::fs::write(path, &markdown)?;
     }
-    crate::report::append_step_summary(&markdown)?;
-    if let Some(threshold) = args.fail_above {
-        let regressions = comparison.regressions(threshold);
-        if !regressions.is_empty() {
-            return Err(crate::error::Error::Regressions(regressions.len()).into());
-        }
+    crate::report::append_step_summary(&markdown)
+}
+
+/// Exit 6 for `slower` cells beyond --fail-above, else 8 for memory
+/// beyond --fail-above-memory.
+fn gate_exit(
+    args: &crate::cli::CompareArgs,
+    slower: usize,
+    comparison: &crate::analysis::compare::Comparison,
+) -> Result<()> {
+    if slower > 0 {
+        return Err(crate::error::Error::Regressions(slower).into());
     }
     if let Some(threshold) = args.fail_above_memory {
         let grown = comparison.memory_regressions(threshold);

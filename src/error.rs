@@ -8,7 +8,7 @@
 //! | 3    | the Docker engine cannot be reached or is too old |
 //! | 4    | an image could not be had: base missing, source unavailable, build or pull failed, packages not installable; in a run, the builds that could be had were measured and the results say which are missing |
 //! | 5    | a run finished, but some cells failed (their failures are in the results) |
-//! | 6    | `compare --fail-above`: a cell is significantly slower than the threshold allows |
+//! | 6    | `compare --fail-above`, or a run's gate over package variants: a cell is significantly slower than the threshold allows (or, in the gate, could not be judged) |
 //! | 7    | a run on several engines lost one: split, its cells were measured on the others; replicate, its cells are missing until `--resume` |
 //! | 8    | `compare --fail-above-memory`: a cell's peak memory grew significantly beyond the threshold (a slowdown's 6 takes precedence) |
 //! | 9    | `history regressions`: the newest run confirms a regression |
@@ -30,6 +30,11 @@ pub enum Error {
     CellsFailed(usize),
     #[error("{0} cell(s) are significantly slower than the threshold allows")]
     Regressions(usize),
+    #[error(
+        "the gate cannot judge {0} cell(s): no undisturbed measurement on one side or both (see \
+         the findings)"
+    )]
+    GateUnjudged(usize),
     #[error("{0}")]
     EnginesLost(String),
     #[error("{0} cell(s) use significantly more memory than the threshold allows")]
@@ -45,7 +50,7 @@ impl Error {
             Error::EngineUnavailable(_) => 3,
             Error::ImageUnavailable(_) => 4,
             Error::CellsFailed(_) => 5,
-            Error::Regressions(_) => 6,
+            Error::Regressions(_) | Error::GateUnjudged(_) => 6,
             Error::EnginesLost(_) => 7,
             Error::MemoryRegressions(_) => 8,
             Error::NewRegressions(_) => 9,

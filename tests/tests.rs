@@ -19,3 +19,4 @@ mod run;
 mod runner;
 mod shards;
 mod util;
+mod variants;

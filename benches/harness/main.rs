@@ -8,10 +8,13 @@
 //! GILBENCH_PROFILE says otherwise. `cargo bench --bench harness -- report`
 //! runs only the named parts: build, run, report, agreement, cost, engines
 //! (split over a second engine, which `tests/engines/up` starts), history
-//! (the store and site at scale) and changes (change points against Apache
-//! Otava's, which `pip install apache-otava` provides).
+//! (the store and site at scale), changes (change points against Apache
+//! Otava's, which `pip install apache-otava` provides) and gate (the
+//! variant gate's false alarms and detections over 120 gated runs through
+//! the host's `python3`).
 
 mod engines;
+mod gate;
 mod history;
 mod pyperf;
 #[path = "../../tests/registry.rs"]
@@ -94,6 +97,9 @@ fn main() {
     }
     if wanted("engines") {
         engines::measure_split(scratch.path(), &mut figures);
+    }
+    if wanted("gate") {
+        gate::measure_error_rates(scratch.path(), &mut figures);
     }
     print_figures(&figures);
 }

@@ -71,7 +71,12 @@ pub struct Measured {
 impl Measured {
     /// The ratio with its interval and the rank test, judged by the
     /// options' rules. None if either side has no usable median.
-    fn of(new: &[f64], base: &[f64], salt: &str, opts: &CompareOptions) -> Option<Measured> {
+    pub(super) fn of(
+        new: &[f64],
+        base: &[f64],
+        salt: &str,
+        opts: &CompareOptions,
+    ) -> Option<Measured> {
         let (base_d, new_d) = (Distribution::of(base)?, Distribution::of(new)?);
         let ratio = opts.bootstrap.salted(salt).ratio_of_medians(new, base)?;
         let p_value = mann_whitney_u(new, base).map_or(1.0, |t| t.p_value);
@@ -97,7 +102,7 @@ impl Measured {
 
     /// Significantly higher by more than `fail_above` (0.05: the new
     /// median is more than 5 % above the base median).
-    fn regressed(&self, fail_above: f64) -> bool {
+    pub(super) fn regressed(&self, fail_above: f64) -> bool {
         self.change == Change::Higher && self.ratio.value > 1.0 + fail_above
     }
 }
@@ -226,17 +231,34 @@ pub fn compare_builds(
             )));
         }
     }
+    Ok(compare_on(
+        results,
+        &[(base_build.to_string(), new_build.to_string())],
+        (base_build.to_string(), new_build.to_string()),
+        opts,
+    ))
+}
+
+/// Compares pairs of builds of one run (base build, new build), cell by
+/// cell (same workload, mode, workers); `labels` name the two sides.
+pub fn compare_on(
+    results: &RunResults,
+    pairs: &[(String, String)],
+    labels: (String, String),
+    opts: &CompareOptions,
+) -> Comparison {
     let summary = RunSummary::with(results, &opts.bootstrap);
-    let of_build = |build: &str| {
+    let of_side = |pick: fn(&(String, String)) -> &String| {
         side(&summary, |key: &CellKey| {
-            (key.build == build).then(|| (key.workload.clone(), key.mode, key.threads))
+            let pair = pairs.iter().position(|p| *pick(p) == key.build)?;
+            Some((pair, key.workload.clone(), key.mode, key.threads))
         })
     };
     let mut comparison = matched(
-        base_build.to_string(),
-        new_build.to_string(),
-        &of_build(base_build),
-        &of_build(new_build),
+        labels.0,
+        labels.1,
+        &of_side(|p| &p.0),
+        &of_side(|p| &p.1),
         opts,
     );
     comparison.sort_like(results);
@@ -246,7 +268,7 @@ pub fn compare_builds(
         results.samples.iter(),
         |b, _| b.to_string(),
     );
-    Ok(comparison)
+    comparison
 }
 
 /// One side's measured cells, by what matches them with the other side's.
@@ -373,6 +395,14 @@ impl Comparison {
     }
 }
 
+/// What seeds a cell comparison's bootstrap: the same cells, the same interval.
+pub(super) fn salt(base: &CellKey, new: &CellKey) -> String {
+    format!(
+        "compare {}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
+        base.build, new.build, new.workload, new.mode, new.threads
+    )
+}
+
 /// One matched cell: the ratios of medians with their intervals, and the
 /// rank tests. None if either side has no usable median wall time.
 fn compare_cell(
@@ -381,10 +411,7 @@ fn compare_cell(
     opts: &CompareOptions,
 ) -> Option<CellComparison> {
     let (base_key, new_key) = (&base_cell.key, &new_cell.key);
-    let salt = format!(
-        "compare {}\u{0}{}\u{0}{}\u{0}{}\u{0}{}",
-        base_key.build, new_key.build, new_key.workload, new_key.mode, new_key.threads
-    );
+    let salt = salt(base_key, new_key);
     let time = Measured::of(
         &new_cell.wall_values(),
         &base_cell.wall_values(),

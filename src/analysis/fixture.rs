@@ -143,6 +143,7 @@ impl RunBuilder {
             shard: None,
             engines: Vec::new(),
             distribute: Default::default(),
+            gate: None,
         }
     }
 

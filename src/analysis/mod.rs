@@ -7,6 +7,8 @@
 //!   orders in which builds, workloads, modes and thread counts are shown,
 //!   the baseline build and the cores available.
 //! - `compare`: two runs, or two builds of one run, cell by cell.
+//! - `gate`: package variants of one run against the base variant, with
+//!   the confirmation of what the first judgement fails.
 //! - `packages`: the packages builds hold differently that a workload imports.
 //! - `parallel`: spreading the bootstraps of every cell over the cores.
 //! - `precision`: how precisely each cell's median and speedup are known,
@@ -18,6 +20,7 @@
 pub mod compare;
 #[cfg(test)]
 pub(crate) mod fixture;
+pub mod gate;
 pub mod packages;
 mod parallel;
 pub mod precision;

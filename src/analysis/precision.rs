@@ -130,6 +130,22 @@ impl CellWalls {
         CellWalls(walls)
     }
 
+    /// The wall times of cell `key`.
+    pub fn get(&self, key: &CellKey) -> Option<&[f64]> {
+        self.0.get(key).map(Vec::as_slice)
+    }
+
+    /// The cells of `build` and their wall times.
+    pub fn cells_of<'w>(
+        &'w self,
+        build: &'w str,
+    ) -> impl Iterator<Item = (&'w CellKey, &'w [f64])> {
+        self.0
+            .iter()
+            .filter(move |(key, _)| key.build == build)
+            .map(|(key, walls)| (key, walls.as_slice()))
+    }
+
     /// The precision of cell `key`, with its speedup against the cell of
     /// the same build, workload and mode at one worker.
     pub fn precision(&self, key: &CellKey) -> Precision {

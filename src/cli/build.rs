@@ -69,16 +69,19 @@ pub struct BuildOptionArgs {
         env = "GILBENCH_PYTHON_ORG_MIRROR"
     )]
     pub python_org_mirror: String,
-    /// A requirements file (pip's format) installed into every build's image (repeatable).
-    #[arg(long = "requirements", short = 'r', value_name = "FILE")]
-    pub requirements: Vec<PathBuf>,
+    /// A requirements file (pip's format) installed into every build's image (repeatable);
+    /// NAME=FILE installs it only into package variant NAME's (see --project).
+    #[arg(long = "requirements", short = 'r', value_name = "[NAME=]FILE")]
+    pub requirements: Vec<String>,
     /// A requirement installed into every build's image (repeatable), e.g. --pip 'numpy>=2'.
     #[arg(long = "pip", value_name = "SPEC")]
     pub pip: Vec<String>,
     /// A local project (pyproject.toml or setup.py) installed into every build's image,
-    /// as `pip install DIR` would.
-    #[arg(long, value_name = "DIR")]
-    pub project: Option<PathBuf>,
+    /// as `pip install DIR` would. NAME=DIR (repeatable) makes package variants: every build
+    /// is measured once per variant, e.g. --project base=../main --project head=. measures
+    /// 3.13[base] and 3.13[head] back to back; the first named is the base.
+    #[arg(long = "project", value_name = "[NAME=]DIR")]
+    pub projects: Vec<String>,
     /// An extra `pip install` argument (repeatable), e.g. --pip-option=--only-binary=:all:.
     #[arg(long = "pip-option", value_name = "OPTION", allow_hyphen_values = true)]
     pub pip_options: Vec<String>,
@@ -116,18 +119,18 @@ impl BuildOptionArgs {
             std::path::absolute(path)
                 .map_err(|e| Error::InvalidInput(format!("{}: {e}", path.display())))
         };
+        let (project, requirements, variants) =
+            crate::deps::variants::from_arguments(&self.projects, &self.requirements)
+                .map_err(|e| Error::InvalidInput(format!("{e:#}")))?;
         let dependencies = crate::deps::DependencyInputs {
-            requirements: self
-                .requirements
-                .iter()
-                .map(absolute)
-                .collect::<Result<_, _>>()?,
+            requirements,
             pip: self.pip,
-            project: self.project.as_ref().map(absolute).transpose()?,
+            project,
             pip_options: self.pip_options,
             ca_cert: self.ca_cert.as_ref().map(absolute).transpose()?,
             same_versions: self.same_versions,
             pins: Vec::new(),
+            variants,
         };
         Ok(BuildOptions {
             profile: self.profile,

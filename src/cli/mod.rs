@@ -107,8 +107,9 @@ pub struct CompareArgs {
     /// The baseline run's folder (or results.json).
     #[arg(value_name = "BASE")]
     pub base: PathBuf,
-    /// The new run's folder; omit it to compare two builds of BASE with --builds.
-    #[arg(value_name = "NEW", required_unless_present = "builds")]
+    /// The new run's folder; omit it to compare two builds of BASE with --builds, or two
+    /// package variants with --variants.
+    #[arg(value_name = "NEW", required_unless_present_any = ["builds", "variants"])]
     pub new: Option<PathBuf>,
     /// Two builds of one run to compare: baseline first, e.g. --builds 3.13,3.13t.
     #[arg(
@@ -119,6 +120,17 @@ pub struct CompareArgs {
         conflicts_with = "new"
     )]
     pub builds: Vec<String>,
+    /// Two package variants of one run (`run --project NAME=DIR`): every build of the head
+    /// variant against the same build of the base, e.g. --variants base,head. The run's
+    /// confirming rounds, where it took them, judge again what the first rounds fail.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        num_args = 1,
+        value_name = "BASE,HEAD",
+        conflicts_with_all = ["new", "builds"]
+    )]
+    pub variants: Vec<String>,
     /// Exit 6 when a cell is significantly slower by more than this, e.g. 5%.
     #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
     pub fail_above: Option<f64>,

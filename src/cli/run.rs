@@ -117,6 +117,15 @@ pub struct RunArgs {
     /// Neither flag nor retake disturbed samples.
     #[arg(long)]
     pub no_disturbance_check: bool,
+    /// With package variants (--project NAME=DIR): exit 6 when a variant's cell is
+    /// significantly slower than the base variant's (the first named) on the same build by
+    /// more than this, e.g. 5%. Judged in this run, the variants' samples interleaved.
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub fail_above: Option<f64>,
+    /// With --fail-above: the cells the gate would fail are taken again, in fresh rounds on
+    /// every build, and fail only if those confirm the slowdown.
+    #[arg(long, requires = "fail_above")]
+    pub confirm: bool,
     #[command(flatten)]
     pub options: BuildOptionArgs,
 }
@@ -190,6 +199,8 @@ impl RunArgs {
             engines: self.engines,
             distribute: self.distribute,
             command_line,
+            fail_above: self.fail_above,
+            confirm: self.confirm,
         })))
     }
 

@@ -8,6 +8,7 @@
 
 pub mod lock;
 pub mod network;
+pub mod variants;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,11 +46,17 @@ pub struct DependencyInputs {
     /// Constraints every build installs with (`name==version`): set by
     /// `--same-versions` once each build's own resolution is known.
     pub pins: Vec<String>,
+    /// Versions of the project or its requirements, each measured as a
+    /// variant of every build (see `variants`); empty: one set for all.
+    pub variants: Vec<variants::PackageVariant>,
 }
 
 impl DependencyInputs {
     pub fn is_empty(&self) -> bool {
-        self.requirements.is_empty() && self.pip.is_empty() && self.project.is_none()
+        self.requirements.is_empty()
+            && self.pip.is_empty()
+            && self.project.is_none()
+            && self.variants.is_empty()
     }
 
     /// Adds the `requirements.txt` of every workload folder among `paths`
@@ -63,8 +70,22 @@ impl DependencyInputs {
         }
     }
 
-    /// Checks that every path exists, so that a typo fails before any build.
+    /// Checks that every path exists, so that a typo fails before any
+    /// build, and that the options go together.
     pub fn check(&self) -> Result<()> {
+        if !self.variants.is_empty() && self.same_versions {
+            return Err(invalid_input(
+                "--same-versions holds builds to one version set, which package variants \
+                 differ in by design: pin the shared packages in a requirements file instead",
+            ));
+        }
+        for name in self.variant_names() {
+            self.for_variant(Some(&name)).check_paths()?;
+        }
+        self.check_paths()
+    }
+
+    fn check_paths(&self) -> Result<()> {
         for file in self.requirements.iter().chain(&self.ca_cert) {
             if !file.is_file() {
                 return Err(invalid_input(format!("{} is not a file", file.display())));
@@ -93,6 +114,7 @@ impl DependencyInputs {
         into.insert("pip_options".into(), lines(self.pip_options.clone()));
         into.insert("ca_cert".into(), paths(self.ca_cert.as_slice()));
         into.insert("same_versions".into(), self.same_versions.to_string());
+        variants::record(&self.variants, into);
     }
 
     pub fn from_record(record: &BTreeMap<String, String>) -> DependencyInputs {
@@ -111,6 +133,7 @@ impl DependencyInputs {
             ca_cert: path("ca_cert"),
             same_versions: lines("same_versions").first().is_some_and(|v| v == "true"),
             pins: Vec::new(),
+            variants: variants::from_record(record),
         }
     }
 

@@ -77,6 +77,18 @@ fn recorded_inputs_come_back_as_they_were() {
         ca_cert: None,
         same_versions: true,
         pins: Vec::new(),
+        variants: vec![
+            variants::PackageVariant {
+                name: "base".into(),
+                project: Some("/main".into()),
+                requirements: vec![],
+            },
+            variants::PackageVariant {
+                name: "head".into(),
+                project: Some("/pr".into()),
+                requirements: vec!["/pr/requirements.txt".into()],
+            },
+        ],
     };
     let mut record = BTreeMap::new();
     inputs.record(&mut record);

@@ -72,11 +72,14 @@ pub async fn ensure(
     verbosity: Verbosity,
 ) -> Result<Image> {
     let interpreter = ensure_interpreter(engine, cache, spec, options, verbosity).await?;
-    if options.dependencies.is_empty() {
+    let dependencies = options
+        .dependencies
+        .for_variant(spec.package_variant.as_deref());
+    if dependencies.is_empty() {
         return Ok(interpreter);
     }
-    let task = Task::start(format!("{} packages", spec.image_spec()), verbosity);
-    let deps = options.dependencies.load()?;
+    let task = Task::start(format!("{spec} packages"), verbosity);
+    let deps = dependencies.load()?;
     derived::derive(
         engine,
         cache,

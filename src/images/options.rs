@@ -129,6 +129,7 @@ mod tests {
                 ca_cert: None,
                 same_versions: true,
                 pins: Vec::new(),
+                variants: Vec::new(),
             },
         };
         let back = BuildOptions::from_record(&options.record()).unwrap();

@@ -135,6 +135,42 @@ pub struct RunConfig {
     /// How several engines share the cells.
     #[serde(default)]
     pub distribute: Distribute,
+    /// With package variants and `--fail-above`: the gate judged at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<Gate>,
+}
+
+/// The gate of a run with package variants: every other variant's cells
+/// against the base variant's on the same interpreter build.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Gate {
+    /// The base variant (the first named).
+    pub base: String,
+    /// A cell fails when significantly slower than the base by more than
+    /// this fraction (0.05: 5 %).
+    pub fail_above: f64,
+    /// With `--confirm`: the rounds that judge again, on fresh samples
+    /// only, the cells the earlier rounds would fail; they are taken from
+    /// this repeat index on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<Confirmation>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Confirmation {
+    /// The first repeat index of the confirming rounds: every earlier
+    /// sample is the first judgement's.
+    pub from_repeat: u32,
+    /// How many fresh rounds confirm.
+    pub rounds: u32,
+}
+
+impl Gate {
+    /// Whether `record` belongs to the first judgement (not to the
+    /// confirming rounds).
+    pub fn is_first_judgement(&self, record: &SampleRecord) -> bool {
+        self.confirm.is_none_or(|c| record.repeat < c.from_repeat)
+    }
 }
 
 impl RunConfig {
@@ -156,6 +192,9 @@ impl RunConfig {
         // Only when given, so that plans made before the option keep their id.
         if self.warm_calls > 0 {
             plan["warm_calls"] = self.warm_calls.into();
+        }
+        if let Some(gate) = &self.gate {
+            plan["gate"] = serde_json::json!(gate);
         }
         plan
     }

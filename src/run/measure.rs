@@ -14,11 +14,12 @@ use super::interrupt::interruptible;
 use super::jit::{self, JitTriage};
 use super::source::SampleSource;
 use super::{plan, rounds};
-use crate::results::machine::Unit;
+use crate::analysis::gate;
+use crate::results::machine::{Unit, counted_and_set_aside};
 use crate::results::shard::Group;
 use crate::results::{
-    CellKey, DisturbancePolicy, Mode, PrecisionGoal, RunConfig, Sample, SampleKey, SampleRecord,
-    SampleStatus, WorkloadInfo,
+    CellKey, DisturbancePolicy, Gate, Mode, PrecisionGoal, RunConfig, Sample, SampleKey,
+    SampleRecord, SampleStatus, WorkloadInfo,
 };
 use crate::runner::SampleRequest;
 
@@ -113,10 +114,58 @@ pub(super) async fn measure(
     for key in plan::schedule(matrix, config.seed, &done) {
         sampler.take(&key).await?;
     }
-    match config.precision {
-        Some(goal) => extra_rounds(sampler, matrix, &goal, &done).await,
+    if let Some(goal) = config.precision {
+        extra_rounds(sampler, matrix, &goal, &done).await?;
+    }
+    match &config.gate {
+        Some(gate) => confirming_rounds(sampler, matrix, gate, &done).await,
         None => Ok(()),
     }
+}
+
+/// With a gate's confirmation: the groups whose cells the gate fails on
+/// the samples so far are taken again on every build, in fresh rounds that
+/// the gate then judges alone.
+async fn confirming_rounds(
+    sampler: &mut Sampler<'_, '_, '_>,
+    matrix: &plan::Matrix<'_>,
+    gate: &Gate,
+    done: &HashSet<SampleKey>,
+) -> Result<()> {
+    let Some(confirm) = gate.confirm else {
+        return Ok(());
+    };
+    let own = sampler.own_samples();
+    let first = counted_and_set_aside(&own).0;
+    let failing = gate::failing_groups(
+        first.into_iter().filter(|r| gate.is_first_judgement(r)),
+        matrix.builds,
+        gate,
+    );
+    let pending: Vec<Group> = matrix
+        .groups()
+        .into_iter()
+        .filter(|g| failing.contains(g))
+        .collect();
+    let rounds: Vec<Vec<SampleKey>> = (confirm.from_repeat..confirm.from_repeat + confirm.rounds)
+        .flat_map(|repeat| matrix.extra_round(&pending, sampler.plan.config.seed, repeat, done))
+        .collect();
+    let samples = rounds.iter().map(Vec::len).sum();
+    if samples > 0 {
+        sampler.emit(Event::Extended {
+            samples,
+            fewer_at_most: 0,
+            why: &format!(
+                "confirming: {} group(s) the gate fails, {} fresh rounds on every build",
+                pending.len(),
+                confirm.rounds
+            ),
+        })?;
+    }
+    for key in rounds.iter().flatten() {
+        sampler.take(key).await?;
+    }
+    Ok(())
 }
 
 /// Rounds beyond `--repeat` over the groups whose cells are not yet known
@@ -137,15 +186,7 @@ async fn extra_rounds(
             .into_iter()
             .filter(|c| !sampler.settled.contains(c))
             .collect();
-        // Only this machine's samples decide: cells never pool two machines.
-        let own: Vec<SampleRecord> = sampler
-            .consumers
-            .borrow()
-            .samples
-            .iter()
-            .filter(|r| on_machine(r, sampler.machine.as_deref()))
-            .cloned()
-            .collect();
+        let own = sampler.own_samples();
         let unsettled = rounds::unsettled(&own, repeat, goal.target, &live);
         if unsettled.is_empty() || sampler.budget_is_spent(goal)? {
             return Ok(());
@@ -233,6 +274,18 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
 
     fn emit(&self, event: Event) -> Result<()> {
         self.consumers.borrow_mut().emit(event)
+    }
+
+    /// The samples this machine took: only they decide what it takes
+    /// again, as cells never pool two machines.
+    fn own_samples(&self) -> Vec<SampleRecord> {
+        self.consumers
+            .borrow()
+            .samples
+            .iter()
+            .filter(|r| on_machine(r, self.machine.as_deref()))
+            .cloned()
+            .collect()
     }
 
     /// True, and said, once the time budget is spent.

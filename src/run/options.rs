@@ -36,6 +36,10 @@ pub struct RunOptions {
     pub engines: Vec<Endpoint>,
     pub distribute: Distribute,
     pub command_line: Vec<String>,
+    /// The gate over package variants (`--fail-above`), if any.
+    pub fail_above: Option<f64>,
+    /// Confirm what the gate fails with fresh rounds (`--confirm`).
+    pub confirm: bool,
 }
 
 impl RunOptions {

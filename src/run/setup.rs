@@ -11,8 +11,8 @@ use super::plan;
 use crate::error::invalid_input;
 use crate::results::machine::record_machine;
 use crate::results::{
-    self, BuildRecord, Environment, Journal, JournalEntry, LostEngine, Machine, RunConfig,
-    RunHeader, SampleRecord, WorkloadInfo,
+    self, BuildRecord, Confirmation, Environment, Gate, Journal, JournalEntry, LostEngine, Machine,
+    RunConfig, RunHeader, SampleRecord, WorkloadInfo,
 };
 
 /// A run ready to measure: where it writes, what it is, what it already has.
@@ -58,6 +58,7 @@ pub fn new_run(
             dir.display()
         )));
     }
+    let gate = gate(&options, &builds)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let config = RunConfig {
         builds,
@@ -79,6 +80,7 @@ pub fn new_run(
         shard: options.shard,
         engines: options.engines.iter().map(ToString::to_string).collect(),
         distribute: options.distribute,
+        gate,
     };
     let header = RunHeader {
         schema_version: results::SCHEMA_VERSION,
@@ -94,6 +96,38 @@ pub fn new_run(
         header,
         previous: Previous::default(),
     })
+}
+
+/// Fresh rounds a confirmation takes: at least as many as the first
+/// rounds, and enough for the rank test to see a slowdown in them alone.
+pub const CONFIRM_ROUNDS: u32 = 10;
+
+/// The gate `--fail-above` asks for: the first variant among `builds` is
+/// the base; the confirming rounds come after every round the run can
+/// take otherwise.
+fn gate(options: &RunOptions, builds: &[String]) -> Result<Option<Gate>> {
+    let Some(fail_above) = options.fail_above else {
+        return Ok(None);
+    };
+    let variants = crate::analysis::gate::variants_of(builds);
+    if variants.len() < 2 {
+        return Err(invalid_input(
+            "--fail-above in a run judges package variants against the base: name two, e.g. \
+             --project base=../main --project head=. (to gate on an earlier run, use \
+             gilbench compare BASE NEW --fail-above)",
+        ));
+    }
+    let last_round = options
+        .precision
+        .map_or(options.repeat, |goal| goal.max_repeat.max(options.repeat));
+    Ok(Some(Gate {
+        base: variants[0].clone(),
+        fail_above,
+        confirm: options.confirm.then_some(Confirmation {
+            from_repeat: last_round,
+            rounds: CONFIRM_ROUNDS.max(options.repeat),
+        }),
+    }))
 }
 
 /// Reads back the journal of a run to finish it.

@@ -1,12 +1,13 @@
 //! Build specs: the one grammar that names an interpreter build.
 //!
 //! ```text
-//! spec    := version variant? setting* ("@" source)?
+//! spec    := version variant? setting* ("@" source)? ("[" PACKAGES "]")?
 //! version := "3." MINOR ("." PATCH)?          3.13, 3.13.5
 //! variant := "t"                              free-threaded (--disable-gil)
 //!          | "-jit"                           JIT (--enable-experimental-jit=yes-off, run with PYTHON_JIT=1)
 //! setting := "+" NAME "=" VALUE               runtime environment, e.g. +PYTHON_GIL=1
 //! source  := see `SourceSpec`                 e.g. @debian, @dir:/src/cpython
+//! PACKAGES := a package variant's name          e.g. [head]: the build with `--project head=DIR`
 //! ```
 //!
 //! Examples: `3.13`, `3.13t`, `3.13-jit`, `3.13.5t`, `3.13t+PYTHON_GIL=1`,
@@ -24,7 +25,8 @@ build spec grammar: 3.MINOR[.PATCH][t|-jit][+NAME=VALUE...][@SOURCE]
   3.13-jit     JIT build, JIT on            3.13.5t      an exact release
   3.13t+PYTHON_GIL=1   a runtime setting on top of a build
   3.13-jit+PYTHON_JIT=0   the same JIT image with the JIT off
-  3.13@debian  a source other than the default (see --source)";
+  3.13@debian  a source other than the default (see --source)
+  3.13t[head]  the build with the packages of variant `head` (--project head=DIR)";
 
 pub const SOURCE_GRAMMAR: &str = "\
 sources: auto | python.org | debian | debian-binary | tarball:PATH | dir:PATH | git:URL[#REF]
@@ -208,6 +210,9 @@ pub struct BuildSpec {
     pub runtime_env: Vec<(String, String)>,
     /// Overrides the `--source` option for this build.
     pub source: Option<SourceSpec>,
+    /// The package variant (`--project NAME=DIR`) this build is measured
+    /// with: its own derived image, and `[NAME]` in its label.
+    pub package_variant: Option<String>,
 }
 
 impl BuildSpec {
@@ -223,7 +228,16 @@ impl BuildSpec {
             .as_ref()
             .map(|s| s.to_string())
             .unwrap_or_default();
-        format!("{}@{source}", self.image_spec())
+        let packages = self.package_variant.as_deref().unwrap_or_default();
+        format!("{}@{source}[{packages}]", self.image_spec())
+    }
+
+    /// This build with the packages of variant `name`.
+    pub fn with_package_variant(&self, name: &str) -> BuildSpec {
+        BuildSpec {
+            package_variant: Some(name.to_string()),
+            ..self.clone()
+        }
     }
 
     /// The environment the interpreter runs with: the spec's runtime
@@ -288,6 +302,9 @@ impl fmt::Display for BuildSpec {
         if let Some(source) = &self.source {
             write!(f, "@{source}")?;
         }
+        if let Some(packages) = &self.package_variant {
+            write!(f, "[{packages}]")?;
+        }
         Ok(())
     }
 }
@@ -300,9 +317,21 @@ impl FromStr for BuildSpec {
             spec: text.to_string(),
             reason,
         };
-        let (head, source) = match text.split_once('@') {
-            Some((head, source)) => (head, Some(source.parse::<SourceSpec>()?)),
+        let (text_without_packages, package_variant) = match text
+            .strip_suffix(']')
+            .and_then(|t| t.rsplit_once('['))
+        {
+            Some((rest, name)) if is_variant_name(name) => (rest, Some(name.to_string())),
+            Some((_, name)) => {
+                return Err(syntax(format!(
+                    "`[{name}]` is not a package variant's name (letters, digits, `_`, `.`, `-`)"
+                )));
+            }
             None => (text, None),
+        };
+        let (head, source) = match text_without_packages.split_once('@') {
+            Some((head, source)) => (head, Some(source.parse::<SourceSpec>()?)),
+            None => (text_without_packages, None),
         };
         let mut parts = head.split('+');
         let build = parts.next().unwrap_or_default().trim();
@@ -330,6 +359,7 @@ impl FromStr for BuildSpec {
             variant,
             runtime_env,
             source,
+            package_variant,
         };
 
         let table = versions::lookup(version.minor).ok_or_else(|| {
@@ -361,6 +391,14 @@ impl FromStr for BuildSpec {
         }
         Ok(spec)
     }
+}
+
+/// A package variant's name: what `--project NAME=DIR` accepts as NAME.
+pub fn is_variant_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 fn is_env_name(name: &str) -> bool {

@@ -73,6 +73,8 @@ fn display_round_trips() {
         "3.13.5t",
         "3.14+PYTHON_JIT=1",
         "3.13@dir:/x",
+        "3.13t[head]",
+        "3.13t+PYTHON_GIL=1@debian[base-1.2]",
     ] {
         assert_eq!(parse(text).to_string(), text);
     }
@@ -91,6 +93,9 @@ fn rejects_malformed_specs_with_the_grammar() {
         "3.13@ftp",
         "3.13.5.1",
         "3.13t-jit",
+        "3.13[]",
+        "3.13[1x]",
+        "3.13[a b]",
     ] {
         let err = bad.parse::<BuildSpec>().unwrap_err();
         let message = err.to_string();
@@ -150,4 +155,14 @@ fn variant_names_round_trip() {
     for v in [Variant::Default, Variant::FreeThreaded, Variant::Jit] {
         assert_eq!(Variant::from_name(v.name()), Some(v));
     }
+}
+
+#[test]
+fn a_package_variant_is_its_own_image_with_the_same_interpreter() {
+    let head = parse("3.13t[head]");
+    assert_eq!(head.package_variant.as_deref(), Some("head"));
+    assert_eq!(head.image_spec(), "3.13t");
+    assert_ne!(head.image_key(), parse("3.13t[base]").image_key());
+    assert_ne!(head.image_key(), parse("3.13t").image_key());
+    assert_eq!(parse("3.13t").with_package_variant("head"), head);
 }

@@ -9,10 +9,11 @@
 //! which import turned it on, in `gil.rs`; engines lost during the run in
 //! `machines.rs`; what builds and workers cost in memory in `memory.rs`; a
 //! build measured warm against cold in `warm.rs`; failures the JIT caused
-//! in `jit.rs`.
+//! in `jit.rs`; the gate over package variants in `gate.rs`.
 
 mod builds;
 mod cross_thread;
+mod gate;
 mod gil;
 pub(crate) mod jit;
 pub(crate) mod machines;
@@ -62,6 +63,7 @@ impl Finding {
 pub(crate) fn derive(a: &Analysis<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     status(a, &mut out);
+    gate::gate(a, &mut out);
     out.extend(machines::lost_engines(a.results, a.planned_cells()));
     for workload in &a.workloads {
         for mode in a.modes_of(workload) {

@@ -208,7 +208,10 @@ async fn new_run(
             .map_err(|e| invalid_input(format!("{} (engine {})", e, engine.host)))?;
         cpus_given = cpus_given.min(given);
     }
-    let builds = std::mem::take(&mut options.builds);
+    let builds = crate::deps::variants::expand(
+        &std::mem::take(&mut options.builds),
+        &options.build_options.dependencies,
+    )?;
     let build_options = options.build_options.clone();
     let names = builds.iter().map(ToString::to_string).collect();
     let prepared = setup::new_run(options, names, environment, cpus_given)?;
