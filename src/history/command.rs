@@ -10,7 +10,6 @@ use super::series::{Order, series_of};
 use super::store::{History, Store};
 use super::{capture, label, site};
 use crate::error::invalid_input;
-use crate::results::RunResults;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextFormat {
@@ -18,21 +17,22 @@ pub enum TextFormat {
     Markdown,
 }
 
-/// Adds each run folder to the store at `location`.
+/// Adds each run folder to the store at `location`, in the order given.
 pub fn add(
     location: &str,
     runs: &[PathBuf],
     label: Option<&str>,
     project: Option<&Path>,
 ) -> Result<()> {
+    if let Some(missing) = runs.iter().find(|dir| !dir.exists()) {
+        return Err(invalid_input(format!(
+            "{} does not exist: nothing was added",
+            missing.display()
+        )));
+    }
     let label = label::resolve(label, project);
     let mut store = Store::open(location)?;
-    for dir in runs {
-        if !dir.exists() {
-            return Err(invalid_input(format!("{} does not exist", dir.display())));
-        }
-        let results = RunResults::load(dir)?;
-        let entry = capture::run_entry(&results, label.clone());
+    capture::each_entry(runs, label.as_deref(), |entry| {
         if store.add(&entry)? {
             println!(
                 "added run {} ({} cells) to {}",
@@ -43,8 +43,8 @@ pub fn add(
         } else {
             println!("run {} is already in {}", entry.run_id, store.location);
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The regressions (or every change, with `all`) as text or Markdown,
