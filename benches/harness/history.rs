@@ -63,6 +63,7 @@ fn scale_run(i: usize, rng: &mut Xoshiro256PlusPlus) -> RunEntry {
         label: Some(format!("{i:07x}")),
         command: "gilbench run".into(),
         gilbench_version: env!("CARGO_PKG_VERSION").into(),
+        shards: Vec::new(),
         builds: BUILDS
             .iter()
             .map(|b| BuildEntry {

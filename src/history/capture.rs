@@ -138,6 +138,7 @@ pub fn run_entry(results: &RunResults, label: Option<String>) -> RunEntry {
         label,
         command: shell_words::join(&results.command_line),
         gilbench_version: results.gilbench_version.clone(),
+        shards: shards(results),
         builds: results
             .builds
             .iter()
@@ -254,5 +255,7 @@ mod tests {
         assert_ne!(night.run_id, next.run_id);
         assert!(night.run_id.starts_with("merged-plan-"));
         assert!(!night.cells.is_empty());
+        assert_eq!(night.parts(), ["a", "b"]);
+        assert_eq!(run_entry(&fixture(), None).parts(), [fixture().run_id]);
     }
 }

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::changes::Settings;
+use super::entry::RunEntry;
 use super::regressions::{changes, confirmed_by_newest, describe, several_machines};
 use super::series::{Order, series_of};
-use super::store::{History, Store};
+use super::store::{AddOutcome, History, Store};
 use super::{capture, label, site};
 use crate::error::invalid_input;
 
@@ -33,18 +34,35 @@ pub fn add(
     let label = label::resolve(label, project);
     let mut store = Store::open(location)?;
     capture::each_entry(runs, label.as_deref(), |entry| {
-        if store.add(&entry)? {
-            println!(
-                "added run {} ({} cells) to {}",
-                entry.run_id,
-                entry.cells.len(),
-                store.location
-            );
-        } else {
-            println!("run {} is already in {}", entry.run_id, store.location);
-        }
+        println!("{}", added(&entry, &store.add(&entry)?, &store.location));
         Ok(())
     })
+}
+
+/// What adding `run` did, in words.
+fn added(run: &RunEntry, outcome: &AddOutcome, store: &str) -> String {
+    let id = &run.run_id;
+    let runs = |ids: &[String]| match ids {
+        [one] => format!("run {one}"),
+        _ => format!("runs {}", ids.join(", ")),
+    };
+    match outcome {
+        AddOutcome::Added { replaced } if replaced.is_empty() => {
+            format!("added run {id} ({} cells) to {store}", run.cells.len())
+        }
+        AddOutcome::Added { replaced } => format!(
+            "added run {id} ({} cells) to {store} in place of {}, whose samples it holds \
+             (a night counts once)",
+            run.cells.len(),
+            runs(replaced)
+        ),
+        AddOutcome::AlreadyIn => format!("run {id} is already in {store}"),
+        AddOutcome::HeldBy(held_by) => format!(
+            "run {id} is not added: its samples are in {store} already, in {} \
+             (a night counts once)",
+            runs(held_by)
+        ),
+    }
 }
 
 /// The regressions (or every change, with `all`) as text or Markdown,

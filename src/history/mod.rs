@@ -25,4 +25,4 @@ pub use changes::{Settings, change_points};
 pub use command::{TextFormat, add, regressions, regressions_text, report};
 pub use entry::{BuildEntry, CellEntry, RunEntry, WorkloadEntry};
 pub use series::Order;
-pub use store::Store;
+pub use store::{AddOutcome, Store};
