@@ -100,7 +100,7 @@ fn twelve_real_runs_name_the_slowed_workload_and_the_seventh_run() {
         files.len() == 2 && files.iter().all(Option::is_some),
         "{files:?}"
     );
-    let (text, new) = history::regressions_text(&loaded, Order::Added, TextFormat::Text, true);
+    let (text, new) = history::regressions_text(&loaded, &Order::Added, TextFormat::Text, true);
     eprintln!("{text}");
     assert_eq!(new, 0);
     let lines: Vec<&str> = text.lines().collect();
@@ -127,7 +127,7 @@ fn twelve_real_runs_name_the_slowed_workload_and_the_seventh_run() {
     }
     same_answer_from_the_command_line(&store, dir.path());
     let site = dir.path().join("site");
-    history::report(&store, Order::Added, &site).unwrap();
+    history::report(&store, &Order::Added, &site).unwrap();
     let index = fs::read_to_string(site.join("index.html")).unwrap();
     assert!(index.contains("Content-Security-Policy") && index.contains("workload-slowed.html"));
     let page = fs::read_to_string(site.join("workload-slowed.html")).unwrap();

@@ -95,7 +95,7 @@ pub fn measure_scale(scratch: &Path, figures: &mut Vec<Figure>) {
     }
     let add = started.elapsed().as_secs_f64();
     let started = Instant::now();
-    gilbench::history::report(&location, Order::Time, &scratch.join("site")).unwrap();
+    gilbench::history::report(&location, &Order::Time, &scratch.join("site")).unwrap();
     let site = started.elapsed().as_secs_f64();
     let size = std::fs::read_dir(scratch.join("site"))
         .unwrap()

@@ -6,8 +6,9 @@ use anyhow::Result;
 
 use super::changes::Settings;
 use super::entry::RunEntry;
+use super::order::{Axis, Order};
 use super::regressions::{changes, confirmed_by_newest, describe, several_machines};
-use super::series::{Order, series_of};
+use super::series::series_of;
 use super::store::{AddOutcome, History, Store};
 use super::{capture, label, site};
 use crate::error::invalid_input;
@@ -69,7 +70,7 @@ fn added(run: &RunEntry, outcome: &AddOutcome, store: &str) -> String {
 /// newest first, and how many of them the newest run confirms.
 pub fn regressions_text(
     history: &History,
-    order: Order,
+    order: &Order,
     format: TextFormat,
     all: bool,
 ) -> (String, usize) {
@@ -107,8 +108,16 @@ pub fn regressions_text(
     (out, new)
 }
 
-pub fn regressions(location: &str, order: Order, format: TextFormat, all: bool) -> Result<()> {
+/// Runs the order leaves out, named on standard error.
+fn warn_left_out(history: &History, order: &Order) {
+    if let Some(note) = Axis::of(history, order).left_out_note(history, order) {
+        eprintln!("warning: {note}");
+    }
+}
+
+pub fn regressions(location: &str, order: &Order, format: TextFormat, all: bool) -> Result<()> {
     let history = Store::open(location)?.load()?;
+    warn_left_out(&history, order);
     let (text, new) = regressions_text(&history, order, format, all);
     print!("{text}");
     if format == TextFormat::Markdown {
@@ -120,9 +129,10 @@ pub fn regressions(location: &str, order: Order, format: TextFormat, all: bool) 
     Ok(())
 }
 
-pub fn report(location: &str, order: Order, output: &Path) -> Result<()> {
+pub fn report(location: &str, order: &Order, output: &Path) -> Result<()> {
     let mut store = Store::open(location)?;
     let history = store.load()?;
+    warn_left_out(&history, order);
     site::write(&history, order, output)?;
     println!("wrote {}", output.join("index.html").display());
     Ok(())

@@ -5,7 +5,7 @@
 use super::*;
 use crate::history::command::{TextFormat, regressions_text};
 use crate::history::entry::{BuildEntry, CellEntry, WorkloadEntry};
-use crate::history::series::Order;
+use crate::history::order::Order;
 use crate::stats::Estimate;
 
 fn postgres_url() -> Option<String> {
@@ -159,9 +159,9 @@ fn either_store_gives_the_same_history_regressions_and_site() {
             store.add(&night).unwrap();
         }
         let history = store.load().unwrap();
-        let (text, _) = regressions_text(&history, Order::Time, TextFormat::Text, false);
+        let (text, _) = regressions_text(&history, &Order::Time, TextFormat::Text, false);
         let site = dir.path().join(format!("site{}", results.len()));
-        crate::history::site::write(&history, Order::Time, &site).unwrap();
+        crate::history::site::write(&history, &Order::Time, &site).unwrap();
         let index = std::fs::read_to_string(site.join("index.html")).unwrap();
         results.push((history, text, index));
     }
