@@ -54,9 +54,9 @@ fn a_change_of_machine_is_not_a_regression() {
         slower(c);
         c.cell.machine = "m2".into();
     });
-    let (text, new) = regressions_text(&h, &Order::Time, TextFormat::Text, true);
+    let (text, confirmed) = regressions_text(&h, &Order::Time, TextFormat::Text, true);
     assert!(text.starts_with("No changes in 12 runs"), "{text}");
-    assert_eq!(new, 0);
+    assert_eq!(confirmed, None);
 }
 
 #[test]
@@ -75,7 +75,20 @@ fn the_newest_run_confirming_a_regression_is_counted() {
     for cell in &mut h.cells[10..] {
         slower(cell);
     }
-    let (text, new) = regressions_text(&h, &Order::Time, TextFormat::Markdown, false);
-    assert_eq!(new, 1, "{text}");
-    assert!(text.contains("holds over the 2 runs since"), "{text}");
+    let (text, confirmed) = regressions_text(&h, &Order::Time, TextFormat::Markdown, false);
+    let sentence =
+        "the newest run, 2026-11-12 (r11), confirms 1 regression, begun at run 2026-11-11 (r10)";
+    assert_eq!(confirmed.as_deref(), Some(sentence), "{text}");
+    assert!(
+        text.contains(
+            "between run 2026-11-10 (r9) and 2026-11-11 (r10); holds over the 2 runs since"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "\n**The newest run, 2026-11-12 (r11), confirms 1 regression, begun at run 2026-11-11 (r10).**\n"
+        ),
+        "{text}"
+    );
 }
