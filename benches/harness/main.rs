@@ -8,7 +8,7 @@
 //! GILBENCH_PROFILE says otherwise. `cargo bench --bench harness -- report`
 //! runs only the named parts: build, run, report, agreement, cost, engines
 //! (split over a second engine, which `tests/engines/up` starts), history
-//! (the store and site at scale) and changes (change points against Apache
+//! (1,000 run folders added to a store, and its site) and changes (change points against Apache
 //! Otava's, which `pip install apache-otava` provides).
 
 mod engines;
@@ -17,6 +17,7 @@ mod pyperf;
 #[path = "../../tests/registry.rs"]
 mod registry;
 mod report_scale;
+mod synthetic;
 
 use std::path::Path;
 use std::process::{Command, Output};
