@@ -174,12 +174,17 @@ fn history(command: HistoryCommand) -> Result<()> {
             label,
             project,
         } => history::add(&store.store, &runs, label.as_deref(), project.as_deref()),
-        HistoryCommand::Regressions { store, format, all } => {
-            history::regressions(&store.store, store.order.into(), format.into(), all)
-        }
-        HistoryCommand::Report { store, output } => {
-            history::report(&store.store, store.order.into(), &output)
-        }
+        HistoryCommand::Regressions {
+            store,
+            axis,
+            format,
+            all,
+        } => history::regressions(&store.store, &axis.order.resolve()?, format.into(), all),
+        HistoryCommand::Report {
+            store,
+            axis,
+            output,
+        } => history::report(&store.store, &axis.order.resolve()?, &output),
     }
 }
 

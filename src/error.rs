@@ -39,8 +39,9 @@ pub enum Error {
     EnginesLost(String),
     #[error("{0} cell(s) use significantly more memory than the threshold allows")]
     MemoryRegressions(usize),
-    #[error("the newest run confirms {0} regression(s)")]
-    NewRegressions(usize),
+    /// Which run confirms them, and which runs they began at.
+    #[error("{0}")]
+    NewRegressions(String),
 }
 
 impl Error {

@@ -1,7 +1,8 @@
 //! Twelve real runs (the local sample source: the host's `python3`, no
 //! engine) of two workloads, one slowed by 20 % from the 7th run on by a
 //! data file it reads — its own file, and so its series, unchanged. The
-//! history names that workload and the 7th run, and nothing else.
+//! history names that workload and the 7th run, and nothing else. And the
+//! command line's exit codes: 9 on the night a regression is confirmed.
 
 use std::fs;
 use std::path::Path;
@@ -9,9 +10,10 @@ use std::path::Path;
 use clap::Parser;
 use gilbench::cache::Cache;
 use gilbench::cli::{Cli, Command};
-use gilbench::history::{self, Order, Store, TextFormat};
+use gilbench::history::{self, CellEntry, Order, RunEntry, Store, TextFormat, WorkloadEntry};
 use gilbench::progress::Verbosity;
 use gilbench::run::local::{LocalBuild, execute};
+use gilbench::stats::Estimate;
 use tokio::sync::watch;
 
 use crate::util;
@@ -100,9 +102,10 @@ fn twelve_real_runs_name_the_slowed_workload_and_the_seventh_run() {
         files.len() == 2 && files.iter().all(Option::is_some),
         "{files:?}"
     );
-    let (text, new) = history::regressions_text(&loaded, Order::Added, TextFormat::Text, true);
+    let (text, confirmed) =
+        history::regressions_text(&loaded, &Order::Added, TextFormat::Text, true);
     eprintln!("{text}");
-    assert_eq!(new, 0);
+    assert_eq!(confirmed, None);
     let lines: Vec<&str> = text.lines().collect();
     let times: Vec<String> = loaded
         .cells
@@ -127,7 +130,7 @@ fn twelve_real_runs_name_the_slowed_workload_and_the_seventh_run() {
     }
     same_answer_from_the_command_line(&store, dir.path());
     let site = dir.path().join("site");
-    history::report(&store, Order::Added, &site).unwrap();
+    history::report(&store, &Order::Added, &site).unwrap();
     let index = fs::read_to_string(site.join("index.html")).unwrap();
     assert!(index.contains("Content-Security-Policy") && index.contains("workload-slowed.html"));
     let page = fs::read_to_string(site.join("workload-slowed.html")).unwrap();
@@ -187,4 +190,115 @@ fn same_answer_from_the_command_line(sqlite: &str, dir: &Path) {
         assert!(out.status.success());
     }
     assert_eq!(regressions(&store), text);
+}
+
+/// Night `night` of one cell, its time `time` seconds.
+fn night(night: u32, time: f64) -> RunEntry {
+    RunEntry {
+        run_id: format!("night{night:02}"),
+        started_at: format!("2026-11-{night:02}T03:00:00Z"),
+        label: Some(format!("c{night:02}bbbbbb")),
+        command: "gilbench run".into(),
+        gilbench_version: env!("CARGO_PKG_VERSION").into(),
+        shards: Vec::new(),
+        builds: Vec::new(),
+        workloads: vec![WorkloadEntry {
+            name: "fib".into(),
+            sha256: Some("aa".into()),
+        }],
+        cells: vec![CellEntry {
+            machine: "m1".into(),
+            build: "3.13t".into(),
+            workload: "fib".into(),
+            mode: "threads".into(),
+            threads: 1,
+            samples: 6,
+            time: Some(Estimate {
+                value: time,
+                low: time * 0.98,
+                high: time * 1.02,
+            }),
+            speedup: None,
+            cost: None,
+            memory_kb: None,
+            precision: Some(0.02),
+        }],
+    }
+}
+
+/// `gilbench history regressions` of the store at `location`.
+fn regressions(location: &str) -> std::process::Output {
+    util::run(
+        util::gilbench()
+            .args(["history", "regressions", "--store"])
+            .arg(location),
+    )
+}
+
+#[test]
+fn regressions_exit_9_on_the_night_a_second_slow_run_confirms_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("history.sqlite").display().to_string();
+    let mut store = Store::open(&location).unwrap();
+    // Ten steady nights, then fib 30 % slower from the 11th on.
+    let noise = [1.0, 1.02, 0.99, 1.01, 0.98, 1.0, 1.02, 0.99, 1.01, 1.0];
+    for (i, n) in noise.iter().enumerate() {
+        store.add(&night(i as u32 + 1, *n)).unwrap();
+    }
+    let steady = regressions(&location);
+    assert_eq!(steady.status.code(), Some(0));
+    assert_eq!(
+        util::stdout(&steady),
+        "No regressions in 10 runs (1 series).\n"
+    );
+
+    // One slow night is not a regression yet.
+    store.add(&night(11, 1.3)).unwrap();
+    assert_eq!(regressions(&location).status.code(), Some(0));
+
+    // The second confirms it: exit 9, naming the run it began at.
+    store.add(&night(12, 1.3)).unwrap();
+    let confirmed = regressions(&location);
+    assert_eq!(confirmed.status.code(), Some(9));
+    let sentence = "the newest run, 2026-11-12 (c12bbbb), confirms 1 regression, \
+                    begun at run 2026-11-11 (c11bbbb)";
+    let text = util::stdout(&confirmed);
+    assert!(
+        text.starts_with(
+            "time of fib at 1 thread on 3.13t rose from 1.00 s to 1.30 s between run \
+             2026-11-10 (c10bbbb) and 2026-11-11 (c11bbbb); holds over the 2 runs since\n"
+        ) && text.ends_with(&format!("\nT{}.\n", &sentence[1..])),
+        "{text}"
+    );
+    assert_eq!(util::stderr(&confirmed), format!("error: {sentence}\n"));
+
+    // The night after: still a regression, no longer a new one.
+    store.add(&night(13, 1.31)).unwrap();
+    let later = regressions(&location);
+    assert_eq!(later.status.code(), Some(0));
+    assert!(util::stdout(&later).contains("holds over the 3 runs since"));
+}
+
+#[test]
+fn an_order_that_cannot_be_had_is_invalid_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let location = dir.path().join("history.sqlite").display().to_string();
+    for (order, says) in [
+        (
+            "sideways",
+            "unknown order `sideways`: time, added, label or git=DIR",
+        ),
+        (
+            &format!("git={}", dir.path().display()),
+            "cannot read the commits of a git checkout there",
+        ),
+    ] {
+        let out = util::run(
+            util::gilbench()
+                .args(["history", "regressions", "--order", order, "--store"])
+                .arg(&location),
+        );
+        assert_eq!(out.status.code(), Some(2), "{order}");
+        assert!(util::stderr(&out).contains(says), "{}", util::stderr(&out));
+    }
 }

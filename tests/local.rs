@@ -219,13 +219,23 @@ fn cells(dir: &Path) -> BTreeSet<(String, String, u64)> {
 }
 
 #[test]
-fn shards_measured_apart_merge_into_the_whole_plan() {
+fn shards_measured_apart_merge_into_the_whole_plan_and_count_once_in_a_history() {
     let _quiet = util::quiet();
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::at(dir.path().join("cache")).unwrap();
     let run = |name: &str, shard: &[&str]| {
         let out = dir.path().join(name);
-        let mut rest = vec!["--threads", "1,2", "--repeat", "1", "--warmup", "0"];
+        // Other load on a shared machine must not leave cells unmeasured,
+        // and so out of the history below.
+        let mut rest = vec![
+            "--threads",
+            "1,2",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+            "--no-disturbance-check",
+        ];
         rest.extend_from_slice(shard);
         let args = args(
             &["precision/steady.py", "precision/jittery.py"],
@@ -253,6 +263,56 @@ fn shards_measured_apart_merge_into_the_whole_plan() {
     ]));
     assert!(output.status.success());
     assert_eq!(cells(&merged), cells(&whole));
+
+    // The night's shards, then its merge, then a shard again: one run.
+    let store = dir.path().join("history.sqlite");
+    let output = util::run(
+        util::gilbench()
+            .args(["history", "add", "--store"])
+            .args([&store, &first, &second, &merged, &first]),
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let id = |dir: &Path| util::results(dir)["run_id"].as_str().unwrap().to_string();
+    let (first_id, second_id) = (id(&first), id(&second));
+    let history = gilbench::history::Store::open(store.to_str().unwrap())
+        .unwrap()
+        .load()
+        .unwrap();
+    assert_eq!(history.runs.len(), 1);
+    let merged_id = &history.runs[0].run_id;
+    assert!(merged_id.starts_with(&id(&merged)), "{merged_id}");
+    // Its cells are both shards'.
+    let kept: BTreeSet<(String, String, u64)> = history
+        .cells
+        .iter()
+        .map(|c| {
+            (
+                c.cell.build.clone(),
+                c.cell.workload.clone(),
+                u64::from(c.cell.threads),
+            )
+        })
+        .collect();
+    assert_eq!(kept, cells(&merged));
+    let text = util::stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    let mut shards = [first_id.clone(), second_id];
+    shards.sort();
+    let replaced = format!(
+        "added run {merged_id} ({} cells) to {} in place of runs {}, whose samples it holds (a night counts once)",
+        history.cells.len(),
+        store.display(),
+        shards.join(", ")
+    );
+    let not_added = format!(
+        "run {first_id} is not added: its samples are in {} already, in run {merged_id} (a night counts once)",
+        store.display()
+    );
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!(
+        (lines[2], lines[3]),
+        (replaced.as_str(), not_added.as_str())
+    );
 }
 
 #[test]

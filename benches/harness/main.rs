@@ -8,10 +8,10 @@
 //! GILBENCH_PROFILE says otherwise. `cargo bench --bench harness -- report`
 //! runs only the named parts: build, run, report, agreement, cost, engines
 //! (split over a second engine, which `tests/engines/up` starts), history
-//! (the store and site at scale), changes (change points against Apache
-//! Otava's, which `pip install apache-otava` provides) and gate (the
-//! variant gate's false alarms and detections over 120 gated runs through
-//! the host's `python3`).
+//! (1,000 run folders added to a store, and its site), changes (change
+//! points against Apache Otava's, which `pip install apache-otava`
+//! provides) and gate (the variant gate's false alarms and detections over
+//! 120 gated runs through the host's `python3`).
 
 mod engines;
 mod gate;
@@ -20,6 +20,7 @@ mod pyperf;
 #[path = "../../tests/registry.rs"]
 mod registry;
 mod report_scale;
+mod synthetic;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -10,7 +10,8 @@
 //! - `gate`: package variants of one run against the base variant, with
 //!   the confirmation of what the first judgement fails.
 //! - `packages`: the packages builds hold differently that a workload imports.
-//! - `parallel`: spreading the bootstraps of every cell over the cores.
+//! - `parallel`: spreading the bootstraps of every cell, or the runs a
+//!   history adds, over the cores.
 //! - `precision`: how precisely each cell's median and speedup are known,
 //!   over one grouping of the samples into cells ([`precision::CellWalls`]),
 //!   and the precision goal's defaults.
@@ -27,6 +28,8 @@ pub mod precision;
 pub mod summary;
 mod view;
 
+pub(crate) use parallel::parallel_in_order;
 pub use precision::{Known, Precision};
 pub use summary::{CellSummary, Counts, Failure, Measurement, RunSummary, Shape, summarize};
 pub use view::Analysis;
+pub(crate) use view::{baseline_of, shown_builds};

@@ -321,7 +321,7 @@ pub fn summarize(results: &RunResults) -> RunSummary {
 }
 
 /// A workload's scaling, as the statistics take it.
-fn scaling_kind(scaling: Scaling) -> ScalingKind {
+pub(crate) fn scaling_kind(scaling: Scaling) -> ScalingKind {
     match scaling {
         Scaling::Weak => ScalingKind::Weak,
         Scaling::Strong => ScalingKind::Strong,

@@ -60,25 +60,8 @@ impl<'a> Analysis<'a> {
         let bootstrap = Bootstrap::default();
         let (samples, set_aside) = counted_and_set_aside(&results.samples);
         let summary = RunSummary::of_samples(results, &samples, &bootstrap);
-        let mut builds = first_seen(
-            results
-                .builds
-                .iter()
-                .map(|b| &b.name)
-                .chain(&results.config.builds)
-                .chain(samples.iter().map(|s| &s.build)),
-        );
-        // Builds named in the config but never resolved nor sampled are noise.
-        builds.retain(|name| {
-            results.builds.iter().any(|b| &b.name == name)
-                || samples.iter().any(|s| &s.build == name)
-        });
-        let baseline = results
-            .builds
-            .iter()
-            .find(|b| b.image_labels.get(VARIANT_LABEL).map(String::as_str) == Some("default"))
-            .map(|b| b.name.clone())
-            .or_else(|| builds.first().cloned());
+        let builds = shown_builds(results, &samples);
+        let baseline = baseline_of(results, &builds);
         let workloads = first_seen(
             results
                 .workloads
@@ -397,6 +380,35 @@ impl<'a> Analysis<'a> {
             Scaling::Strong => "strong",
         }
     }
+}
+
+/// The builds in the order they are shown: the run's, then any other build
+/// with samples.
+pub(crate) fn shown_builds(results: &RunResults, samples: &[&SampleRecord]) -> Vec<String> {
+    let mut builds = first_seen(
+        results
+            .builds
+            .iter()
+            .map(|b| &b.name)
+            .chain(&results.config.builds)
+            .chain(samples.iter().map(|s| &s.build)),
+    );
+    // Builds named in the config but never resolved nor sampled are noise.
+    builds.retain(|name| {
+        results.builds.iter().any(|b| &b.name == name) || samples.iter().any(|s| &s.build == name)
+    });
+    builds
+}
+
+/// The build others are compared with at one thread: the default variant,
+/// else the first of `builds`.
+pub(crate) fn baseline_of(results: &RunResults, builds: &[String]) -> Option<String> {
+    results
+        .builds
+        .iter()
+        .find(|b| b.image_labels.get(VARIANT_LABEL).map(String::as_str) == Some("default"))
+        .map(|b| b.name.clone())
+        .or_else(|| builds.first().cloned())
 }
 
 /// The names in the order they are first seen, each once.

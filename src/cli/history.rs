@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use crate::history::{Order, TextFormat};
+use crate::history::{GitHistory, Order, TextFormat};
 
 #[derive(Debug, Args)]
 pub struct HistoryArgs {
@@ -23,23 +23,51 @@ pub struct StoreArgs {
         default_value = "gilbench-history.sqlite"
     )]
     pub store: String,
-    /// Order runs by the time they started, or in the order they were added.
-    #[arg(long, value_enum, default_value_t = OrderArg::Time)]
+}
+
+#[derive(Debug, Args)]
+pub struct AxisArgs {
+    /// Order runs by start time (`time`), in the order they were added
+    /// (`added`), by label in version order (`label`: 3.13.9 before
+    /// 3.13.10), or by the commits of a git checkout's history (`git=DIR`:
+    /// labels that are commit ids or their prefixes). Runs the order
+    /// cannot place are left out, and named.
+    #[arg(long, value_name = "ORDER", default_value = "time", value_parser = parse_order)]
     pub order: OrderArg,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+/// How runs are ordered along the axis.
+#[derive(Debug, Clone, PartialEq)]
 pub enum OrderArg {
     Time,
     Added,
+    Label,
+    Git(PathBuf),
 }
 
-impl From<OrderArg> for Order {
-    fn from(order: OrderArg) -> Order {
-        match order {
+fn parse_order(text: &str) -> Result<OrderArg, String> {
+    match text {
+        "time" => Ok(OrderArg::Time),
+        "added" => Ok(OrderArg::Added),
+        "label" => Ok(OrderArg::Label),
+        _ => match text.strip_prefix("git=") {
+            Some(dir) if !dir.is_empty() => Ok(OrderArg::Git(dir.into())),
+            _ => Err(format!(
+                "unknown order `{text}`: time, added, label or git=DIR"
+            )),
+        },
+    }
+}
+
+impl OrderArg {
+    /// The order, with the git history it names read.
+    pub fn resolve(self) -> anyhow::Result<Order> {
+        Ok(match self {
             OrderArg::Time => Order::Time,
             OrderArg::Added => Order::Added,
-        }
+            OrderArg::Label => Order::Label,
+            OrderArg::Git(dir) => Order::Git(GitHistory::read(&dir)?),
+        })
     }
 }
 
@@ -79,6 +107,8 @@ pub enum HistoryCommand {
     Regressions {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        axis: AxisArgs,
         #[arg(long, value_enum, default_value_t = FormatArg::Text)]
         format: FormatArg,
         /// Improvements too.
@@ -89,6 +119,8 @@ pub enum HistoryCommand {
     Report {
         #[command(flatten)]
         store: StoreArgs,
+        #[command(flatten)]
+        axis: AxisArgs,
         #[arg(short, long, value_name = "DIR")]
         output: PathBuf,
     },

@@ -34,8 +34,9 @@ pub use run::RunArgs;
                   3 Docker engine unavailable, 4 image unavailable (base, source, build, pull or packages; \
                   a run still measures the other builds), \
                   5 a run finished but some cells failed, 6 `compare --fail-above` found a \
-                  significant slowdown, 8 `history regressions`: the newest run confirms a regression, \
-                  130 interrupted."
+                  significant slowdown, 7 a run on several engines lost one, 8 `compare \
+                  --fail-above-memory` found significantly more memory, 9 `history regressions`: \
+                  the newest run confirms a regression, 130 interrupted."
 )]
 pub struct Cli {
     /// Show more: -v streams full build logs.

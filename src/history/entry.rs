@@ -13,9 +13,24 @@ pub struct RunEntry {
     pub label: Option<String>,
     pub command: String,
     pub gilbench_version: String,
+    /// A merged run's shards' run ids (empty for any other run): a night's
+    /// shards and its merge hold the same samples.
+    pub shards: Vec<String>,
     pub builds: Vec<BuildEntry>,
     pub workloads: Vec<WorkloadEntry>,
     pub cells: Vec<CellEntry>,
+}
+
+impl RunEntry {
+    /// The runs whose samples this one holds: a merged run's shards, or
+    /// itself.
+    pub fn parts(&self) -> Vec<String> {
+        if self.shards.is_empty() {
+            vec![self.run_id.clone()]
+        } else {
+            self.shards.clone()
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

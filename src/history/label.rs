@@ -28,12 +28,23 @@ pub fn resolve(label: Option<&str>, project: Option<&Path>) -> Option<String> {
 }
 
 fn git_commit(project: &Path) -> Option<String> {
+    git(project, &["rev-parse", "HEAD"])
+        .ok()
+        .filter(|commit| !commit.is_empty())
+}
+
+/// `git -C dir args…`'s output, trimmed; else why it failed.
+pub(super) fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let out = Command::new("git")
         .arg("-C")
-        .arg(project)
-        .args(["rev-parse", "HEAD"])
+        .arg(dir)
+        .args(args)
         .output()
-        .ok()?;
-    let commit = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (out.status.success() && !commit.is_empty()).then_some(commit)
+        .map_err(|e| format!("git: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_string());
+    }
+    String::from_utf8(out.stdout)
+        .map(|text| text.trim().to_string())
+        .map_err(|e| e.to_string())
 }

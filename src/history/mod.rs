@@ -3,7 +3,7 @@
 //! site.
 //!
 //! - `entry`, `capture`, `label`: what a run puts in the store, and where
-//!   it sits on the axis.
+//!   it sits on the axis; `order`: how runs are ordered along it.
 //! - `store/`: the tables, their migrations, the two backends.
 //! - `series`: the store's cells as series over the axis.
 //! - `changes`: change points; `regressions`: changes named in words.
@@ -14,6 +14,7 @@ mod changes;
 mod command;
 mod entry;
 mod label;
+mod order;
 mod regressions;
 mod series;
 mod site;
@@ -24,5 +25,5 @@ mod tests;
 pub use changes::{Settings, change_points};
 pub use command::{TextFormat, add, regressions, regressions_text, report};
 pub use entry::{BuildEntry, CellEntry, RunEntry, WorkloadEntry};
-pub use series::Order;
-pub use store::Store;
+pub use order::{GitHistory, Order};
+pub use store::{AddOutcome, Store};

@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use super::changes::{Settings, change_points, level};
-use super::series::{Axis, Series, SeriesKey};
+use super::order::Axis;
+use super::series::{Series, SeriesKey};
 use super::store::{History, StoredRun};
 
 #[derive(Debug, Clone, PartialEq)]

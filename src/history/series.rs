@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::entry::CellEntry;
+use super::order::{Axis, Order};
 use super::store::History;
 use crate::format::{fmt_bytes, fmt_seconds, fmt_times};
 use crate::stats::Estimate;
@@ -54,17 +55,6 @@ impl Metric {
     }
 }
 
-/// How runs are ordered along the axis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Order {
-    /// By the time each run started.
-    #[default]
-    Time,
-    /// In the order the runs were added: the order of their labels (commits,
-    /// releases) when a job adds each as it is made.
-    Added,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SeriesKey {
     pub workload: String,
@@ -95,26 +85,19 @@ impl Series {
     }
 }
 
-/// The runs in the axis' order (indices into [`History::runs`]).
-pub struct Axis {
-    pub runs: Vec<usize>,
-}
-
-/// The axis and every series, in key order.
-pub fn series_of(history: &History, order: Order) -> (Axis, Vec<Series>) {
-    let mut runs: Vec<usize> = (0..history.runs.len()).collect();
-    if order == Order::Time {
-        runs.sort_by(|&a, &b| {
-            let (a, b) = (&history.runs[a], &history.runs[b]);
-            (&a.started_at, a.seq).cmp(&(&b.started_at, b.seq))
-        });
-    }
-    let mut position = vec![0; runs.len()];
-    for (at, &run) in runs.iter().enumerate() {
-        position[run] = at;
+/// The axis and every series, in key order. Runs the order leaves out
+/// have no points.
+pub fn series_of(history: &History, order: &Order) -> (Axis, Vec<Series>) {
+    let axis = Axis::of(history, order);
+    let mut position = vec![None; history.runs.len()];
+    for (at, &run) in axis.runs.iter().enumerate() {
+        position[run] = Some(at);
     }
     let mut grouped: BTreeMap<SeriesKey, Vec<Point>> = BTreeMap::new();
     for stored in &history.cells {
+        let Some(at) = position[stored.run] else {
+            continue;
+        };
         let c = &stored.cell;
         for metric in Metric::ALL {
             let Some(value) = metric.of(c) else { continue };
@@ -127,10 +110,7 @@ pub fn series_of(history: &History, order: Order) -> (Axis, Vec<Series>) {
                 build: c.build.clone(),
                 machine: c.machine.clone(),
             };
-            grouped.entry(key).or_default().push(Point {
-                at: position[stored.run],
-                value,
-            });
+            grouped.entry(key).or_default().push(Point { at, value });
         }
     }
     let series = grouped
@@ -140,5 +120,5 @@ pub fn series_of(history: &History, order: Order) -> (Axis, Vec<Series>) {
             Series { key, points }
         })
         .collect();
-    (Axis { runs }, series)
+    (axis, series)
 }

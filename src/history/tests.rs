@@ -1,7 +1,7 @@
 //! Series are kept apart by machine and by the workload's file.
 
 use super::command::{TextFormat, regressions_text};
-use super::series::Order;
+use super::order::Order;
 use super::store::{History, StoredCell, StoredRun};
 use crate::stats::Estimate;
 
@@ -41,7 +41,7 @@ fn slower(cell: &mut StoredCell) {
 
 #[test]
 fn a_slowdown_on_one_machine_is_a_regression() {
-    let (text, _) = regressions_text(&history(slower), Order::Time, TextFormat::Text, false);
+    let (text, _) = regressions_text(&history(slower), &Order::Time, TextFormat::Text, false);
     assert!(
         text.starts_with("time of fib at 1 thread on 3.13t rose"),
         "{text}"
@@ -54,9 +54,9 @@ fn a_change_of_machine_is_not_a_regression() {
         slower(c);
         c.cell.machine = "m2".into();
     });
-    let (text, new) = regressions_text(&h, Order::Time, TextFormat::Text, true);
+    let (text, confirmed) = regressions_text(&h, &Order::Time, TextFormat::Text, true);
     assert!(text.starts_with("No changes in 12 runs"), "{text}");
-    assert_eq!(new, 0);
+    assert_eq!(confirmed, None);
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn a_changed_workload_starts_a_new_series() {
         slower(c);
         c.workload_sha256 = Some("bb".into());
     });
-    let (text, _) = regressions_text(&h, Order::Time, TextFormat::Text, true);
+    let (text, _) = regressions_text(&h, &Order::Time, TextFormat::Text, true);
     assert!(text.starts_with("No changes in 12 runs"), "{text}");
 }
 
@@ -75,7 +75,20 @@ fn the_newest_run_confirming_a_regression_is_counted() {
     for cell in &mut h.cells[10..] {
         slower(cell);
     }
-    let (text, new) = regressions_text(&h, Order::Time, TextFormat::Markdown, false);
-    assert_eq!(new, 1, "{text}");
-    assert!(text.contains("holds over the 2 runs since"), "{text}");
+    let (text, confirmed) = regressions_text(&h, &Order::Time, TextFormat::Markdown, false);
+    let sentence =
+        "the newest run, 2026-11-12 (r11), confirms 1 regression, begun at run 2026-11-11 (r10)";
+    assert_eq!(confirmed.as_deref(), Some(sentence), "{text}");
+    assert!(
+        text.contains(
+            "between run 2026-11-10 (r9) and 2026-11-11 (r10); holds over the 2 runs since"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "\n**The newest run, 2026-11-12 (r11), confirms 1 regression, begun at run 2026-11-11 (r10).**\n"
+        ),
+        "{text}"
+    );
 }

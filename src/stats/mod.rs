@@ -6,7 +6,8 @@
 //! - Percentile-bootstrap confidence intervals with a seeded RNG, so the same
 //!   results always give the same intervals ([`Bootstrap`]).
 //! - The distribution-free interval of a median from order statistics
-//!   ([`median_interval`]), sound from six samples on.
+//!   ([`median_interval`]), sound from six samples on, and a ratio of
+//!   medians bounded by two such intervals ([`ratio_interval`]).
 //! - Speedup and parallel efficiency for weak and strong scaling
 //!   ([`scaling`]).
 //! - Outliers are flagged with Tukey's fences, never dropped
@@ -22,7 +23,9 @@ mod shape;
 
 pub use bootstrap::Bootstrap;
 
-pub use order_interval::{fewest_for_median_interval, median_interval};
+pub use order_interval::{
+    fewest_for_median_interval, median_interval, median_interval_or_range, ratio_interval,
+};
 pub use shape::{
     BIMODAL_GAP_MADS, BIMODAL_MIN_GAP, BIMODAL_MIN_SEPARATION, BIMODAL_MIN_SHARE, Bimodality,
     Cluster, DRIFT_ALPHA, DRIFT_MIN_CHANGE, Drift, bimodality, drift,
@@ -203,17 +206,24 @@ pub fn scaling(
     bootstrap: &Bootstrap,
 ) -> Option<ScalingEstimate> {
     let ratio = bootstrap.ratio_of_medians(t1, tn)?;
-    let n = f64::from(threads.max(1));
-    Some(match kind {
-        ScalingKind::Weak => ScalingEstimate {
-            speedup: ratio.scaled(n),
-            efficiency: ratio,
-        },
-        ScalingKind::Strong => ScalingEstimate {
-            speedup: ratio,
-            efficiency: ratio.scaled(1.0 / n),
-        },
-    })
+    Some(ScalingEstimate::of_ratio(kind, threads, ratio))
+}
+
+impl ScalingEstimate {
+    /// From T(1)/T(N), the ratio of the medians, as [`scaling`] defines them.
+    pub fn of_ratio(kind: ScalingKind, threads: u32, ratio: Estimate) -> ScalingEstimate {
+        let n = f64::from(threads.max(1));
+        match kind {
+            ScalingKind::Weak => ScalingEstimate {
+                speedup: ratio.scaled(n),
+                efficiency: ratio,
+            },
+            ScalingKind::Strong => ScalingEstimate {
+                speedup: ratio,
+                efficiency: ratio.scaled(1.0 / n),
+            },
+        }
+    }
 }
 
 /// Result of a two-sided Mann-Whitney U test.

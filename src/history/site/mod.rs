@@ -13,8 +13,9 @@ use anyhow::{Context, Result};
 use askama::Template;
 
 use super::changes::Settings;
+use super::order::Order;
 use super::regressions::{Change, changes, describe, several_machines};
-use super::series::{Order, Series, SeriesKey, series_of};
+use super::series::{Series, SeriesKey, series_of};
 use super::store::History;
 use crate::format::unique_file_stems;
 
@@ -25,7 +26,9 @@ struct IndexPage {
     gilbench_version: &'static str,
     runs: usize,
     series: usize,
-    order: &'static str,
+    order: String,
+    /// The runs the order leaves out, named; empty when none are.
+    left_out: String,
     regressions: usize,
     improvements: usize,
     latest: Vec<String>,
@@ -49,7 +52,7 @@ struct Row {
 const LATEST: usize = 20;
 
 /// Writes the site into `dir` (created if needed).
-pub fn write(history: &History, order: Order, dir: &Path) -> Result<()> {
+pub fn write(history: &History, order: &Order, dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let (axis, series) = series_of(history, order);
     let mut found = changes(&series, &Settings::default());
@@ -87,10 +90,10 @@ pub fn write(history: &History, order: Order, dir: &Path) -> Result<()> {
         gilbench_version: env!("CARGO_PKG_VERSION"),
         runs: axis.runs.len(),
         series: series.len(),
-        order: match order {
-            Order::Time => "start time",
-            Order::Added => "the order they were added",
-        },
+        order: order.describe(),
+        left_out: axis
+            .left_out_note(history, order)
+            .map_or_else(String::new, |note| format!("{note}.")),
         regressions: found.iter().filter(|c| c.regression).count(),
         improvements: found.iter().filter(|c| !c.regression).count(),
         latest: found.iter().take(LATEST).map(text).collect(),

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use askama::Template;
 
+use crate::history::order::Axis;
 use crate::history::regressions::{Change, run_name};
-use crate::history::series::{Axis, Metric, Series};
+use crate::history::series::{Metric, Series};
 use crate::history::store::History;
 use crate::report::{TrendChart, TrendLine};
 

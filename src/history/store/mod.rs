@@ -4,7 +4,8 @@
 //!
 //! Writers take the store for themselves while adding (SQLite's
 //! `BEGIN IMMEDIATE`, a PostgreSQL advisory lock), so several writers at
-//! once lose nothing; a run already present is left as it is.
+//! once lose nothing; a run already present is left as it is, and a night
+//! is kept once, merged or in shards (see [`AddOutcome`]).
 
 mod postgres;
 mod rows;
@@ -44,6 +45,20 @@ trait Backend {
     /// Begins a transaction no other writer can interleave with.
     fn begin_exclusive(&mut self) -> Result<()>;
     fn has_table(&mut self, name: &str) -> Result<bool>;
+}
+
+/// What adding a run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddOutcome {
+    /// Added, in place of the runs named: a merged run takes the place of
+    /// runs whose shards it holds all of (some of that night's shards, or
+    /// a merge of fewer of them).
+    Added { replaced: Vec<String> },
+    /// A run of this id was in the store already.
+    AlreadyIn,
+    /// Not added: the runs named hold some of its samples (the night's
+    /// merge is in, or a merge of some other of its shards).
+    HeldBy(Vec<String>),
 }
 
 pub struct Store {
@@ -129,8 +144,8 @@ impl Store {
         }
     }
 
-    /// Adds a run; false if it was already in the store.
-    pub fn add(&mut self, run: &RunEntry) -> Result<bool> {
+    /// Adds a run, unless it or a run holding its samples is in already.
+    pub fn add(&mut self, run: &RunEntry) -> Result<AddOutcome> {
         self.exclusive(|store| rows::insert(store.db.as_mut(), run))
             .with_context(|| format!("adding run {} to {}", run.run_id, self.location))
     }

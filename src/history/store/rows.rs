@@ -1,9 +1,11 @@
 //! Runs into rows and rows back into runs: the one place that knows the
 //! tables' columns.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 
-use super::{Backend, Kind, Value};
+use super::{AddOutcome, Backend, Kind, Value};
 use crate::history::entry::{CellEntry, RunEntry};
 use crate::stats::Estimate;
 
@@ -99,8 +101,10 @@ fn insert_rows(
     Ok(())
 }
 
-/// Inside the caller's exclusive transaction.
-pub(super) fn insert(db: &mut dyn Backend, run: &RunEntry) -> Result<bool> {
+/// Inside the caller's exclusive transaction. A night is kept once: a
+/// merged run takes the place of runs whose shards it holds all of, and a
+/// run any of whose samples another run holds otherwise is not added.
+pub(super) fn insert(db: &mut dyn Backend, run: &RunEntry) -> Result<AddOutcome> {
     let id = text(&run.run_id);
     let present = db.query(
         "SELECT count(*) FROM runs WHERE run_id = $1",
@@ -108,7 +112,25 @@ pub(super) fn insert(db: &mut dyn Backend, run: &RunEntry) -> Result<bool> {
         &[Kind::Int],
     )?;
     if present[0][0] != Value::Int(Some(0)) {
-        return Ok(false);
+        return Ok(AddOutcome::AlreadyIn);
+    }
+    let parts = run.parts();
+    let overlapping = overlapping(db, &parts)?;
+    let holds_them = !run.shards.is_empty()
+        && overlapping
+            .values()
+            .all(|theirs| theirs.iter().all(|p| parts.contains(p)));
+    if !overlapping.is_empty() && !holds_them {
+        return Ok(AddOutcome::HeldBy(overlapping.into_keys().collect()));
+    }
+    for old in overlapping.keys() {
+        // Children first: PostgreSQL enforces the references.
+        for table in ["cells", "builds", "workloads", "run_parts", "runs"] {
+            db.execute(
+                &format!("DELETE FROM {table} WHERE run_id = $1"),
+                &[text(old)],
+            )?;
+        }
     }
     db.execute(
         "INSERT INTO runs (run_id, seq, started_at, label, command, gilbench_version) \
@@ -153,7 +175,31 @@ pub(super) fn insert(db: &mut dyn Backend, run: &RunEntry) -> Result<bool> {
         .map(|c| cell_values(&run.run_id, c))
         .collect();
     insert_rows(db, "cells", CELL_COLUMNS, cells)?;
-    Ok(true)
+    let parts = parts
+        .iter()
+        .map(|p| vec![text(&run.run_id), text(p)])
+        .collect();
+    insert_rows(db, "run_parts", "run_id, part", parts)?;
+    Ok(AddOutcome::Added {
+        replaced: overlapping.into_keys().collect(),
+    })
+}
+
+/// The stored runs that hold any of `parts`, with all the parts of each.
+fn overlapping(db: &mut dyn Backend, parts: &[String]) -> Result<BTreeMap<String, Vec<String>>> {
+    let sql = format!(
+        "SELECT run_id, part FROM run_parts WHERE run_id IN \
+         (SELECT run_id FROM run_parts WHERE part IN {})",
+        placeholders(1, parts.len())
+    );
+    let params: Vec<Value> = parts.iter().map(|p| text(p)).collect();
+    let mut runs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in db.query(&sql, &params, &[Kind::Text, Kind::Text])? {
+        if let (Some(run), Some(part)) = (get_text(&row[0]), get_text(&row[1])) {
+            runs.entry(run).or_default().push(part);
+        }
+    }
+    Ok(runs)
 }
 
 fn get_text(value: &Value) -> Option<String> {

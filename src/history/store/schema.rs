@@ -3,7 +3,7 @@
 //! insert through `ON CONFLICT DO NOTHING`.
 
 /// Migration `i` takes a store from version `i` to `i + 1`.
-pub(super) const MIGRATIONS: [&str; 2] = [
+pub(super) const MIGRATIONS: [&str; 3] = [
     // 1: runs, their builds and workloads, and one row per cell.
     "CREATE TABLE schema_version (version BIGINT NOT NULL);
      INSERT INTO schema_version (version) VALUES (0);
@@ -47,6 +47,16 @@ pub(super) const MIGRATIONS: [&str; 2] = [
     // empty), and each build's source revision where known.
     "ALTER TABLE cells ADD COLUMN memory_kb DOUBLE PRECISION;
      ALTER TABLE builds ADD COLUMN revision TEXT;",
+    // 3: the runs whose samples each run holds (a merged run's shards, or
+    // itself), so that a night is not added both merged and in shards.
+    // Merged runs added before have their own id: their shards are unknown.
+    "CREATE TABLE run_parts (
+         run_id TEXT NOT NULL REFERENCES runs (run_id),
+         part TEXT NOT NULL,
+         PRIMARY KEY (run_id, part)
+     );
+     CREATE INDEX run_parts_part ON run_parts (part);
+     INSERT INTO run_parts (run_id, part) SELECT run_id, run_id FROM runs;",
 ];
 
 /// The version a fully migrated store is at.

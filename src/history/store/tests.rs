@@ -5,7 +5,7 @@
 use super::*;
 use crate::history::command::{TextFormat, regressions_text};
 use crate::history::entry::{BuildEntry, CellEntry, WorkloadEntry};
-use crate::history::series::Order;
+use crate::history::order::Order;
 use crate::stats::Estimate;
 
 fn postgres_url() -> Option<String> {
@@ -53,6 +53,7 @@ pub(crate) fn run(id: &str, day: u32, time: f64) -> RunEntry {
         label: Some(format!("{id}abcdef")),
         command: "gilbench run".into(),
         gilbench_version: "0.1.0".into(),
+        shards: Vec::new(),
         builds: vec![BuildEntry {
             name: "3.13t".into(),
             version: Some("3.13.5".into()),
@@ -90,11 +91,61 @@ fn a_run_added_twice_counts_once() {
     let dir = tempfile::tempdir().unwrap();
     for location in fresh_stores(&dir) {
         let mut store = Store::open(&location).unwrap();
-        assert!(store.add(&run("a", 1, 1.0)).unwrap());
-        assert!(!store.add(&run("a", 1, 1.0)).unwrap());
+        let added = AddOutcome::Added {
+            replaced: Vec::new(),
+        };
+        assert_eq!(store.add(&run("a", 1, 1.0)).unwrap(), added);
+        assert_eq!(store.add(&run("a", 1, 1.0)).unwrap(), AddOutcome::AlreadyIn);
         let history = Store::open(&location).unwrap().load().unwrap();
         assert_eq!(history.runs.len(), 1, "{}", store.location);
         assert_eq!(history.cells.len(), 3);
+    }
+}
+
+/// A merge of `shards`, on night `day`.
+fn merged(id: &str, day: u32, shards: &[&str]) -> RunEntry {
+    RunEntry {
+        shards: shards.iter().map(ToString::to_string).collect(),
+        ..run(id, day, 1.0)
+    }
+}
+
+#[test]
+fn a_night_added_merged_and_in_shards_counts_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = |list: &[&str]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
+    for location in fresh_stores(&dir) {
+        let mut store = Store::open(&location).unwrap();
+        for id in ["s1", "s2", "other"] {
+            store.add(&run(id, 1, 1.0)).unwrap();
+        }
+        // The night's merge takes the place of its shards.
+        assert_eq!(
+            store.add(&merged("m12", 1, &["s1", "s2"])).unwrap(),
+            AddOutcome::Added {
+                replaced: ids(&["s1", "s2"])
+            }
+        );
+        // Neither a shard of it nor a merge of fewer of its shards is added.
+        assert_eq!(
+            store.add(&run("s1", 1, 1.0)).unwrap(),
+            AddOutcome::HeldBy(ids(&["m12"]))
+        );
+        assert_eq!(
+            store.add(&merged("m1", 1, &["s1"])).unwrap(),
+            AddOutcome::HeldBy(ids(&["m12"]))
+        );
+        // A merge of more of them takes the place of one of fewer.
+        assert_eq!(
+            store.add(&merged("m123", 1, &["s1", "s2", "s3"])).unwrap(),
+            AddOutcome::Added {
+                replaced: ids(&["m12"])
+            }
+        );
+        let history = Store::open(&location).unwrap().load().unwrap();
+        let kept: Vec<&str> = history.runs.iter().map(|r| r.run_id.as_str()).collect();
+        assert_eq!(kept, ["other", "m123"], "{location}");
+        assert_eq!(history.cells.len(), 6);
     }
 }
 
@@ -108,9 +159,9 @@ fn either_store_gives_the_same_history_regressions_and_site() {
             store.add(&night).unwrap();
         }
         let history = store.load().unwrap();
-        let (text, _) = regressions_text(&history, Order::Time, TextFormat::Text, false);
+        let (text, _) = regressions_text(&history, &Order::Time, TextFormat::Text, false);
         let site = dir.path().join(format!("site{}", results.len()));
-        crate::history::site::write(&history, Order::Time, &site).unwrap();
+        crate::history::site::write(&history, &Order::Time, &site).unwrap();
         let index = std::fs::read_to_string(site.join("index.html")).unwrap();
         results.push((history, text, index));
     }
