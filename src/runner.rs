@@ -81,6 +81,7 @@ impl SampleRequest {
             owner_wall_ns: None,
             imports: None,
             warm_call_ns: None,
+            warm_load: None,
             extra: Default::default(),
         }
     }

@@ -174,6 +174,9 @@ pub struct Sample {
     /// in the sample's main thread; the first is the cold time.
     #[serde(default)]
     pub warm_call_ns: Option<Vec<u64>>,
+    /// Other load on the sample's CPUs during those untimed calls.
+    #[serde(default)]
+    pub warm_load: Option<OtherLoad>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -193,11 +196,19 @@ impl Sample {
         )
     }
 
-    /// Foreign CPU time plus steal over the watched time, in CPUs: 0.5 means
-    /// half a CPU was busy with something else on average.
+    /// Other load on the sample's CPUs while its workers ran.
+    pub fn timed_load(&self) -> Option<OtherLoad> {
+        Some(OtherLoad {
+            foreign_cpu_ns: self.foreign_cpu_ns?,
+            steal_ns: self.steal_ns.unwrap_or(0),
+            watched_ns: self.watched_ns?,
+            watched_cpus: self.watched_cpus.unwrap_or(0),
+        })
+    }
+
+    /// [`OtherLoad::cpus`] while the workers ran.
     pub fn foreign_load(&self) -> Option<f64> {
-        let watched = self.watched_ns.filter(|&w| w > 0)? as f64;
-        Some((self.foreign_cpu_ns? + self.steal_ns.unwrap_or(0)) as f64 / watched)
+        self.timed_load()?.cpus()
     }
 
     // The runner counts nanoseconds; everything after it reads seconds,
@@ -251,6 +262,32 @@ impl Sample {
     /// The whole sample process's time, else the timed part's.
     pub fn duration_s(&self) -> Option<f64> {
         self.duration_ns.or(self.wall_ns).map(seconds)
+    }
+}
+
+/// Other load on a sample's CPUs over one stretch of it (runner/cpuload.py):
+/// CPU time something else spent there, steal time, and how long, over how
+/// many CPUs, that was watched.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OtherLoad {
+    pub foreign_cpu_ns: u64,
+    #[serde(default)]
+    pub steal_ns: u64,
+    pub watched_ns: u64,
+    #[serde(default)]
+    pub watched_cpus: u32,
+}
+
+impl OtherLoad {
+    /// Foreign CPU time and steal, together.
+    pub fn busy_ns(&self) -> u64 {
+        self.foreign_cpu_ns + self.steal_ns
+    }
+
+    /// Foreign CPU time plus steal over the watched time, in CPUs: 0.5 means
+    /// half a CPU was busy with something else on average.
+    pub fn cpus(&self) -> Option<f64> {
+        (self.watched_ns > 0).then(|| self.busy_ns() as f64 / self.watched_ns as f64)
     }
 }
 

@@ -287,8 +287,8 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
                 self.settled.insert(key.cell.clone());
             }
             let jit_off = self.triage(key, &request, &taken.sample).await?;
-            let disturbed = !key.warmup && policy.disturbs(&taken.sample);
-            let load = taken.sample.foreign_load().unwrap_or(0.0);
+            let disturbance = policy.disturbance(&taken.sample).filter(|_| !key.warmup);
+            let disturbed = disturbance.is_some();
             let mut consumers = self.consumers.borrow_mut();
             let record = SampleRecord {
                 build: key.cell.build.clone(),
@@ -308,9 +308,13 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
             }
             retakes += 1;
             consumers.emit(Event::Retake(&format!(
-                "{} × {} at {} {}: other load took {load:.2} CPUs during the sample; \
-                 taking it again ({retakes} of at most {})",
-                key.cell.build, key.cell.workload, key.cell.threads, key.cell.mode, policy.retakes
+                "{} × {} at {} {}: {}; taking it again ({retakes} of at most {})",
+                key.cell.build,
+                key.cell.workload,
+                key.cell.threads,
+                key.cell.mode,
+                disturbance.unwrap_or_default(),
+                policy.retakes
             )))?;
         }
     }

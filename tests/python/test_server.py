@@ -85,7 +85,15 @@ class TestProtocol(RunnerTestBase):
         self.assertEqual(s["status"], "ok", s)
         self.assertEqual(len(s["warm_call_ns"]), 3)
         self.assertTrue(all(t > 0 for t in s["warm_call_ns"]), s)
-        self.assertIsNone(self.server.sample(path, size=50)["warm_call_ns"])
+        if os.path.exists("/proc/stat"):
+            # The untimed calls are watched for other load apart.
+            load = s["warm_load"]
+            self.assertGreaterEqual(load["watched_ns"], sum(s["warm_call_ns"]), s)
+            self.assertEqual(load["watched_cpus"], s["watched_cpus"], s)
+            self.assertGreaterEqual(load["foreign_cpu_ns"], 0, s)
+        cold = self.server.sample(path, size=50)
+        self.assertIsNone(cold["warm_call_ns"])
+        self.assertIsNone(cold["warm_load"])
         # A warm-up call that fails fails the sample.
         s = self.server.sample(path, size=2, warm_calls=3)
         self.assertEqual(s["kind"], "exception", s)
