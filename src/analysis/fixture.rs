@@ -115,6 +115,7 @@ impl RunBuilder {
                                 disturbed: false,
                                 machine: None,
                                 jit_off: None,
+                                reproducer: None,
                             });
                         }
                     }

@@ -98,7 +98,9 @@ use crate::results::RunResults;
 use export::{Analysed, Format, Output, analyse};
 
 pub use csv::results_csv;
-pub(crate) use findings::jit::{reproducer_path as jit_reproducer_path, verdict as jit_verdict};
+pub(crate) use findings::jit::{
+    reproducer_path as jit_reproducer_path, reproducer_result, verdict as jit_verdict,
+};
 pub use findings::{Finding, FindingKind};
 pub use html::index_html;
 pub use pyperf::{PyperfBenchmark, PyperfRun, PyperfSuite, pyperf_suites};

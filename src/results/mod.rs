@@ -25,7 +25,8 @@ pub use journal::{Journal, JournalEntry, RunHeader, SEALED_JOURNAL_FILE};
 pub use machine::{Distribute, LostEngine, Machine};
 pub use packages::{LockedPackage, PackageDifference, PackageKind, PackageOnBuild};
 pub use sample::{
-    FailureKind, Mode, OtherLoad, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo,
+    FailureKind, Mode, OtherLoad, ReproducerRun, RunStatus, Sample, SampleStatus, Scaling,
+    ScriptRun, WorkloadInfo,
 };
 pub use sample_file::{MERGED_SAMPLES_FILE, SampleFile};
 pub use shard::Shard;
@@ -338,6 +339,9 @@ pub struct SampleRecord {
     /// `PYTHON_JIT=0`: if that one completed, the failure is the JIT's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jit_off: Option<Box<Sample>>,
+    /// Where the failure was the JIT's: its reproducer, run alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproducer: Option<Box<ReproducerRun>>,
 }
 
 impl SampleRecord {

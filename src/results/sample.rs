@@ -265,6 +265,62 @@ impl Sample {
     }
 }
 
+/// How a program the runner ran once ended (its `script` request; see
+/// workloads/README.md): a reproducer, run as a sample's worker runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScriptRun {
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    #[serde(default)]
+    pub signal: Option<i64>,
+    #[serde(default)]
+    pub timeout_s: f64,
+    /// Still running at the timeout, and killed.
+    #[serde(default)]
+    pub timed_out: bool,
+    /// Killed for writing more than the runner's output limit.
+    #[serde(default)]
+    pub output_limited: bool,
+    /// Killed by the OOM killer.
+    #[serde(default)]
+    pub oom_killed: bool,
+    /// Why it was not run, or not to its end (the runner failed).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The whole process, start-up included.
+    #[serde(default)]
+    pub duration_ns: Option<u64>,
+    #[serde(default)]
+    pub stdout_tail: String,
+    #[serde(default)]
+    pub stderr_tail: String,
+}
+
+impl ScriptRun {
+    /// A program the runner could not run, and why.
+    pub fn not_run(reason: String) -> ScriptRun {
+        ScriptRun {
+            error: Some(reason),
+            ..ScriptRun::default()
+        }
+    }
+
+    pub fn duration_s(&self) -> Option<f64> {
+        self.duration_ns.map(seconds)
+    }
+}
+
+/// The reproducer of a failure the JIT caused, run once in the build's
+/// image as the samples ran: as the failed sample (the JIT on), and with
+/// `PYTHON_JIT=0`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReproducerRun {
+    /// In the run's folder.
+    pub path: String,
+    pub jit_on: ScriptRun,
+    pub jit_off: ScriptRun,
+}
+
 /// Other load on a sample's CPUs over one stretch of it (runner/cpuload.py):
 /// CPU time something else spent there, steal time, and how long, over how
 /// many CPUs, that was watched.

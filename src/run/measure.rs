@@ -17,8 +17,8 @@ use super::{plan, rounds};
 use crate::results::machine::Unit;
 use crate::results::shard::Group;
 use crate::results::{
-    CellKey, DisturbancePolicy, Mode, PrecisionGoal, RunConfig, Sample, SampleKey, SampleRecord,
-    SampleStatus, WorkloadInfo,
+    CellKey, DisturbancePolicy, Mode, PrecisionGoal, ReproducerRun, RunConfig, Sample, SampleKey,
+    SampleRecord, SampleStatus, WorkloadInfo,
 };
 use crate::runner::SampleRequest;
 
@@ -286,7 +286,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
             if taken.sample.status != SampleStatus::Ok {
                 self.settled.insert(key.cell.clone());
             }
-            let jit_off = self.triage(key, &request, &taken.sample).await?;
+            let (jit_off, reproducer) = self.triage(key, &request, &taken.sample).await?;
             let disturbance = policy.disturbance(&taken.sample).filter(|_| !key.warmup);
             let disturbed = disturbance.is_some();
             let mut consumers = self.consumers.borrow_mut();
@@ -301,6 +301,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
                 disturbed,
                 machine: self.machine.clone(),
                 jit_off,
+                reproducer,
             };
             consumers.emit(Event::SampleDone(&record))?;
             if !disturbed || retakes == policy.retakes {
@@ -322,17 +323,17 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
 
 impl Sampler<'_, '_, '_> {
     /// A failed sample on a build whose JIT is on, taken again with the JIT
-    /// off; where that completes, the reproducer is written and the finding
-    /// said at once.
+    /// off; where that completes, the reproducer is written and run, and
+    /// the finding said at once.
     async fn triage(
         &mut self,
         key: &SampleKey,
         request: &SampleRequest,
         failed: &Sample,
-    ) -> Result<Option<Box<Sample>>> {
+    ) -> Result<(Option<Box<Sample>>, Option<Box<ReproducerRun>>)> {
         let triage = &self.plan.jit;
         if failed.status != SampleStatus::Failed || !triage.builds.contains(&key.cell.build) {
-            return Ok(None);
+            return Ok((None, None));
         }
         let off = interruptible(
             &mut self.interrupt,
@@ -341,15 +342,45 @@ impl Sampler<'_, '_, '_> {
         )
         .await??
         .sample;
-        if let Some(off_s) = off.completed_in_s() {
-            let (build, workload) = (&key.cell.build, &key.cell.workload);
-            let mut note = crate::report::jit_verdict(build, workload, failed.kind, Some(off_s));
-            if let Some(path) = jit::write_reproducer(triage, build, workload, failed, &off)? {
-                note.push_str(&format!("; reproducer: {}", path.display()));
+        let Some(off_s) = off.completed_in_s() else {
+            return Ok((Some(Box::new(off)), None));
+        };
+        let (build, workload) = (&key.cell.build, &key.cell.workload);
+        let path = &self.plan.paths[workload];
+        let mut note = crate::report::jit_verdict(build, workload, failed.kind, Some(off_s));
+        let written = jit::write_reproducer(triage, build, workload, path, failed, &off)?;
+        let reproducer = match written {
+            Some(written) => {
+                let run = self.run_reproducer(build, &written, request).await?;
+                note.push_str(&format!("; {}", crate::report::reproducer_result(&run)));
+                Some(Box::new(run))
             }
-            self.emit(Event::Note(&note))?;
-        }
-        Ok(Some(Box::new(off)))
+            None => None,
+        };
+        self.emit(Event::Note(&note))?;
+        Ok((Some(Box::new(off)), reproducer))
+    }
+
+    /// Runs a reproducer once where the failed sample ran, with its
+    /// environment (the JIT on) and with the JIT off, each under the
+    /// sample's timeout.
+    async fn run_reproducer(
+        &mut self,
+        build: &str,
+        reproducer: &jit::Reproducer,
+        request: &SampleRequest,
+    ) -> Result<ReproducerRun> {
+        let on = reproducer.request(request.env.clone(), request.timeout_s);
+        let off = reproducer.request(jit::without_jit(&request.env), request.timeout_s);
+        let jit_on =
+            interruptible(&mut self.interrupt, self.source.run_script(build, &on)).await??;
+        let jit_off =
+            interruptible(&mut self.interrupt, self.source.run_script(build, &off)).await??;
+        Ok(ReproducerRun {
+            path: reproducer.path.to_string_lossy().into_owned(),
+            jit_on,
+            jit_off,
+        })
     }
 }
 

@@ -154,6 +154,8 @@ struct FailureView {
     cell: String,
     summary: String,
     samples: Vec<Fact>,
+    /// Where the JIT caused the failure: its reproducer's two runs.
+    reproducer: String,
     stderr: String,
 }
 
@@ -390,6 +392,11 @@ fn failure_views(a: &Analysis<'_>) -> Vec<FailureView> {
                 c.failure_kinds().join(", ")
             ),
             samples: grouped_failures(&c.failures),
+            reproducer: c
+                .failures
+                .iter()
+                .find_map(findings::jit::failure_reproducer)
+                .unwrap_or_default(),
             stderr: c
                 .failures
                 .iter()
