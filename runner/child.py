@@ -115,8 +115,10 @@ def _chunks(fd):
         yield chunk
 
 
-def run_child(worker_args, timeout_s, extra_env=None):
-    """Run `runner worker ...` in a fresh process group; see workloads/README.md."""
+def run_child(worker_args, timeout_s, extra_env=None, script=None):
+    """Run `runner worker ...` in a fresh process group; see workloads/README.md.
+    Given `script`, run that file with `worker_args` instead, the same way:
+    a program of its own, which gets no token and no result pipe."""
     import secrets
     import subprocess
     out = ChildOutcome()
@@ -129,13 +131,17 @@ def run_child(worker_args, timeout_s, extra_env=None):
             env[key] = value
     r_fd, w_fd = os.pipe()
     # -B: never write __pycache__ next to the workloads (often a bind mount).
-    cmd = [sys.executable, "-B", _worker_script(), "worker", "--result-fd", str(w_fd)] \
-        + list(worker_args)
+    if script is None:
+        cmd = [sys.executable, "-B", _worker_script(), "worker", "--result-fd", str(w_fd)]
+        pass_fds, feed = (w_fd,), token.encode("ascii") + b"\n"
+    else:
+        cmd, pass_fds, feed = [sys.executable, "-B", script], (), b""
+    cmd += list(worker_args)
     oom_before = oom_kill_count()
     t0 = time.perf_counter_ns()
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, pass_fds=(w_fd,),
+                                stderr=subprocess.PIPE, pass_fds=pass_fds,
                                 start_new_session=True, env=env, close_fds=True)
     except BaseException as exc:
         os.close(r_fd)
@@ -196,7 +202,7 @@ def run_child(worker_args, timeout_s, extra_env=None):
         t.start()
 
     try:
-        proc.stdin.write(token.encode("ascii") + b"\n")
+        proc.stdin.write(feed)
         proc.stdin.flush()
     except (BrokenPipeError, OSError):
         pass

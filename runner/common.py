@@ -31,7 +31,7 @@ MEASURED_FIELDS = (
     "max_rss_kb", "rss_setup_kb", "rss_peak_kb", "check", "result_repr", "gil_enabled",
     "gil_enabled_after_import", "gil_enabled_by", "size", "name", "scaling", "start_method",
     "foreign_cpu_ns", "steal_ns", "watched_ns", "watched_cpus", "owner_wall_ns", "imports",
-    "warm_call_ns",
+    "warm_call_ns", "warm_load",
 )
 SERVER_FIELDS = ("workload", "stdout_tail", "stderr_tail", "exit_code", "signal", "duration_ns")
 SAMPLE_FIELDS = REQUEST_FIELDS + MEASURED_FIELDS + SERVER_FIELDS

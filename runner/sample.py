@@ -68,7 +68,11 @@ def run_sample(path, mode, workers, size, warmup, owner_first=False, warm=0):
     previous_hook = catch_thread_exceptions(hook_errors)
     try:
         if warm:
+            # Watched apart from the timed section: other load during the
+            # untimed calls disturbs the cold time, and the JIT's warm-up.
+            warm_watch = LoadWatch()
             sample["warm_call_ns"] = warm_calls(mod, size, warm, gil_watch)
+            sample["warm_load"] = warm_watch.result() or None
         watch = LoadWatch()
         out = run_mode(mode, mod, path, workers, size, gil_watch, owner_first)
         sample.update(watch.result())

@@ -185,7 +185,39 @@ def op_sample(req):
     return {"ok": True, "sample": sample}
 
 
-OPS = {"facts": op_facts, "describe": op_describe, "sample": op_sample}
+def op_script(req):
+    """Run a program of the client's (a reproducer) once, as a sample's
+    worker runs: a fresh process in a session of its own, the timeout and
+    the output limit.  Its result is how it ended and its output."""
+    import shutil
+    import tempfile
+    source = req.get("source")
+    if not isinstance(source, str) or not source:
+        raise RequestError("source must be the program's text")
+    args = req.get("args", [])
+    if not isinstance(args, list) or \
+            not all(isinstance(a, str) and "\0" not in a for a in args):
+        raise RequestError("args must be a list of strings")
+    timeout = _get_timeout(req)
+    env = _get_env(req)
+    folder = tempfile.mkdtemp(prefix="gilbench-script-")
+    try:
+        path = os.path.join(folder, "script.py")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(source)
+        out = run_child(args, timeout, env, script=path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"ok": True, "script": {
+        "exit_code": out.exit_code, "signal": out.signal, "timeout_s": timeout,
+        "timed_out": out.timed_out, "output_limited": out.output_limited,
+        "oom_killed": out.oom_killed, "error": out.spawn_error,
+        "duration_ns": out.duration_ns, "stdout_tail": out.stdout_tail,
+        "stderr_tail": out.stderr_tail,
+    }}
+
+
+OPS = {"facts": op_facts, "describe": op_describe, "sample": op_sample, "script": op_script}
 
 
 def handle_request(line):

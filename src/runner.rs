@@ -18,7 +18,7 @@ use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use crate::lines::{Chunk, LineSplitter, reader_chunks};
-use crate::results::{FailureKind, Mode, Sample, SampleStatus, WorkloadInfo};
+use crate::results::{FailureKind, Mode, Sample, SampleStatus, ScriptRun, WorkloadInfo};
 
 pub const PROTOCOL_VERSION: u64 = 1;
 /// Lines of the runner's own stderr kept for error messages.
@@ -81,9 +81,20 @@ impl SampleRequest {
             owner_wall_ns: None,
             imports: None,
             warm_call_ns: None,
+            warm_load: None,
             extra: Default::default(),
         }
     }
+}
+
+/// A program to run once as a sample's worker runs (a reproducer): with
+/// `args`, the extra environment `env`, killed after `timeout_s`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScriptRequest {
+    pub source: String,
+    pub args: Vec<String>,
+    pub timeout_s: f64,
+    pub env: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -275,14 +286,31 @@ impl RunnerSession {
         Ok(reply.workloads)
     }
 
-    /// Runs one sample; the runner enforces the timeout, this side allows a
-    /// grace period on top for spawning and reporting.
+    /// Runs one sample.
     pub async fn sample(&mut self, request: &SampleRequest) -> Result<Sample, RunnerError> {
-        let mut body = serde_json::to_value(request).expect("serialisable");
-        body["op"] = json!("sample");
-        let grace = Duration::from_secs_f64(request.timeout_s + 30.0);
-        let reply: SampleReply = self.request(body, grace).await?;
+        let reply: SampleReply = self.run("sample", request, request.timeout_s).await?;
         Ok(reply.sample)
+    }
+
+    /// Runs a program once, as a sample's worker runs.
+    pub async fn script(&mut self, request: &ScriptRequest) -> Result<ScriptRun, RunnerError> {
+        let reply: ScriptReply = self.run("script", request, request.timeout_s).await?;
+        Ok(reply.script)
+    }
+
+    /// Sends `request` as `op`, a child the runner starts and stops after
+    /// `timeout_s`; this side allows a grace period on top for spawning and
+    /// reporting.
+    async fn run<T: DeserializeOwned>(
+        &mut self,
+        op: &str,
+        request: &impl Serialize,
+        timeout_s: f64,
+    ) -> Result<T, RunnerError> {
+        let mut body = serde_json::to_value(request).expect("serialisable");
+        body["op"] = json!(op);
+        let grace = Duration::from_secs_f64(timeout_s + 30.0);
+        self.request(body, grace).await
     }
 
     /// Asks the runner to exit; errors are irrelevant at this point.
@@ -322,6 +350,11 @@ struct DescribeReply {
 #[derive(Deserialize)]
 struct SampleReply {
     sample: Sample,
+}
+
+#[derive(Deserialize)]
+struct ScriptReply {
+    script: ScriptRun,
 }
 
 #[cfg(test)]

@@ -229,7 +229,14 @@ pub fn check_selectors(selectors: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Picks workloads: `all` (every built-in one), names, categories, and
+/// Built-in workloads the default suite leaves out; `all`, their category
+/// and their name select them. richards is the JIT's warm-and-cold
+/// reference (`--warm-calls`): in the default suite it would lengthen the
+/// main run and change its cells, which a history of runs compares.
+const NOT_IN_DEFAULT: &[&str] = &["richards"];
+
+/// Picks workloads: the default suite (without selectors), `all` (every
+/// built-in one), names, categories, and
 /// everything described from user paths. Unknown names are an error that
 /// lists what exists; workloads that failed to import are errors too.
 pub fn select(
@@ -266,8 +273,13 @@ pub fn select(
         .map(String::as_str)
         .filter(|s| !is_path(s))
         .collect();
-    if names.is_empty() && user.is_empty() || names.contains(&"all") {
-        described.iter().filter(builtin).for_each(&mut add);
+    let everything = names.contains(&"all");
+    if everything || names.is_empty() && user.is_empty() {
+        described
+            .iter()
+            .filter(builtin)
+            .filter(|w| everything || !NOT_IN_DEFAULT.contains(&w.name.as_str()))
+            .for_each(&mut add);
     }
     for name in names.iter().filter(|n| **n != "all") {
         let matches: Vec<&WorkloadInfo> = described
@@ -317,6 +329,7 @@ mod tests {
         vec![
             info("countdown", "cpu", "/gilbench/workloads/countdown.py"),
             info("fib", "cpu", "/gilbench/workloads/fib.py"),
+            info("richards", "cpu", "/gilbench/workloads/richards.py"),
             info("sha256", "native", "/gilbench/workloads/sha256.py"),
         ]
     }
@@ -365,17 +378,26 @@ mod tests {
     fn selects_by_name_category_or_everything() {
         assert_eq!(
             names(&select(&described(), &[]).unwrap()),
-            ["countdown", "fib", "sha256"]
+            ["countdown", "fib", "sha256"],
+            "the default suite"
+        );
+        assert_eq!(
+            names(&select(&described(), &["all".into()]).unwrap()),
+            ["countdown", "fib", "richards", "sha256"]
         );
         assert_eq!(
             names(&select(&described(), &["sha256".into(), "cpu".into()]).unwrap()),
-            ["sha256", "countdown", "fib"]
+            ["sha256", "countdown", "fib", "richards"]
+        );
+        assert_eq!(
+            names(&select(&described(), &["richards".into()]).unwrap()),
+            ["richards"]
         );
         let err = select(&described(), &["nope".into()])
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("countdown, fib, sha256") && err.contains("cpu, native"),
+            err.contains("countdown, fib, richards, sha256") && err.contains("cpu, native"),
             "{err}"
         );
     }
@@ -394,7 +416,7 @@ mod tests {
         );
         let helpers_only = select(&described(), &["./helpers".into()]).unwrap_err();
         assert!(helpers_only.to_string().contains("define no workload"));
-        all[3].error = Some("SyntaxError".into());
+        all.last_mut().unwrap().error = Some("SyntaxError".into());
         assert!(
             select(&all, &[])
                 .unwrap_err()

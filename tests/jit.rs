@@ -106,9 +106,19 @@ fn a_failure_only_with_the_jit_on_is_taken_again_with_it_off_in_the_same_image()
     let record = &results["samples"][0];
     assert_eq!(record["sample"]["kind"], "timeout", "{record}");
     assert_eq!(record["jit_off"]["status"], "ok", "{record}");
+    // Its reproducer, run once in the same image, behaves the same.
+    let reproducer = &record["reproducer"];
+    assert_eq!(reproducer["jit_on"]["timed_out"], true, "{reproducer}");
+    assert_eq!(reproducer["jit_off"]["exit_code"], 0, "{reproducer}");
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(
         summary.contains("3.13-jit: loops\\_with\\_jit times out with the JIT on and completes"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains(
+            "with the JIT on, still running after 3.00 s; with PYTHON\\_JIT=0, completes in"
+        ),
         "{summary}"
     );
     assert!(dir.path().join("jit/3.13-jit-loops_with_jit.py").is_file());

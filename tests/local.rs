@@ -434,8 +434,30 @@ fn a_failure_only_with_the_jit_on_is_the_jits_and_its_reproducer_behaves_the_sam
     assert_eq!(record["sample"]["kind"], "timeout", "{record}");
     assert_eq!(record["jit_off"]["status"], "ok", "{record}");
     assert_eq!(record["jit_off"]["size"], 1000);
+    // The reproducer, run once where the sample ran: it loops with the JIT
+    // on until the sample's timeout, and completes with it off.
+    let reproducer = &record["reproducer"];
+    assert_eq!(reproducer["path"], "jit/host-jit-loops_with_jit.py");
+    assert_eq!(reproducer["jit_on"]["timed_out"], true, "{reproducer}");
+    assert_eq!(reproducer["jit_on"]["timeout_s"], 2.0);
+    assert_eq!(reproducer["jit_off"]["exit_code"], 0, "{reproducer}");
+    assert!(
+        reproducer["jit_off"]["stdout_tail"]
+            .as_str()
+            .unwrap()
+            .contains("check passed"),
+        "{reproducer}"
+    );
+    assert!(reproducer["jit_off"]["duration_ns"].as_u64().unwrap() > 0);
 
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains(
+            "reproducer jit/host-jit-loops\\_with\\_jit.py, run alone: with the JIT on, still \
+             running after 2.00 s; with PYTHON\\_JIT=0, completes in"
+        ),
+        "{summary}"
+    );
     assert!(
         summary.contains("host-jit: loops\\_with\\_jit times out with the JIT on and completes in"),
         "{summary}"

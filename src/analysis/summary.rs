@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use super::parallel::parallel_map;
 use super::precision::{CellWalls, Precision};
 use crate::results::{
-    CellKey, FailureKind, Mode, RunResults, Sample, SampleRecord, SampleStatus, Scaling,
+    CellKey, FailureKind, Mode, ReproducerRun, RunResults, Sample, SampleRecord, SampleStatus,
+    Scaling,
 };
 use crate::stats::{
     Bimodality, Bootstrap, Distribution, Drift, Estimate, ScalingKind, bimodality, drift, scaling,
@@ -39,6 +40,8 @@ pub struct Failure {
     /// On a build whose JIT was on, the same sample with `PYTHON_JIT=0`
     /// completed, in this many seconds: the failure is the JIT's.
     pub jit_off_s: Option<f64>,
+    /// Then its reproducer, run alone with the JIT on and off.
+    pub reproducer: Option<ReproducerRun>,
 }
 
 impl Failure {
@@ -394,6 +397,7 @@ fn summarise_cell(
                     exit_code: sample.exit_code,
                     stderr_tail: sample.stderr_tail.clone().filter(|s| !s.trim().is_empty()),
                     jit_off_s: record.jit_off.as_ref().and_then(|off| off.completed_in_s()),
+                    reproducer: record.reproducer.as_deref().cloned(),
                 });
             }
             SampleStatus::Unsupported => {

@@ -40,6 +40,7 @@ pub const COLUMNS: &[&str] = &[
     "disturbed",
     "foreign_load",
     "cell_precision",
+    "warm_call_s",
     "machine",
 ];
 
@@ -72,6 +73,8 @@ struct Row {
     disturbed: bool,
     foreign_load: Option<String>,
     cell_precision: Option<String>,
+    /// Each untimed call's wall time, in order, separated by spaces.
+    warm_call_s: String,
     machine: String,
 }
 
@@ -115,6 +118,13 @@ impl Row {
                 .filter(|_| !a.is_set_aside(r))
                 .and_then(|c| c.precision.reached().fraction())
                 .map(|p| format!("{p:.4}")),
+            warm_call_s: s
+                .warm_call_ns
+                .iter()
+                .flatten()
+                .map(|&ns| exact_seconds(ns))
+                .collect::<Vec<_>>()
+                .join(" "),
             machine: one_line(r.machine.as_deref().unwrap_or_default()),
         }
     }

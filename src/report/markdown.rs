@@ -177,11 +177,18 @@ fn failed_cells(a: &Analysis<'_>, out: &mut String) {
     out.push_str("| build | workload | mode | workers | failed | kind | first message |\n");
     out.push_str("| --- | --- | --- | ---: | ---: | --- | --- |\n");
     for c in failed {
-        let message = c
+        let mut message = c
             .failures
             .first()
             .map(|f| truncate(&one_line(&f.message), 160))
             .unwrap_or_default();
+        if let Some(reproducer) = c
+            .failures
+            .iter()
+            .find_map(findings::jit::failure_reproducer)
+        {
+            let _ = write!(message, "; {reproducer}");
+        }
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} of {} | {} | {} |",

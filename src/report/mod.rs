@@ -60,9 +60,10 @@
 //! | `exit_code` | the sample process's exit code |
 //! | `at` | Unix time (seconds) when the sample finished |
 //! | `message` | failure message, empty when ok |
-//! | `disturbed` | `true` when other load on the sample's CPUs passed the run's threshold (kept out of the statistics, retaken) |
+//! | `disturbed` | `true` when other load on the sample's CPUs passed the run's threshold, while its workers ran or during its untimed calls (`--warm-calls`) (kept out of the statistics, retaken) |
 //! | `foreign_load` | CPUs busy with something else, on average, while the sample ran (other load plus steal) |
 //! | `cell_precision` | how precisely the sample's cell was known at the end of the run: the relative half-width of the wider 95 % interval of its median and speedup (0.018 = ±1.8 %); empty below 6 samples, and for a sample set aside (taken on a machine its unit left) |
+//! | `warm_call_s` | with `--warm-calls`: each untimed call's wall time before the timed one, seconds, in order and separated by spaces (the first is the cold time); empty otherwise |
 //! | `machine` | the id of the machine (`machines` in results.json) the sample ran on; empty in runs that name none |
 //!
 //! Every sample is exactly one line: line breaks inside fields (in failure
@@ -97,7 +98,9 @@ use crate::results::RunResults;
 use export::{Analysed, Format, Output, analyse};
 
 pub use csv::results_csv;
-pub(crate) use findings::jit::{reproducer_path as jit_reproducer_path, verdict as jit_verdict};
+pub(crate) use findings::jit::{
+    reproducer_path as jit_reproducer_path, reproducer_result, verdict as jit_verdict,
+};
 pub use findings::{Finding, FindingKind};
 pub use html::index_html;
 pub use pyperf::{PyperfBenchmark, PyperfRun, PyperfSuite, pyperf_suites};

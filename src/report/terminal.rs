@@ -10,6 +10,7 @@ use std::fmt::Write;
 use anyhow::Result;
 
 use super::export::{Analysed, Format, Output, analyse};
+use super::findings::jit::failure_reproducer;
 use super::findings::machines::lost_engines;
 use super::machines::overview::Overview;
 use super::machines::{self, MachineRow};
@@ -167,11 +168,14 @@ pub fn render(a: &Analysis<'_>) -> String {
         let _ = writeln!(out, "\nfailed cells ({}):", failed.len());
         for c in failed {
             let first = &c.failures[0];
-            let reason = format!(
+            let mut reason = format!(
                 "{}: {}",
                 first.kind_name(),
                 first.message.lines().next().unwrap_or("")
             );
+            if let Some(reproducer) = c.failures.iter().find_map(failure_reproducer) {
+                let _ = write!(reason, "; {reproducer}");
+            }
             let _ = writeln!(
                 out,
                 "  {}",

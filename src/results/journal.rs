@@ -184,6 +184,7 @@ mod tests {
             disturbed: false,
             machine: None,
             jit_off: None,
+            reproducer: None,
         }
     }
 

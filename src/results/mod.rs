@@ -24,7 +24,10 @@ use crate::atomic::write_atomically;
 pub use journal::{Journal, JournalEntry, RunHeader, SEALED_JOURNAL_FILE};
 pub use machine::{Distribute, LostEngine, Machine};
 pub use packages::{LockedPackage, PackageDifference, PackageKind, PackageOnBuild};
-pub use sample::{FailureKind, Mode, RunStatus, Sample, SampleStatus, Scaling, WorkloadInfo};
+pub use sample::{
+    FailureKind, Mode, OtherLoad, ReproducerRun, RunStatus, Sample, SampleStatus, Scaling,
+    ScriptRun, WorkloadInfo,
+};
 pub use sample_file::{MERGED_SAMPLES_FILE, SampleFile};
 pub use shard::Shard;
 
@@ -268,13 +271,26 @@ impl DisturbancePolicy {
     const MIN_FOREIGN_NS: u64 = 30_000_000;
 
     pub fn disturbs(&self, sample: &Sample) -> bool {
-        let foreign = sample.foreign_cpu_ns.unwrap_or(0) + sample.steal_ns.unwrap_or(0);
-        self.check
-            && sample.status == SampleStatus::Ok
-            && foreign >= Self::MIN_FOREIGN_NS
-            && sample
-                .foreign_load()
-                .is_some_and(|load| load > self.max_foreign_load)
+        self.disturbance(sample).is_some()
+    }
+
+    /// What disturbed a sample ("other load took 0.40 CPUs during the
+    /// sample"), or None. The untimed calls of `--warm-calls` are watched
+    /// apart: load there skews the cold time and what the warm-up costs.
+    pub fn disturbance(&self, sample: &Sample) -> Option<String> {
+        if !self.check || sample.status != SampleStatus::Ok {
+            return None;
+        }
+        [
+            (sample.timed_load(), "during the sample"),
+            (sample.warm_load, "during its untimed calls"),
+        ]
+        .into_iter()
+        .find_map(|(load, when)| {
+            let load = load.filter(|l| l.busy_ns() >= Self::MIN_FOREIGN_NS)?;
+            let cpus = load.cpus().filter(|c| *c > self.max_foreign_load)?;
+            Some(format!("other load took {cpus:.2} CPUs {when}"))
+        })
     }
 }
 
@@ -362,6 +378,9 @@ pub struct SampleRecord {
     /// `PYTHON_JIT=0`: if that one completed, the failure is the JIT's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jit_off: Option<Box<Sample>>,
+    /// Where the failure was the JIT's: its reproducer, run alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproducer: Option<Box<ReproducerRun>>,
 }
 
 impl SampleRecord {
@@ -479,4 +498,48 @@ impl RunResults {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn other_load_during_the_untimed_calls_disturbs_a_sample_too() {
+        let policy = DisturbancePolicy::default();
+        let mut sample: Sample = serde_json::from_value(serde_json::json!({
+            "status": "ok", "workers": 1, "mode": "threads",
+            "foreign_cpu_ns": 10_000_000, "steal_ns": 0, "watched_ns": 1_000_000_000,
+            "watched_cpus": 1,
+        }))
+        .unwrap();
+        assert_eq!(policy.disturbance(&sample), None, "0.01 CPUs");
+        let load = |foreign_cpu_ns, watched_ns| OtherLoad {
+            foreign_cpu_ns,
+            steal_ns: 0,
+            watched_ns,
+            watched_cpus: 1,
+        };
+        sample.warm_load = Some(load(20_000_000, 50_000_000));
+        assert_eq!(
+            policy.disturbance(&sample),
+            None,
+            "0.4 CPUs, but two clock ticks are rounding"
+        );
+        sample.warm_load = Some(load(400_000_000, 1_000_000_000));
+        assert_eq!(
+            policy.disturbance(&sample).as_deref(),
+            Some("other load took 0.40 CPUs during its untimed calls")
+        );
+        sample.foreign_cpu_ns = Some(500_000_000);
+        assert_eq!(
+            policy.disturbance(&sample).as_deref(),
+            Some("other load took 0.50 CPUs during the sample")
+        );
+        let unchecked = DisturbancePolicy {
+            check: false,
+            ..policy
+        };
+        assert!(!unchecked.disturbs(&sample));
+    }
 }

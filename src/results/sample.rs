@@ -174,6 +174,9 @@ pub struct Sample {
     /// in the sample's main thread; the first is the cold time.
     #[serde(default)]
     pub warm_call_ns: Option<Vec<u64>>,
+    /// Other load on the sample's CPUs during those untimed calls.
+    #[serde(default)]
+    pub warm_load: Option<OtherLoad>,
     #[serde(flatten)]
     pub extra: serde_json::Map<String, Value>,
 }
@@ -193,11 +196,19 @@ impl Sample {
         )
     }
 
-    /// Foreign CPU time plus steal over the watched time, in CPUs: 0.5 means
-    /// half a CPU was busy with something else on average.
+    /// Other load on the sample's CPUs while its workers ran.
+    pub fn timed_load(&self) -> Option<OtherLoad> {
+        Some(OtherLoad {
+            foreign_cpu_ns: self.foreign_cpu_ns?,
+            steal_ns: self.steal_ns.unwrap_or(0),
+            watched_ns: self.watched_ns?,
+            watched_cpus: self.watched_cpus.unwrap_or(0),
+        })
+    }
+
+    /// [`OtherLoad::cpus`] while the workers ran.
     pub fn foreign_load(&self) -> Option<f64> {
-        let watched = self.watched_ns.filter(|&w| w > 0)? as f64;
-        Some((self.foreign_cpu_ns? + self.steal_ns.unwrap_or(0)) as f64 / watched)
+        self.timed_load()?.cpus()
     }
 
     // The runner counts nanoseconds; everything after it reads seconds,
@@ -251,6 +262,88 @@ impl Sample {
     /// The whole sample process's time, else the timed part's.
     pub fn duration_s(&self) -> Option<f64> {
         self.duration_ns.or(self.wall_ns).map(seconds)
+    }
+}
+
+/// How a program the runner ran once ended (its `script` request; see
+/// workloads/README.md): a reproducer, run as a sample's worker runs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScriptRun {
+    #[serde(default)]
+    pub exit_code: Option<i64>,
+    #[serde(default)]
+    pub signal: Option<i64>,
+    #[serde(default)]
+    pub timeout_s: f64,
+    /// Still running at the timeout, and killed.
+    #[serde(default)]
+    pub timed_out: bool,
+    /// Killed for writing more than the runner's output limit.
+    #[serde(default)]
+    pub output_limited: bool,
+    /// Killed by the OOM killer.
+    #[serde(default)]
+    pub oom_killed: bool,
+    /// Why it was not run, or not to its end (the runner failed).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The whole process, start-up included.
+    #[serde(default)]
+    pub duration_ns: Option<u64>,
+    #[serde(default)]
+    pub stdout_tail: String,
+    #[serde(default)]
+    pub stderr_tail: String,
+}
+
+impl ScriptRun {
+    /// A program the runner could not run, and why.
+    pub fn not_run(reason: String) -> ScriptRun {
+        ScriptRun {
+            error: Some(reason),
+            ..ScriptRun::default()
+        }
+    }
+
+    pub fn duration_s(&self) -> Option<f64> {
+        self.duration_ns.map(seconds)
+    }
+}
+
+/// The reproducer of a failure the JIT caused, run once in the build's
+/// image as the samples ran: as the failed sample (the JIT on), and with
+/// `PYTHON_JIT=0`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReproducerRun {
+    /// In the run's folder.
+    pub path: String,
+    pub jit_on: ScriptRun,
+    pub jit_off: ScriptRun,
+}
+
+/// Other load on a sample's CPUs over one stretch of it (runner/cpuload.py):
+/// CPU time something else spent there, steal time, and how long, over how
+/// many CPUs, that was watched.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OtherLoad {
+    pub foreign_cpu_ns: u64,
+    #[serde(default)]
+    pub steal_ns: u64,
+    pub watched_ns: u64,
+    #[serde(default)]
+    pub watched_cpus: u32,
+}
+
+impl OtherLoad {
+    /// Foreign CPU time and steal, together.
+    pub fn busy_ns(&self) -> u64 {
+        self.foreign_cpu_ns + self.steal_ns
+    }
+
+    /// Foreign CPU time plus steal over the watched time, in CPUs: 0.5 means
+    /// half a CPU was busy with something else on average.
+    pub fn cpus(&self) -> Option<f64> {
+        (self.watched_ns > 0).then(|| self.busy_ns() as f64 / self.watched_ns as f64)
     }
 }
 

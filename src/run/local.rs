@@ -17,13 +17,15 @@ use super::options::{RunOptions, RunOutcome, Start};
 use super::phases::{Opened, announce, measure_and_finish};
 use super::setup::{self, Prepared};
 use super::source::Worker;
-use super::source::{NamedRunner, SampleSource, Taken, failure_of, record_builds_and_workloads};
+use super::source::{
+    NamedRunner, SampleSource, Taken, failure_of, record_builds_and_workloads, script_run,
+};
 use crate::cache::Cache;
 use crate::error::invalid_input;
 use crate::progress::Verbosity;
 use crate::results::machine::{record_machine, unique_id};
-use crate::results::{BuildRecord, Journal, JournalEntry, Machine};
-use crate::runner::{RunnerSession, SampleRequest};
+use crate::results::{BuildRecord, FailureKind, Journal, JournalEntry, Machine, ScriptRun};
+use crate::runner::{RunnerError, RunnerSession, SampleRequest, ScriptRequest};
 use crate::workloads::{self, Bundle};
 
 /// What `engine` says of a machine whose samples were taken on this host.
@@ -101,18 +103,24 @@ impl LocalSource {
         .with_context(|| format!("starting the runner with {}", build.python.display()))
     }
 
-    async fn sample(&mut self, build: &str, request: &SampleRequest) -> Result<Taken> {
+    /// What `build`'s runner answers to `question`; where it gives none,
+    /// how that failed, and the runner is started afresh.
+    async fn ask<T>(
+        &mut self,
+        build: &str,
+        question: impl AsyncFnOnce(&mut RunnerSession) -> Result<T, RunnerError>,
+    ) -> Result<Result<T, (FailureKind, String)>> {
         let index = self
             .slots
             .iter()
             .position(|s| s.build.name == build)
             .expect("every build has a slot");
-        let failure = match Taken::from_runner(&mut self.slots[index].runner, request).await {
-            Ok(taken) => return Ok(taken),
+        let error = match question(&mut self.slots[index].runner).await {
+            Ok(answer) => return Ok(Ok(answer)),
             Err(e) => e,
         };
         self.slots[index].runner = self.open(&self.slots[index].build)?;
-        Ok(Taken::failed(request, failure_of(&failure, false, false)))
+        Ok(Err(failure_of(&error, false, false)))
     }
 }
 
@@ -126,7 +134,27 @@ impl SampleSource for LocalSource {
         build: &'a str,
         request: &'a SampleRequest,
     ) -> LocalBoxFuture<'a, Result<Taken>> {
-        self.sample(build, request).boxed_local()
+        async move {
+            let answer = self
+                .ask(build, async |runner| runner.sample(request).await)
+                .await?;
+            Ok(Taken::of(request, answer))
+        }
+        .boxed_local()
+    }
+
+    fn run_script<'a>(
+        &'a mut self,
+        build: &'a str,
+        request: &'a ScriptRequest,
+    ) -> LocalBoxFuture<'a, Result<ScriptRun>> {
+        async move {
+            let answer = self
+                .ask(build, async |runner| runner.script(request).await)
+                .await?;
+            Ok(script_run(answer))
+        }
+        .boxed_local()
     }
 
     fn alive(&self) -> LocalBoxFuture<'_, Result<()>> {

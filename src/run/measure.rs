@@ -18,8 +18,8 @@ use crate::analysis::gate;
 use crate::results::machine::{Unit, counted_and_set_aside};
 use crate::results::shard::Group;
 use crate::results::{
-    CellKey, DisturbancePolicy, Gate, Mode, PrecisionGoal, RunConfig, Sample, SampleKey,
-    SampleRecord, SampleStatus, WorkloadInfo,
+    CellKey, DisturbancePolicy, Gate, Mode, PrecisionGoal, ReproducerRun, RunConfig, Sample,
+    SampleKey, SampleRecord, SampleStatus, WorkloadInfo,
 };
 use crate::runner::SampleRequest;
 
@@ -339,9 +339,9 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
             if taken.sample.status != SampleStatus::Ok {
                 self.settled.insert(key.cell.clone());
             }
-            let jit_off = self.triage(key, &request, &taken.sample).await?;
-            let disturbed = !key.warmup && policy.disturbs(&taken.sample);
-            let load = taken.sample.foreign_load().unwrap_or(0.0);
+            let (jit_off, reproducer) = self.triage(key, &request, &taken.sample).await?;
+            let disturbance = policy.disturbance(&taken.sample).filter(|_| !key.warmup);
+            let disturbed = disturbance.is_some();
             let mut consumers = self.consumers.borrow_mut();
             let record = SampleRecord {
                 build: key.cell.build.clone(),
@@ -354,6 +354,7 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
                 disturbed,
                 machine: self.machine.clone(),
                 jit_off,
+                reproducer,
             };
             consumers.emit(Event::SampleDone(&record))?;
             if !disturbed || retakes == policy.retakes {
@@ -361,9 +362,13 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
             }
             retakes += 1;
             consumers.emit(Event::Retake(&format!(
-                "{} × {} at {} {}: other load took {load:.2} CPUs during the sample; \
-                 taking it again ({retakes} of at most {})",
-                key.cell.build, key.cell.workload, key.cell.threads, key.cell.mode, policy.retakes
+                "{} × {} at {} {}: {}; taking it again ({retakes} of at most {})",
+                key.cell.build,
+                key.cell.workload,
+                key.cell.threads,
+                key.cell.mode,
+                disturbance.unwrap_or_default(),
+                policy.retakes
             )))?;
         }
     }
@@ -371,17 +376,17 @@ impl<'s, 'c, 'j> Sampler<'s, 'c, 'j> {
 
 impl Sampler<'_, '_, '_> {
     /// A failed sample on a build whose JIT is on, taken again with the JIT
-    /// off; where that completes, the reproducer is written and the finding
-    /// said at once.
+    /// off; where that completes, the reproducer is written and run, and
+    /// the finding said at once.
     async fn triage(
         &mut self,
         key: &SampleKey,
         request: &SampleRequest,
         failed: &Sample,
-    ) -> Result<Option<Box<Sample>>> {
+    ) -> Result<(Option<Box<Sample>>, Option<Box<ReproducerRun>>)> {
         let triage = &self.plan.jit;
         if failed.status != SampleStatus::Failed || !triage.builds.contains(&key.cell.build) {
-            return Ok(None);
+            return Ok((None, None));
         }
         let off = interruptible(
             &mut self.interrupt,
@@ -390,15 +395,45 @@ impl Sampler<'_, '_, '_> {
         )
         .await??
         .sample;
-        if let Some(off_s) = off.completed_in_s() {
-            let (build, workload) = (&key.cell.build, &key.cell.workload);
-            let mut note = crate::report::jit_verdict(build, workload, failed.kind, Some(off_s));
-            if let Some(path) = jit::write_reproducer(triage, build, workload, failed, &off)? {
-                note.push_str(&format!("; reproducer: {}", path.display()));
+        let Some(off_s) = off.completed_in_s() else {
+            return Ok((Some(Box::new(off)), None));
+        };
+        let (build, workload) = (&key.cell.build, &key.cell.workload);
+        let path = &self.plan.paths[workload];
+        let mut note = crate::report::jit_verdict(build, workload, failed.kind, Some(off_s));
+        let written = jit::write_reproducer(triage, build, workload, path, failed, &off)?;
+        let reproducer = match written {
+            Some(written) => {
+                let run = self.run_reproducer(build, &written, request).await?;
+                note.push_str(&format!("; {}", crate::report::reproducer_result(&run)));
+                Some(Box::new(run))
             }
-            self.emit(Event::Note(&note))?;
-        }
-        Ok(Some(Box::new(off)))
+            None => None,
+        };
+        self.emit(Event::Note(&note))?;
+        Ok((Some(Box::new(off)), reproducer))
+    }
+
+    /// Runs a reproducer once where the failed sample ran, with its
+    /// environment (the JIT on) and with the JIT off, each under the
+    /// sample's timeout.
+    async fn run_reproducer(
+        &mut self,
+        build: &str,
+        reproducer: &jit::Reproducer,
+        request: &SampleRequest,
+    ) -> Result<ReproducerRun> {
+        let on = reproducer.request(request.env.clone(), request.timeout_s);
+        let off = reproducer.request(jit::without_jit(&request.env), request.timeout_s);
+        let jit_on =
+            interruptible(&mut self.interrupt, self.source.run_script(build, &on)).await??;
+        let jit_off =
+            interruptible(&mut self.interrupt, self.source.run_script(build, &off)).await??;
+        Ok(ReproducerRun {
+            path: reproducer.path.to_string_lossy().into_owned(),
+            jit_on,
+            jit_off,
+        })
     }
 }
 

@@ -101,6 +101,7 @@ mod tests {
             disturbed: false,
             machine: None,
             jit_off: None,
+            reproducer: None,
         }
     }
 

@@ -8,8 +8,10 @@
 use anyhow::{Context, Result};
 use futures_util::future::LocalBoxFuture;
 
-use crate::results::{BuildRecord, FailureKind, Journal, JournalEntry, Sample, WorkloadInfo};
-use crate::runner::{RunnerError, RunnerSession, SampleRequest};
+use crate::results::{
+    BuildRecord, FailureKind, Journal, JournalEntry, Sample, ScriptRun, WorkloadInfo,
+};
+use crate::runner::{RunnerError, RunnerSession, SampleRequest, ScriptRequest};
 use crate::workloads::Bundle;
 
 use super::setup::Previous;
@@ -22,26 +24,25 @@ pub struct Taken {
 }
 
 impl Taken {
-    /// What a runner answered, or the error it gave instead.
-    pub async fn from_runner(
-        runner: &mut RunnerSession,
-        request: &SampleRequest,
-    ) -> Result<Taken, RunnerError> {
-        let sample = runner.sample(request).await?;
-        Ok(Taken {
-            sample,
-            replaced: None,
-        })
-    }
-
-    /// A sample the runner could not report, failed as `failure` says; its
-    /// runner is replaced for that reason.
-    pub fn failed(request: &SampleRequest, (kind, reason): (FailureKind, String)) -> Taken {
-        Taken {
-            sample: request.failed(kind, reason.clone()),
-            replaced: Some(reason),
+    /// A runner's answer to `request`, or how the runner failed to give
+    /// one (its runner is replaced for that reason).
+    pub fn of(request: &SampleRequest, answer: Result<Sample, (FailureKind, String)>) -> Taken {
+        match answer {
+            Ok(sample) => Taken {
+                sample,
+                replaced: None,
+            },
+            Err((kind, reason)) => Taken {
+                sample: request.failed(kind, reason.clone()),
+                replaced: Some(reason),
+            },
         }
     }
+}
+
+/// A program's run from a runner's answer, or why there was none.
+pub fn script_run(answer: Result<ScriptRun, (FailureKind, String)>) -> ScriptRun {
+    answer.unwrap_or_else(|(_, reason)| ScriptRun::not_run(reason))
 }
 
 /// One source's part of a run: where it samples, and the machine its
@@ -63,6 +64,15 @@ pub trait SampleSource {
         build: &'a str,
         request: &'a SampleRequest,
     ) -> LocalBoxFuture<'a, Result<Taken>>;
+
+    /// Runs a program (a reproducer) once on `build`, as its samples run.
+    /// A dead or hung runner is replaced, and the program's run says why it
+    /// has no end; only a lost place is an error.
+    fn run_script<'a>(
+        &'a mut self,
+        build: &'a str,
+        request: &'a ScriptRequest,
+    ) -> LocalBoxFuture<'a, Result<ScriptRun>>;
 
     /// Whether the place still answers.
     fn alive(&self) -> LocalBoxFuture<'_, Result<()>>;

@@ -13,7 +13,7 @@ from runner_support import WORKLOADS, RunnerTestBase
 REQUIRED_WORKLOADS = {
     "countdown", "fib", "nbody", "primes", "dict_build", "gc_churn",
     "string_build", "lock_counter", "shared_dict", "queue_pingpong",
-    "sha256", "zlib_compress", "sleep", "file_io", "socketpair",
+    "sha256", "zlib_compress", "sleep", "file_io", "socketpair", "richards",
 }
 
 

@@ -15,7 +15,7 @@ SMALL = {
     "primes": 20000, "dict_build": 20000, "gc_churn": 200,
     "string_build": 300, "lock_counter": 30000, "shared_dict": 30000,
     "queue_pingpong": 300, "sha256": 1, "zlib_compress": 1, "sleep": 5,
-    "file_io": 30, "socketpair": 1000,
+    "file_io": 30, "socketpair": 1000, "richards": 1,
 }
 
 

@@ -85,13 +85,45 @@ class TestProtocol(RunnerTestBase):
         self.assertEqual(s["status"], "ok", s)
         self.assertEqual(len(s["warm_call_ns"]), 3)
         self.assertTrue(all(t > 0 for t in s["warm_call_ns"]), s)
-        self.assertIsNone(self.server.sample(path, size=50)["warm_call_ns"])
+        if os.path.exists("/proc/stat"):
+            # The untimed calls are watched for other load apart.
+            load = s["warm_load"]
+            self.assertGreaterEqual(load["watched_ns"], sum(s["warm_call_ns"]), s)
+            self.assertEqual(load["watched_cpus"], s["watched_cpus"], s)
+            self.assertGreaterEqual(load["foreign_cpu_ns"], 0, s)
+        cold = self.server.sample(path, size=50)
+        self.assertIsNone(cold["warm_call_ns"])
+        self.assertIsNone(cold["warm_load"])
         # A warm-up call that fails fails the sample.
         s = self.server.sample(path, size=2, warm_calls=3)
         self.assertEqual(s["kind"], "exception", s)
         self.assertIn("in warm-up call 2: ValueError", s["message"])
         resp = self.server.request({"op": "sample", "workload": path, "warm_calls": -1})
         self.assertFalse(resp["ok"])
+
+    def test_a_script_runs_once_as_a_worker_runs(self):
+        source = ("import os, sys\n"
+                  "print(sys.argv[1:], os.environ.get('GILBENCH_T'), repr(sys.stdin.read()))\n"
+                  "sys.exit(3)\n")
+        resp = self.server.request({"op": "script", "source": source, "args": ["a b"],
+                                    "env": {"GILBENCH_T": "yes"}, "timeout_s": 30})
+        self.assertTrue(resp["ok"], resp)
+        run = resp["script"]
+        self.assertEqual(run["exit_code"], 3, run)
+        # Its arguments and environment, and no token on its stdin.
+        self.assertIn("['a b'] yes ''", run["stdout_tail"])
+        self.assertFalse(run["timed_out"])
+        self.assertGreater(run["duration_ns"], 0)
+        # A loop is killed at its timeout.
+        resp = self.server.request({"op": "script", "source": "while True:\n    pass\n",
+                                    "timeout_s": 1})
+        run = resp["script"]
+        self.assertTrue(run["timed_out"], run)
+        self.assertEqual(run["timeout_s"], 1.0)
+        self.assertIsNone(run["exit_code"])
+        resp = self.server.request({"op": "script", "source": "", "timeout_s": 1})
+        self.assertFalse(resp["ok"])
+        self.assertIn("source", resp["error"])
 
     def test_workload_named_like_a_stdlib_module(self):
         # A workload file json.py must not shadow the runner's own

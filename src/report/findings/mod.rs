@@ -19,7 +19,7 @@ pub(crate) mod jit;
 pub(crate) mod machines;
 mod memory;
 mod shape;
-mod warm;
+pub(crate) mod warm;
 
 use std::collections::BTreeMap;
 

@@ -19,7 +19,7 @@ use super::plots::{self, WorkloadChart, build_colour, hex};
 use super::text::{fmt_times_ci, memory_ci, workers_word};
 use super::{findings, precision, shape};
 use crate::analysis::{Analysis, CellSummary, Failure};
-use crate::format::{fmt_mib, fmt_seconds, one_line, truncate};
+use crate::format::{fmt_change, fmt_mib, fmt_seconds, one_line, truncate};
 use crate::lines::tail_lines;
 
 /// `index.html`: the run's page, or a replicated run's overview.
@@ -58,6 +58,8 @@ struct IndexPage {
     baseline: String,
     heatmap: Option<String>,
     builds_chart: Option<String>,
+    /// With `--warm-calls`: each build's workloads warm and cold.
+    warm: Option<WarmView>,
     /// In a replicated run's report of one machine: that machine.
     replica: Option<String>,
     /// Empty when the run used one machine.
@@ -127,11 +129,33 @@ struct RowView {
     class: &'static str,
 }
 
+struct WarmView {
+    /// "5 untimed calls".
+    calls: String,
+    rows: Vec<WarmRow>,
+}
+
+struct WarmRow {
+    build: String,
+    colour: String,
+    workload: String,
+    cold: String,
+    warm: String,
+    /// "-6.8 %"; the interval on hover.
+    change: String,
+    change_detail: String,
+    /// What the first call pays beyond a warm one.
+    first_extra: String,
+    warm_up: String,
+}
+
 struct FailureView {
     anchor: String,
     cell: String,
     summary: String,
     samples: Vec<Fact>,
+    /// Where the JIT caused the failure: its reproducer's two runs.
+    reproducer: String,
     stderr: String,
 }
 
@@ -175,6 +199,7 @@ impl IndexPage {
             baseline: a.baseline.clone().unwrap_or_default(),
             heatmap: plots::heatmap::render(a)?,
             builds_chart: plots::builds::render(a)?,
+            warm: warm_view(a),
             replica: machines::replica_line(r),
             machines: machines::rows(r),
             split: r.config.distribute == crate::results::Distribute::Split,
@@ -320,6 +345,32 @@ fn row_view(a: &Analysis<'_>, c: &CellSummary) -> RowView {
     }
 }
 
+fn warm_view(a: &Analysis<'_>) -> Option<WarmView> {
+    let rows: Vec<WarmRow> = findings::warm::rows(a)
+        .into_iter()
+        .map(|r| WarmRow {
+            build: r.build.to_string(),
+            colour: hex(build_colour(a.build_index(r.build))),
+            workload: r.workload.to_string(),
+            cold: fmt_seconds(r.cold_s),
+            warm: fmt_seconds(r.warm_s),
+            change: r.change_text(),
+            change_detail: format!(
+                "95 % interval: {} to {}",
+                fmt_change(r.change.low),
+                fmt_change(r.change.high)
+            ),
+            first_extra: fmt_seconds(r.cold_s - r.warm_s),
+            warm_up: fmt_seconds(r.warm_up_s),
+        })
+        .collect();
+    let calls = a.results.config.warm_calls;
+    (!rows.is_empty()).then(|| WarmView {
+        calls: format!("{calls} untimed call{}", if calls == 1 { "" } else { "s" }),
+        rows,
+    })
+}
+
 fn failure_views(a: &Analysis<'_>) -> Vec<FailureView> {
     a.summary
         .failed_cells()
@@ -341,6 +392,11 @@ fn failure_views(a: &Analysis<'_>) -> Vec<FailureView> {
                 c.failure_kinds().join(", ")
             ),
             samples: grouped_failures(&c.failures),
+            reproducer: c
+                .failures
+                .iter()
+                .find_map(findings::jit::failure_reproducer)
+                .unwrap_or_default(),
             stderr: c
                 .failures
                 .iter()

@@ -74,6 +74,23 @@ fn csv_has_a_row_per_sample_and_quotes_properly() {
 }
 
 #[test]
+fn csv_has_each_untimed_calls_time() {
+    let run = warmed();
+    let records = parse_csv(&results_csv(&run));
+    let col = |name: &str| csv::COLUMNS.iter().position(|c| *c == name).unwrap();
+    let jit = records
+        .iter()
+        .find(|r| r[col("build")] == "3.13-jit" && r[col("repeat")] == "1")
+        .unwrap();
+    assert_eq!(
+        jit[col("warm_call_s")],
+        "0.500000000 0.300000000 0.300000000"
+    );
+    let plain = parse_csv(&results_csv(&fixture()));
+    assert!(plain[1..].iter().all(|r| r[col("warm_call_s")].is_empty()));
+}
+
+#[test]
 fn pyperf_suites_follow_pyperfs_format() {
     let run = fixture();
     let suites = pyperf_suites(&run);

@@ -71,3 +71,22 @@ fn a_run_at_one_thread_count_shows_every_sample_and_the_shapes() {
     assert!(html.contains("inconclusive on countdown: -17 % but bimodal on 3.14-jit"));
     assert!(!html.to_lowercase().contains("<script"));
 }
+
+#[test]
+fn a_run_with_warm_calls_sets_cold_and_warm_side_by_side() {
+    let html = index_html(&warmed()).unwrap();
+    assert!(html.contains(r##"<a href="#warm">Warm and cold</a>"##));
+    assert!(html.contains("made 3 untimed calls of the work"));
+    // The JIT build: 500 ms cold, 300 ms warm, 200 ms more for the first
+    // call, the three untimed calls 1.10 s; 3.13 the same both ways.
+    for row in [
+        ">3.13-jit</td>\n      <td>richards</td><td class=\"num\">500 ms</td><td class=\"num\">300 ms</td>",
+        ">-40 %</td>\n      <td class=\"num\">200 ms</td><td class=\"num\">1.10 s</td>",
+        ">3.13</td>\n      <td>richards</td><td class=\"num\">400 ms</td><td class=\"num\">400 ms</td>",
+        ">+0.0 %, within the noise</td>\n      <td class=\"num\">0.00 s</td><td class=\"num\">1.20 s</td>",
+    ] {
+        assert!(html.contains(row), "{row} in {html}");
+    }
+    let plain = index_html(&fixture()).unwrap();
+    assert!(!plain.contains("Warm and cold"), "only with --warm-calls");
+}

@@ -12,12 +12,12 @@ use futures_util::future::LocalBoxFuture;
 use super::images::BuildImages;
 use crate::engine::Engine;
 use crate::engine::container::{BENCH_DIR, BenchContainer, ContainerSpec};
-use crate::results::{BuildRecord, Journal, RunConfig, WorkloadInfo};
+use crate::results::{BuildRecord, FailureKind, Journal, RunConfig, ScriptRun, WorkloadInfo};
 use crate::run::setup::{Prepared, Previous};
 use crate::run::source::{
-    NamedRunner, SampleSource, Taken, failure_of, record_builds_and_workloads,
+    NamedRunner, SampleSource, Taken, failure_of, record_builds_and_workloads, script_run,
 };
-use crate::runner::{RunnerSession, SampleRequest};
+use crate::runner::{RunnerError, RunnerSession, SampleRequest, ScriptRequest};
 use crate::spec::BuildSpec;
 use crate::workloads::{self, Bundle};
 
@@ -164,25 +164,32 @@ impl DockerSource {
         .await
     }
 
-    async fn sample(&mut self, build: &str, request: &SampleRequest) -> Result<Taken> {
+    /// What `build`'s runner answers to `question`; where it gives none,
+    /// how that failed (what the container saw decides), and the container
+    /// is replaced. Only a lost engine is an error.
+    async fn ask<T>(
+        &mut self,
+        build: &str,
+        question: impl AsyncFnOnce(&mut RunnerSession) -> Result<T, RunnerError>,
+    ) -> Result<Result<T, (FailureKind, String)>> {
         let index = self
             .slots
             .iter()
             .position(|s| s.name == build)
             .expect("every build has a slot");
-        let failure = match Taken::from_runner(&mut self.slots[index].runner, request).await {
-            Ok(taken) => return Ok(taken),
+        let error = match question(&mut self.slots[index].runner).await {
+            Ok(answer) => return Ok(Ok(answer)),
             Err(e) => e,
         };
         self.engine.alive().await?;
         let state = self.slots[index].container.state().await.ok();
         let failure = failure_of(
-            &failure,
+            &error,
             state.is_some_and(|s| s.oom_killed),
             state.is_some_and(|s| !s.running),
         );
         self.replace(index).await?;
-        Ok(Taken::failed(request, failure))
+        Ok(Err(failure))
     }
 
     /// Starts afresh: the old container may be dead, hung or in an unknown state.
@@ -211,7 +218,27 @@ impl SampleSource for DockerSource {
         build: &'a str,
         request: &'a SampleRequest,
     ) -> LocalBoxFuture<'a, Result<Taken>> {
-        self.sample(build, request).boxed_local()
+        async move {
+            let answer = self
+                .ask(build, async |runner| runner.sample(request).await)
+                .await?;
+            Ok(Taken::of(request, answer))
+        }
+        .boxed_local()
+    }
+
+    fn run_script<'a>(
+        &'a mut self,
+        build: &'a str,
+        request: &'a ScriptRequest,
+    ) -> LocalBoxFuture<'a, Result<ScriptRun>> {
+        async move {
+            let answer = self
+                .ask(build, async |runner| runner.script(request).await)
+                .await?;
+            Ok(script_run(answer))
+        }
+        .boxed_local()
     }
 
     fn alive(&self) -> LocalBoxFuture<'_, Result<()>> {
