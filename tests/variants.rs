@@ -194,7 +194,7 @@ fn a_slower_head_fails_the_gate_on_both_builds_and_an_identical_one_passes() {
     for build in ["3.13", "3.13t"] {
         let line = summary
             .lines()
-            .find(|l| l.contains("The gate fails") && l.contains(&format!("on {build}[head]")))
+            .find(|l| l.contains("The gate fails") && l.contains(&format!("on {build}\\[head\\]")))
             .unwrap_or_else(|| panic!("no gate failure on {build}:\n{summary}"));
         assert!(line.contains("mixing at 1 thread"), "{line}");
         assert!(line.contains("in 10 fresh rounds"), "{line}");
