@@ -8,9 +8,7 @@ use anyhow::Result;
 use super::changes::Settings;
 use super::entry::RunEntry;
 use super::order::{Axis, Order};
-use super::regressions::{
-    Change, changes, confirmed_by_newest, describe, run_name, several_machines,
-};
+use super::regressions::{Change, changes, confirmed_by_newest, describe, several_machines};
 use super::series::series_of;
 use super::store::{AddOutcome, History, Store};
 use super::{capture, label, site};
@@ -129,7 +127,7 @@ pub fn regressions_text(
 /// "the newest run, 2026-11-12 (e4f5a6b), confirms 2 regressions, begun at
 /// run 2026-11-11 (a1b2c3d)"; None for no regressions.
 fn confirmation(confirmed: &[&Change], history: &History, axis: &Axis) -> Option<String> {
-    let name = |at: usize| run_name(&history.runs[axis.runs[at]]);
+    let name = |at: usize| history.runs[axis.runs[at]].name();
     let begun: BTreeSet<usize> = confirmed.iter().map(|c| c.first_after).collect();
     let begun: Vec<String> = begun.into_iter().map(name).collect();
     let runs = match begun.as_slice() {

@@ -9,7 +9,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::label::git;
-use super::regressions::run_name;
 use super::store::{History, StoredRun};
 use crate::error::invalid_input;
 
@@ -156,7 +155,7 @@ impl Axis {
             .left_out
             .iter()
             .take(NAMED)
-            .map(|&r| run_name(&history.runs[r]))
+            .map(|&r| history.runs[r].name())
             .collect();
         if self.left_out.len() > NAMED {
             names.push(format!("and {} more", self.left_out.len() - NAMED));

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use super::changes::{Settings, change_points, level};
 use super::order::Axis;
 use super::series::{Series, SeriesKey};
-use super::store::{History, StoredRun};
+use super::store::History;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
@@ -50,14 +50,6 @@ pub fn changes(series: &[Series], settings: &Settings) -> Vec<Change> {
     out
 }
 
-/// Runs named for people: the day and the label's first 7 characters, or
-/// the run id.
-pub fn run_name(run: &StoredRun) -> String {
-    let day = run.started_at.get(..10).unwrap_or(&run.started_at);
-    let label = run.label.as_deref().unwrap_or(&run.run_id);
-    format!("{day} ({})", label.get(..7).unwrap_or(label))
-}
-
 /// "speedup of dict_build at 2 threads on 3.14t fell from 1.92× to 1.41×
 /// between run … and …; holds over the 9 runs since".
 pub fn describe(change: &Change, history: &History, axis: &Axis, show_machine: bool) -> String {
@@ -83,7 +75,7 @@ pub fn describe(change: &Change, history: &History, axis: &Axis, show_machine: b
     } else {
         String::new()
     };
-    let run = |at: usize| run_name(&history.runs[axis.runs[at]]);
+    let run = |at: usize| history.runs[axis.runs[at]].name();
     let since = match change.holds {
         1 => "holds at the newest run".to_string(),
         n => format!("holds over the {n} runs since"),

@@ -7,7 +7,7 @@ use anyhow::Result;
 use askama::Template;
 
 use crate::history::order::Axis;
-use crate::history::regressions::{Change, run_name};
+use crate::history::regressions::Change;
 use crate::history::series::{Metric, Series};
 use crate::history::store::History;
 use crate::report::{TrendChart, TrendLine};
@@ -108,7 +108,7 @@ pub(super) fn render(
             .map(|&r| {
                 let run = &history.runs[r];
                 (
-                    run_name(run),
+                    run.name(),
                     run.started_at.clone(),
                     run.label.clone().unwrap_or_default(),
                 )

@@ -18,6 +18,16 @@ pub struct StoredRun {
     pub label: Option<String>,
 }
 
+impl StoredRun {
+    /// The run named for people: the day and the label's first 7
+    /// characters, or the run id.
+    pub fn name(&self) -> String {
+        let day = self.started_at.get(..10).unwrap_or(&self.started_at);
+        let label = self.label.as_deref().unwrap_or(&self.run_id);
+        format!("{day} ({})", label.get(..7).unwrap_or(label))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredCell {
     /// Index into [`History::runs`].
